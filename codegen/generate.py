@@ -1,0 +1,93 @@
+"""From schema files to the text of every generated module, in memory and deterministic."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from codegen.models import render_models
+from codegen.render import GeneratorVersions, Renderer, format_python
+from codegen.schemas import SchemaFile, SchemaProblem, load_schemas
+from codegen.validators import render_validator
+
+__all__ = ["GeneratedFile", "GenerationFailed", "SchemaProblem", "generate_package"]
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    name: str
+    text: str
+
+
+class GenerationFailed(Exception):
+    """Schema problems or a generator that warned, errored or dropped a constraint."""
+
+
+@dataclass(frozen=True)
+class FormatVersionFiles:
+    version: str
+    suffix: str
+    publish: SchemaFile
+    consume: SchemaFile
+
+
+def generate_package(schema_dir: Path) -> list[GeneratedFile]:
+    schemas, problems = load_schemas(schema_dir)
+    if problems:
+        raise GenerationFailed("\n".join(["schema problems:", *map(str, problems)]))
+    versions = _group_by_version(schemas)
+    renderer = Renderer(GeneratorVersions.installed())
+    files = [GeneratedFile("errors.py", format_python(renderer.errors_module()))]
+    for version in versions:
+        models = render_models(version.publish)
+        files.append(
+            GeneratedFile(
+                f"models_{version.suffix}.py",
+                format_python(renderer.models_module(version.publish, models)),
+            )
+        )
+        for schema in (version.publish, version.consume):
+            body = render_validator(schema)
+            files.append(
+                GeneratedFile(
+                    f"validate_{schema.module_suffix}_{schema.kind}.py",
+                    format_python(renderer.validator_module(schema, body)),
+                )
+            )
+    registry = renderer.registry_module([v.publish for v in versions], schemas)
+    files.append(GeneratedFile("__init__.py", format_python(registry)))
+    return sorted(files, key=lambda file: file.name)
+
+
+def _group_by_version(schemas: list[SchemaFile]) -> list[FormatVersionFiles]:
+    by_version: dict[str, dict[str, SchemaFile]] = {}
+    for schema in schemas:
+        by_version.setdefault(schema.version, {})[schema.kind] = schema
+    ordered = sorted(by_version, key=lambda v: tuple(int(part) for part in v.split(".")))
+    return [
+        FormatVersionFiles(
+            version,
+            by_version[version]["publish"].module_suffix,
+            by_version[version]["publish"],
+            by_version[version]["consume"],
+        )
+        for version in ordered
+    ]
+
+
+def run_checked(command: list[str], stdin: str = "") -> str:
+    """Run a generator; any warning on stderr fails generation (a constraint may be dropped)."""
+    result = subprocess.run(
+        [sys.executable, "-W", "error", *command],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0 or result.stderr.strip():
+        raise GenerationFailed(
+            f"{' '.join(command[:3])} failed (exit {result.returncode}):\n{result.stderr}"
+        )
+    return result.stdout

@@ -1,0 +1,84 @@
+"""jinja2 templates that wrap generated code: the header, the modules and the registry."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import jinja2
+
+from codegen.schemas import SchemaFile
+
+__all__ = ["GeneratorVersions", "Renderer", "format_python"]
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class GeneratorVersions:
+    datamodel_code_generator: str
+    fastjsonschema: str
+
+    @classmethod
+    def installed(cls) -> GeneratorVersions:
+        return cls(version("datamodel-code-generator"), version("fastjsonschema"))
+
+
+class Renderer:
+    def __init__(self, generators: GeneratorVersions) -> None:
+        self.generators = generators
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+        )
+
+    def _render(self, template: str, **context: object) -> str:
+        return self.env.get_template(template).render(generators=self.generators, **context)
+
+    def errors_module(self) -> str:
+        return self._render("errors.py.jinja")
+
+    def models_module(self, schema: SchemaFile, body: str) -> str:
+        return self._render("models.py.jinja", schema=schema, body=body)
+
+    def validator_module(self, schema: SchemaFile, body: str) -> str:
+        return self._render("validator.py.jinja", schema=schema, body=body)
+
+    def registry_module(self, publish: list[SchemaFile], sources: list[SchemaFile]) -> str:
+        return self._render(
+            "registry.py.jinja",
+            versions=publish,
+            latest=publish[-1],
+            sources=sorted(sources, key=lambda s: s.relative_path),
+        )
+
+
+def format_python(text: str) -> str:
+    """Sort imports and format with the pinned ruff, so output passes the project's lint."""
+    sorted_imports = _ruff(["check", "--fix-only", "--select", "I", "--exit-zero"], text)
+    return _ruff(["format"], sorted_imports)
+
+
+def _ruff(arguments: list[str], text: str) -> str:
+    stdin_name = ["--stdin-filename", "taskhawk/_generated/module.py", "-"]
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *arguments, *stdin_name],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    if result.returncode != 0:
+        from codegen.generate import GenerationFailed
+
+        raise GenerationFailed(f"ruff {arguments[0]} failed:\n{result.stderr}")
+    return result.stdout

@@ -1,0 +1,90 @@
+"""Every error taskhawk raises hangs from TaskhawkError.
+
+Task outcomes that are not failures (RetryException, IgnoreException) and LoggingException share
+the root too, so `except TaskhawkError` catches everything the library itself signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "ConfigurationError",
+    "IgnoreException",
+    "LoggingException",
+    "MessageTooLarge",
+    "PublishError",
+    "RetryException",
+    "TaskNotFound",
+    "TaskhawkError",
+    "ValidationError",
+]
+
+
+class TaskhawkError(Exception):
+    """Root of every exception defined by taskhawk."""
+
+
+class ValidationError(TaskhawkError, ValueError):
+    """A message, or a value meant for one, breaks the wire contract.
+
+    `path` is a JSON path into the message (`$.metadata.timestamp`, `$.args[1]`); `reason` says
+    what is wrong there.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class TaskNotFound(ValidationError):
+    """The message names a task this process has not registered."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("$.task", f"no task named {name!r} is registered in this process")
+        self.name = name
+
+
+class MessageTooLarge(ValidationError):
+    """The encoded message is over the transport's size limit; nothing was sent."""
+
+    def __init__(self, size: int, limit: int, transport: str) -> None:
+        super().__init__(
+            "$", f"message is {size} bytes, over the {transport} limit of {limit} bytes"
+        )
+        self.size = size
+        self.limit = limit
+
+
+class ConfigurationError(TaskhawkError):
+    """Settings or task declarations are wrong or missing."""
+
+
+class PublishError(TaskhawkError):
+    """The transport refused or failed to send a message (after botocore's own retries)."""
+
+    def __init__(self, message: str, *, failures: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.failures: dict[str, str] = dict(failures or {})
+
+
+class RetryException(TaskhawkError):
+    """Raised by a task to be retried without an error log, after `delay_seconds` if given."""
+
+    def __init__(self, delay_seconds: int = 0) -> None:
+        super().__init__(f"retry requested (delay {delay_seconds}s)")
+        self.delay_seconds = delay_seconds
+
+
+class IgnoreException(TaskhawkError):
+    """Raised by a task to drop its message deliberately: it is deleted, not retried."""
+
+
+class LoggingException(TaskhawkError):
+    """Raised by a task to be retried and logged with structured `extra` fields."""
+
+    def __init__(self, message: str, extra: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.extra: dict[str, Any] = dict(extra or {})

@@ -1,0 +1,103 @@
+"""Turning task arguments into values every JSON reader agrees on, or naming the one that isn't.
+
+Rules (schema/README.md, decisions safe-integers and no-silent-conversion): integers stay within
++-(2^53-1) so JavaScript and Go read them exactly; floats are finite; Decimal becomes a number;
+tuples become arrays; object keys are strings; nesting is at most MAX_DEPTH levels. Anything else
+(datetime, bytes, set, arbitrary objects) is refused, never stringified behind the caller's back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from taskhawk.exceptions import ValidationError
+
+__all__ = ["MAX_DEPTH", "MAX_SAFE_INTEGER", "check_depth", "to_json_value"]
+
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_DEPTH = 32
+_SCALARS = (str, bool, type(None))
+
+
+def to_json_value(value: Any, path: str, depth: int = 0) -> Any:
+    """Return `value` as plain JSON data; raise ValidationError naming `path` if it cannot be."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is int:
+        return _checked_int(value, path)
+    if kind is float:
+        return _checked_float(value, path)
+    if depth >= MAX_DEPTH:
+        raise ValidationError(path, f"nested deeper than {MAX_DEPTH} levels")
+    if kind is list or kind is tuple:
+        return [
+            to_json_value(item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value)
+        ]
+    if kind is dict:
+        return _convert_mapping(value, path, depth)
+    return _convert_other(value, path, depth)
+
+
+def _convert_mapping(value: Mapping[Any, Any], path: str, depth: int) -> dict[str, Any]:
+    converted: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise ValidationError(path, f"object key {key!r} is not a string")
+        converted[key] = to_json_value(item, f"{path}.{key}", depth + 1)
+    return converted
+
+
+def _convert_other(value: Any, path: str, depth: int) -> Any:
+    """Subclasses of JSON types (str enums, IntEnum, OrderedDict) and Decimal."""
+    if isinstance(value, Decimal):
+        return _convert_decimal(value, path)
+    if isinstance(value, str):
+        return str.__str__(value)  # the plain text even of a (str, Enum) member
+    if isinstance(value, int):
+        return _checked_int(int(value), path)  # bool cannot be subclassed; IntEnum lands here
+    if isinstance(value, float):
+        return _checked_float(float(value), path)
+    if isinstance(value, Mapping):
+        return _convert_mapping(value, path, depth)
+    if isinstance(value, (list, tuple)):
+        return to_json_value(list(value), path, depth)
+    raise ValidationError(
+        path, f"{type(value).__qualname__} cannot be sent as JSON; convert it to a JSON value first"
+    )
+
+
+def _convert_decimal(value: Decimal, path: str) -> int | float:
+    if not value.is_finite():
+        raise ValidationError(path, f"Decimal {value} is not a JSON number")
+    if value == value.to_integral_value():
+        return _checked_int(int(value), path)
+    return _checked_float(float(value), path)
+
+
+def _checked_int(value: int, path: str) -> int:
+    if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        return value
+    raise ValidationError(path, f"integer {value} is outside +-(2^53-1) (decision safe-integers)")
+
+
+def _checked_float(value: float, path: str) -> float:
+    if math.isfinite(value):
+        return value
+    raise ValidationError(path, f"{value} is not a JSON number")
+
+
+def check_depth(data: Any) -> None:
+    """Refuse JSON nested deeper than MAX_DEPTH; iterative, so hostile input cannot recurse."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValidationError("$", f"nested deeper than {MAX_DEPTH} levels")
+        if type(node) is dict:
+            stack.extend((child, depth + 1) for child in node.values())
+        elif type(node) is list:
+            stack.extend((child, depth + 1) for child in node)

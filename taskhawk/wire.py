@@ -1,0 +1,238 @@
+"""The wire codec: message text <-> generated message models. Pure functions, no I/O.
+
+Everything the runtime reads or writes goes through `decode` and `encode`, which use only the
+code generated from schema/. Decisions that go beyond plain JSON Schema are documented in
+schema/README.md and named in the errors they raise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from taskhawk._generated import (
+    FORMAT_VERSIONS,
+    LATEST_VERSION,
+    FormatVersion,
+    JsonSchemaValueException,
+    Message,
+    Metadata,
+)
+from taskhawk.exceptions import ValidationError
+from taskhawk.json_values import MAX_DEPTH, MAX_SAFE_INTEGER, check_depth, to_json_value
+from taskhawk.legacy import normalize_legacy_shapes
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "Message",
+    "Metadata",
+    "build_message",
+    "decode",
+    "encode",
+    "message_to_dict",
+]
+
+# SQS's message size limit; nothing larger can arrive, so anything larger is hostile.
+MAX_BODY_BYTES = 1_048_576
+
+
+class _ParseRefused(ValueError):
+    """Raised from inside json.loads hooks; turned into a ValidationError by `_parse`."""
+
+
+def decode(body: str | bytes) -> Message:
+    """Parse and validate one message body; raise ValidationError naming the path and reason."""
+    data = _parse(_as_text(body))
+    if type(data) is not dict:
+        raise ValidationError("$", f"a message must be a JSON object, not {_json_type(data)}")
+    format_version = _format_version(data)
+    _validate(format_version.validate_consume, data)
+    canonical = normalize_legacy_shapes(data)
+    if canonical is not data:
+        _validate(format_version.validate_publish, canonical)
+    return _to_model(format_version, canonical)
+
+
+def encode(message: Message) -> str:
+    """Serialise a message after checking it against the publish schema (canonical form)."""
+    data = message_to_dict(message)
+    format_version = FORMAT_VERSIONS.get(message.metadata.version)
+    if format_version is None:
+        raise ValidationError("$.metadata.version", f"unknown format {message.metadata.version!r}")
+    _validate(format_version.validate_publish, data)
+    try:
+        return json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        # A model built around build_message: find and name the value JSON cannot carry.
+        to_json_value(data["args"], "$.args")
+        to_json_value(data["kwargs"], "$.kwargs")
+        raise
+
+
+def build_message(
+    *,
+    message_id: str,
+    task: str,
+    args: Sequence[Any],
+    kwargs: Mapping[str, Any],
+    headers: Mapping[str, str],
+    priority: str,
+    timestamp_ms: int,
+) -> Message:
+    """Build a canonical message, converting arguments to JSON values or naming the bad one."""
+    metadata = Metadata(priority=priority, timestamp=timestamp_ms, version=LATEST_VERSION)  # type: ignore[arg-type]
+    return Message(
+        id=message_id,
+        metadata=metadata,
+        headers=dict(headers),
+        task=task,
+        args=to_json_value(list(args), "$.args"),
+        kwargs=to_json_value(dict(kwargs), "$.kwargs"),
+    )
+
+
+def message_to_dict(message: Message) -> dict[str, Any]:
+    """The JSON object of a message, keys in upstream 4.x order."""
+    metadata = message.metadata
+    return {
+        "id": message.id,
+        "metadata": {
+            "priority": metadata.priority,
+            "timestamp": metadata.timestamp,
+            "version": metadata.version,
+        },
+        "headers": message.headers,
+        "task": message.task,
+        "args": message.args,
+        "kwargs": message.kwargs,
+    }
+
+
+def _as_text(body: str | bytes) -> str:
+    if len(body) > MAX_BODY_BYTES:
+        raise ValidationError("$", f"body is {len(body)} long, over the {MAX_BODY_BYTES} limit")
+    if isinstance(body, str):
+        return body
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValidationError("$", f"body is not valid UTF-8 (byte {error.start})") from None
+
+
+def _parse(text: str) -> Any:
+    try:
+        data = _DECODER.decode(text)
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            "$", f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        ) from None
+    except _ParseRefused as error:
+        raise ValidationError("$", str(error)) from None
+    except RecursionError:
+        raise ValidationError("$", f"nested deeper than {MAX_DEPTH} levels") from None
+    # Counting brackets is cheap; only a body that could be deep is walked.
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        check_depth(data)
+    return data
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise _ParseRefused(f"duplicate key {duplicate!r} (decision duplicate-keys)")
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _ParseRefused(f"{name} is not a JSON number")
+
+
+def _bounded_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise _ParseRefused(f"integer with {len(text)} digits is too long") from None
+    if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        return value
+    raise _ParseRefused(f"integer {text} is outside +-(2^53-1) (decision safe-integers)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _ParseRefused(f"number {text} is out of range")
+    return value
+
+
+# Built once: json.loads with hooks would build a decoder per call.
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object_without_duplicates,
+    parse_constant=_refuse_constant,
+    parse_int=_bounded_int,
+    parse_float=_finite_float,
+)
+
+
+def _format_version(data: dict[str, Any]) -> FormatVersion:
+    metadata = data.get("metadata")
+    version = metadata.get("version") if type(metadata) is dict else None
+    if type(version) is str and version not in FORMAT_VERSIONS:
+        known = ", ".join(sorted(FORMAT_VERSIONS))
+        raise ValidationError(
+            "$.metadata.version",
+            f"unsupported message format {version!r}; this consumer reads {known}"
+            " (upgrade consumers before publishers)",
+        )
+    # Missing or mistyped versions are reported by the newest schema, with their path.
+    return FORMAT_VERSIONS.get(version, FORMAT_VERSIONS[LATEST_VERSION])  # type: ignore[arg-type]
+
+
+def _validate(validate: Any, data: dict[str, Any]) -> None:
+    try:
+        validate(data)
+    except JsonSchemaValueException as error:
+        raise ValidationError(*_path_and_reason(error)) from None
+
+
+def _path_and_reason(error: JsonSchemaValueException) -> tuple[str, str]:
+    name = error.name or "data"
+    path = "$" + name[len("data") :] if name.startswith("data") else name
+    reason = error.message
+    if reason.startswith(name):
+        reason = reason[len(name) :].strip()
+    return path, reason
+
+
+def _to_model(format_version: FormatVersion, data: dict[str, Any]) -> Message:
+    metadata = data["metadata"]
+    timestamp = metadata["timestamp"]
+    if type(timestamp) is not int:
+        raise ValidationError(
+            "$.metadata.timestamp",
+            "must be an integer written without fraction or exponent (decision integer-timestamp)",
+        )
+    return format_version.message_model(
+        id=data["id"],
+        metadata=format_version.metadata_model(
+            priority=metadata["priority"], timestamp=timestamp, version=metadata["version"]
+        ),
+        headers=data["headers"],
+        task=data["task"],
+        args=data["args"],
+        kwargs=data["kwargs"],
+    )
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
