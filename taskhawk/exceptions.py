@@ -18,6 +18,7 @@ __all__ = [
     "RetryException",
     "TaskNotFound",
     "TaskhawkError",
+    "TransportError",
     "ValidationError",
 ]
 
@@ -68,6 +69,10 @@ class PublishError(TaskhawkError):
     def __init__(self, message: str, *, failures: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.failures: dict[str, str] = dict(failures or {})
+
+
+class TransportError(TaskhawkError):
+    """SQS or SNS could not be reached or refused a request (after botocore's retries)."""
 
 
 class RetryException(TaskhawkError):

@@ -1,0 +1,225 @@
+"""Settings: one frozen object, read lazily from Django, SETTINGS_MODULE or `configure()`.
+
+Importing taskhawk reads nothing. The first use looks, in this order, at Django settings (only
+when Django is already configured or DJANGO_SETTINGS_MODULE is set: merely having Django or Flask
+installed changes nothing), then at the module named by the SETTINGS_MODULE environment
+variable, then at what `configure()` was given. The names are upstream Taskhawk's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from taskhawk.exceptions import ConfigurationError
+
+__all__ = [
+    "SETTING_NAMES",
+    "Settings",
+    "clear_cache",
+    "configure",
+    "get_settings",
+    "import_string",
+    "setting_definitions",
+]
+
+
+def _setting(default: Any, doc: str, *, secret: bool = False, required: bool = False) -> Any:
+    return field(
+        default=default,
+        repr=not secret,
+        metadata={"doc": doc, "secret": secret, "required": required},
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, by its upstream name lower-cased. Secrets are left out of the repr."""
+
+    taskhawk_queue: str | None = _setting(
+        None, "App queue name without the TASKHAWK- prefix, e.g. DEV-MYAPP.", required=True
+    )
+    aws_region: str | None = _setting(None, "AWS region; None uses boto3's default chain.")
+    aws_account_id: str | None = _setting(
+        None, "AWS account id, needed to build SNS topic ARNs when publishing through SNS."
+    )
+    aws_access_key: str | None = _setting(
+        None, "Access key id; None uses boto3's default credential chain.", secret=True
+    )
+    aws_secret_key: str | None = _setting(None, "Secret access key.", secret=True)
+    aws_session_token: str | None = _setting(
+        None, "Session token for temporary credentials.", secret=True
+    )
+    aws_endpoint_sqs: str | None = _setting(
+        None, "SQS endpoint URL (a local endpoint in development)."
+    )
+    aws_endpoint_sns: str | None = _setting(
+        None, "SNS endpoint URL (a local endpoint in development)."
+    )
+    aws_connect_timeout_s: float = _setting(
+        2, "Connect timeout of every SQS and SNS client, seconds."
+    )
+    aws_read_timeout_s: float = _setting(
+        2, "Read timeout of every client, seconds; long polls add their wait time to it."
+    )
+    is_lambda_app: bool = _setting(
+        False, "Publish to the priority's SNS topic (apps consumed by Lambda have no queue)."
+    )
+    taskhawk_sync: bool = _setting(
+        False, "Run tasks in-process at dispatch, through the same encode/decode path."
+    )
+    taskhawk_default_headers: Callable[..., Mapping[str, str]] | str | None = _setting(
+        None, "Callable (or dotted path) called with task= returning headers; explicit ones win."
+    )
+    taskhawk_pre_process_hook: Callable[..., Any] | str | None = _setting(
+        None, "Called before each task with queue_name= and sqs_queue_message= (or sns_record=)."
+    )
+    taskhawk_post_process_hook: Callable[..., Any] | str | None = _setting(
+        None, "Called after a task succeeded or was ignored, with the pre-hook's arguments."
+    )
+    taskhawk_task_class: type[Any] | str | None = _setting(
+        None, "Task subclass (or dotted path) that @taskhawk.task creates; default taskhawk.Task."
+    )
+    taskhawk_publish_via_sns: bool = _setting(
+        False,
+        "SQS apps publish through the priority's SNS topic (upstream 2.x+ topology) instead of "
+        "sending to the queue directly.",
+    )
+    taskhawk_max_receive_count: int = _setting(
+        4, "Receives before SQS moves a failing message to the DLQ (`taskhawk provision`)."
+    )
+    taskhawk_task_modules: tuple[str, ...] = _setting(
+        (), "Modules the worker imports at start so their tasks are registered."
+    )
+    source: str = field(default="configure()", compare=False, metadata={"internal": True})
+
+    def require(self, name: str) -> Any:
+        """Value of an upper-case setting that must be set, or a ConfigurationError naming it."""
+        value = getattr(self, name.lower())
+        if value is None or value == "":
+            raise ConfigurationError(
+                f"setting {name} is required but not set (looked in {self.source})"
+            )
+        return value
+
+    def callable(self, name: str) -> Callable[..., Any] | None:
+        """A hook setting resolved to a callable; dotted paths are imported on first use."""
+        value = getattr(self, name.lower())
+        if value is None:
+            return None
+        if callable(value):
+            return value  # type: ignore[no-any-return]
+        return import_string(name, value)
+
+
+def setting_definitions() -> list[dataclasses.Field[Any]]:
+    """The settings with their defaults and docs, for the configuration reference."""
+    return [f for f in dataclasses.fields(Settings) if not f.metadata.get("internal")]
+
+
+SETTING_NAMES = frozenset(f.name.upper() for f in setting_definitions())
+
+
+class _State:
+    """What `configure()` was given, and the Settings resolved from the winning source."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.configured: dict[str, Any] | None = None
+        self.cached: Settings | None = None
+
+
+_state = _State()
+
+
+def configure(values: Mapping[str, Any] | object | None = None, **settings: Any) -> None:
+    """Configure taskhawk explicitly, from a mapping, an object with attributes, or keywords."""
+    given = _as_mapping(values) if values is not None else {}
+    given.update(settings)
+    with _state.lock:
+        _state.configured = {name.upper(): value for name, value in given.items()}
+        _state.cached = None
+
+
+def clear_cache() -> None:
+    """Forget the resolved settings (after changing Django settings or SETTINGS_MODULE)."""
+    with _state.lock:
+        _state.cached = None
+
+
+def get_settings() -> Settings:
+    cached = _state.cached
+    if cached is not None:
+        return cached
+    with _state.lock:
+        if _state.cached is None:
+            _state.cached = _resolve()
+        return _state.cached
+
+
+def _resolve() -> Settings:
+    django_values = _from_django()
+    if django_values is not None:
+        return _build(django_values, "Django settings")
+    module_name = os.environ.get("SETTINGS_MODULE")
+    if module_name:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise ConfigurationError(
+                f"SETTINGS_MODULE={module_name!r} cannot be imported: {error}"
+            ) from error
+        return _build(_as_mapping(module), f"SETTINGS_MODULE={module_name}")
+    if _state.configured is not None:
+        return _build(_state.configured, "configure()")
+    raise ConfigurationError(
+        "taskhawk is not configured: set SETTINGS_MODULE, configure Django settings, "
+        "or call taskhawk.configure(...)"
+    )
+
+
+def _from_django() -> dict[str, Any] | None:
+    if "django.conf" not in sys.modules and not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return None
+    from django.conf import settings as django_settings  # only imported when Django is in use
+
+    if not django_settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return None
+    return {
+        name: getattr(django_settings, name)
+        for name in SETTING_NAMES
+        if hasattr(django_settings, name)
+    }
+
+
+def _as_mapping(values: Mapping[str, Any] | object) -> dict[str, Any]:
+    if isinstance(values, Mapping):
+        return {str(k).upper(): v for k, v in values.items()}
+    return {name: getattr(values, name) for name in dir(values) if name.isupper()}
+
+
+def _build(values: Mapping[str, Any], source: str) -> Settings:
+    known = {name: value for name, value in values.items() if name in SETTING_NAMES}
+    kwargs = {name.lower(): value for name, value in known.items()}
+    if "taskhawk_task_modules" in kwargs:
+        kwargs["taskhawk_task_modules"] = tuple(kwargs["taskhawk_task_modules"])
+    return Settings(**kwargs, source=source)
+
+
+def import_string(setting: str, dotted: str) -> Callable[..., Any]:
+    module_name, _, attribute = dotted.rpartition(".")
+    try:
+        value = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise ConfigurationError(
+            f"setting {setting}={dotted!r} cannot be imported: {error}"
+        ) from error
+    if not callable(value):
+        raise ConfigurationError(f"setting {setting}={dotted!r} is not callable")
+    return value  # type: ignore[no-any-return]

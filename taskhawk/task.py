@@ -1,0 +1,206 @@
+"""@taskhawk.task, Task and Invocation, and the registry of task names.
+
+A message names its task; the consumer finds it only in this registry of decorated functions,
+never by importing or evaluating anything the message says.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+
+from taskhawk.exceptions import ConfigurationError, TaskNotFound, ValidationError
+from taskhawk.priority import Priority
+
+if TYPE_CHECKING:
+    from taskhawk.metadata import Metadata
+    from taskhawk.wire import Message
+
+__all__ = ["Invocation", "Task", "find_task", "registered_tasks", "task"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+INJECTED = ("metadata", "headers")
+
+
+class Invocation(Generic[P, R]):
+    """A task with headers and a priority chosen for its next dispatches. Immutable: with_*
+    return a new invocation, so a saved one can be reused without leaking headers."""
+
+    __slots__ = ("_headers", "_priority", "task")
+
+    def __init__(
+        self, task: Task[P, R], headers: Mapping[str, str], priority: Priority | None
+    ) -> None:
+        self.task = task
+        self._headers = MappingProxyType(dict(headers))
+        self._priority = priority
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self._headers
+
+    @property
+    def priority(self) -> Priority:
+        return self._priority or self.task.priority
+
+    def with_headers(self, **headers: str) -> Invocation[P, R]:
+        return Invocation(self.task, {**self._headers, **headers}, self._priority)
+
+    def with_priority(self, priority: Priority) -> Invocation[P, R]:
+        if not isinstance(priority, Priority):
+            raise TypeError(f"priority must be a taskhawk.Priority, not {priority!r}")
+        return Invocation(self.task, self._headers, priority)
+
+    def dispatch(self, *args: P.args, **kwargs: P.kwargs) -> str:
+        """Send one message; return its id. In sync mode the task runs before this returns."""
+        from taskhawk.publisher import dispatch
+
+        return dispatch(self, args, kwargs)
+
+    def dispatch_many(self, calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]) -> list[str]:
+        """Send one message per (args, kwargs) pair in batches of ten; return their ids."""
+        from taskhawk.publisher import dispatch_many
+
+        return dispatch_many(self, calls)
+
+
+class Task(Generic[P, R]):
+    """A registered function. Calling it runs the function here; `dispatch` sends a message."""
+
+    def __init__(self, fn: Callable[P, R], *, name: str, priority: Priority) -> None:
+        parameters = inspect.signature(fn).parameters.values()
+        if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+            raise ConfigurationError(f"task {name}: *args is not allowed (use named parameters)")
+        var_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+        names = {p.name for p in parameters}
+        self.fn = fn
+        self.name = name
+        self.priority = priority
+        self.accepts_metadata = var_keyword or "metadata" in names
+        self.accepts_headers = var_keyword or "headers" in names
+        self.__doc__ = fn.__doc__
+        self.__wrapped__ = fn
+
+    def __repr__(self) -> str:
+        return f"<Task {self.name} priority={self.priority.name}>"
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.fn(*args, **kwargs)
+
+    def invocation(self) -> Invocation[P, R]:
+        return Invocation(self, {}, None)
+
+    def with_headers(self, **headers: str) -> Invocation[P, R]:
+        return self.invocation().with_headers(**headers)
+
+    def with_priority(self, priority: Priority) -> Invocation[P, R]:
+        return self.invocation().with_priority(priority)
+
+    def dispatch(self, *args: P.args, **kwargs: P.kwargs) -> str:
+        return self.invocation().dispatch(*args, **kwargs)
+
+    def dispatch_many(self, calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]) -> list[str]:
+        return self.invocation().dispatch_many(calls)
+
+    def injected_names(self) -> tuple[str, ...]:
+        """Keyword names the consumer fills in, which a caller therefore may not pass."""
+        accepted = (self.accepts_metadata, self.accepts_headers)
+        return tuple(name for name, takes in zip(INJECTED, accepted, strict=True) if takes)
+
+    def call(self, message: Message, metadata: Metadata) -> R:
+        """Run the function for a consumed message, adding `metadata`/`headers` if it takes them."""
+        kwargs = dict(message.kwargs)
+        for name in self.injected_names():
+            if name in kwargs:
+                raise ValidationError(f"$.kwargs.{name}", "is filled in by the consumer")
+        if self.accepts_metadata:
+            kwargs["metadata"] = metadata
+        if self.accepts_headers:
+            kwargs["headers"] = dict(message.headers)
+        return self.fn(*message.args, **kwargs)
+
+
+class _Registry:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.tasks: dict[str, Task[Any, Any]] = {}
+
+
+_registry = _Registry()
+
+
+def _register(new: Task[Any, Any]) -> None:
+    with _registry.lock:
+        existing = _registry.tasks.get(new.name)
+        if existing is not None and _qualified(existing.fn) != _qualified(new.fn):
+            raise ConfigurationError(
+                f"task name {new.name!r} is already used by {_qualified(existing.fn)}; "
+                f"cannot register {_qualified(new.fn)} under it (pass name=...)"
+            )
+        _registry.tasks[new.name] = new  # same function re-declared (module reload): replace
+
+
+def _qualified(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def find_task(name: str) -> Task[Any, Any]:
+    try:
+        return _registry.tasks[name]
+    except KeyError:
+        raise TaskNotFound(name) from None
+
+
+def registered_tasks() -> Mapping[str, Task[Any, Any]]:
+    return MappingProxyType(dict(_registry.tasks))
+
+
+def _task_class() -> type[Task[Any, Any]]:
+    from taskhawk.settings import get_settings
+
+    try:
+        configured = get_settings().taskhawk_task_class
+    except ConfigurationError:
+        return Task  # declared before settings exist: the default class
+    if configured is None:
+        return Task
+    resolved: object = configured
+    if isinstance(configured, str):
+        from taskhawk.settings import import_string
+
+        resolved = import_string("TASKHAWK_TASK_CLASS", configured)
+    if not (isinstance(resolved, type) and issubclass(resolved, Task)):
+        raise ConfigurationError(
+            f"TASKHAWK_TASK_CLASS {resolved!r} is not a taskhawk.Task subclass"
+        )
+    return resolved
+
+
+@overload
+def task(fn: Callable[P, R], /) -> Task[P, R]: ...
+@overload
+def task(
+    *, priority: Priority = Priority.default, name: str | None = None
+) -> Callable[[Callable[P, R]], Task[P, R]]: ...
+def task(
+    fn: Callable[P, R] | None = None,
+    /,
+    *,
+    priority: Priority = Priority.default,
+    name: str | None = None,
+) -> Task[P, R] | Callable[[Callable[P, R]], Task[P, R]]:
+    """Register a function as a task: `@task` or `@task(priority=Priority.high, name="x")`."""
+
+    def decorate(function: Callable[P, R]) -> Task[P, R]:
+        task_name = name or f"{function.__module__}.{function.__name__}"
+        if not isinstance(priority, Priority):
+            raise ConfigurationError(f"task {task_name}: priority must be a taskhawk.Priority")
+        created: Task[P, R] = _task_class()(function, name=task_name, priority=priority)
+        _register(created)
+        return created
+
+    return decorate(fn) if fn is not None else decorate
