@@ -1,0 +1,130 @@
+"""Shared fixtures: clean taskhawk state per test, and a moto server on 127.0.0.1 for tests that
+talk real boto3 over HTTP (moto's in-process mock is used only where a test says so)."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+import taskhawk
+from taskhawk import settings as settings_module
+from taskhawk.priority import Priority, dead_letter_queue_name, queue_name, topic_name
+from taskhawk.task import _registry
+
+QUEUE = "DEV-MYAPP"
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+# Fake credentials for the local endpoint only; tests grep logs for this value.
+SECRET_KEY = "test-secret-key-never-logged"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_taskhawk(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts unconfigured, with no tasks registered and no settings env."""
+    monkeypatch.delenv("SETTINGS_MODULE", raising=False)
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+    saved_tasks = dict(_registry.tasks)
+    saved_configured = settings_module._state.configured
+    settings_module._state.configured = None
+    settings_module.clear_cache()
+    yield
+    _registry.tasks.clear()
+    _registry.tasks.update(saved_tasks)
+    settings_module._state.configured = saved_configured
+    settings_module.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto server in this process, on a free port of 127.0.0.1, for the whole session."""
+    os.environ.setdefault("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def aws_settings(endpoint: str, queue: str = QUEUE, **extra: Any) -> dict[str, Any]:
+    return {
+        "AWS_REGION": REGION,
+        "AWS_ACCOUNT_ID": ACCOUNT_ID,
+        "AWS_ACCESS_KEY": "testing",
+        "AWS_SECRET_KEY": SECRET_KEY,
+        "AWS_ENDPOINT_SQS": endpoint,
+        "AWS_ENDPOINT_SNS": endpoint,
+        "TASKHAWK_QUEUE": queue,
+        **extra,
+    }
+
+
+def boto_client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service,
+        region_name=REGION,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key=SECRET_KEY,
+    )
+
+
+def create_queues(endpoint: str, queue: str, max_receive_count: int = 4) -> dict[str, str]:
+    """Queues, DLQs, topics and raw subscriptions for every priority; returns name -> URL."""
+    sqs, sns = boto_client("sqs", endpoint), boto_client("sns", endpoint)
+    urls: dict[str, str] = {}
+    for priority in Priority:
+        dlq_name = dead_letter_queue_name(queue, priority)
+        dlq_url = sqs.create_queue(QueueName=dlq_name)["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        name = queue_name(queue, priority)
+        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+        url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": redrive})["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        topic_arn = sns.create_topic(Name=topic_name(queue, priority))["TopicArn"]
+        sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes={"RawMessageDelivery": "true"},
+        )
+        urls[name], urls[dlq_name] = url, dlq_url
+    return urls
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, request: pytest.FixtureRequest) -> dict[str, str]:
+    """taskhawk configured against the moto server, with a fresh set of queues per test."""
+    queue = f"T{uuid.uuid4().hex[:10].upper()}"
+    urls = create_queues(moto_endpoint, queue)
+    taskhawk.configure(aws_settings(moto_endpoint, queue))
+    return urls
+
+
+def drain(endpoint: str, url: str, attempts: int = 3) -> list[dict[str, Any]]:
+    """Every message currently visible on a queue (read and made visible again)."""
+    sqs = boto_client("sqs", endpoint)
+    found: dict[str, dict[str, Any]] = {}
+    for _ in range(attempts):
+        response = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=0,
+            VisibilityTimeout=30,
+            MessageAttributeNames=["All"],
+        )
+        for message in response.get("Messages", []):
+            found[message["MessageId"]] = message
+        if not response.get("Messages"):
+            break
+    return list(found.values())
