@@ -4,6 +4,7 @@ talk real boto3 over HTTP (moto's in-process mock is used only where a test says
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from taskhawk.priority import Priority, dead_letter_queue_name, queue_name, topi
 from taskhawk.task import _registry
 
 QUEUE = "DEV-MYAPP"
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per moto request is noise
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 # Fake credentials for the local endpoint only; tests grep logs for this value.
@@ -111,8 +113,8 @@ def aws(moto_endpoint: str, request: pytest.FixtureRequest) -> dict[str, str]:
     return urls
 
 
-def drain(endpoint: str, url: str, attempts: int = 3) -> list[dict[str, Any]]:
-    """Every message currently visible on a queue (read and made visible again)."""
+def drain(endpoint: str, url: str, attempts: int = 20) -> list[dict[str, Any]]:
+    """Every message currently visible on a queue: read all, then made visible again (a peek)."""
     sqs = boto_client("sqs", endpoint)
     found: dict[str, dict[str, Any]] = {}
     for _ in range(attempts):
@@ -122,9 +124,14 @@ def drain(endpoint: str, url: str, attempts: int = 3) -> list[dict[str, Any]]:
             WaitTimeSeconds=0,
             VisibilityTimeout=30,
             MessageAttributeNames=["All"],
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
-        for message in response.get("Messages", []):
-            found[message["MessageId"]] = message
         if not response.get("Messages"):
             break
+        for message in response["Messages"]:
+            found[message["MessageId"]] = message
+    for message in found.values():
+        sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+        )
     return list(found.values())

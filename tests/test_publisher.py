@@ -1,0 +1,196 @@
+"""Publishing through the real AWS transport over HTTP (moto server on 127.0.0.1): what lands on
+the queue is one canonical, schema-valid body with the specified attributes, per dispatch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+import taskhawk
+from taskhawk.priority import Priority, queue_name
+from tests.conftest import ACCOUNT_ID, aws_settings, boto_client, create_queues, drain
+
+PUBLISH_SCHEMA = json.loads(
+    (Path(__file__).parent.parent / "schema/message/1.0/publish.json").read_text(encoding="utf-8")
+)
+
+
+@pytest.fixture
+def send_email() -> taskhawk.Task[Any, None]:
+    @taskhawk.task(name="tasks.send_email")
+    def send_email(to: str, subject: str, from_email: str | None = None) -> None: ...
+
+    return send_email
+
+
+def queued(endpoint: str, urls: dict[str, str], priority: Priority) -> list[dict[str, Any]]:
+    settings = taskhawk.settings.get_settings()
+    return drain(endpoint, urls[queue_name(settings.require("TASKHAWK_QUEUE"), priority)])
+
+
+def assert_canonical(
+    sqs_message: dict[str, Any], task: str, headers: dict[str, str]
+) -> dict[str, Any]:
+    body = json.loads(sqs_message["Body"])
+    jsonschema.Draft202012Validator(PUBLISH_SCHEMA).validate(body)
+    attributes = {k: v["StringValue"] for k, v in sqs_message.get("MessageAttributes", {}).items()}
+    assert {k: v["DataType"] for k, v in sqs_message.get("MessageAttributes", {}).items()} == {
+        k: "String" for k in attributes
+    }
+    assert attributes == {"taskhawk_task": task, **headers}
+    assert body["task"] == task and body["headers"] == headers
+    return body
+
+
+@pytest.mark.parametrize("via_sns", [False, True], ids=["sqs-direct", "sns-topic"])
+@pytest.mark.parametrize("priority", list(Priority), ids=[p.name for p in Priority])
+def test_one_canonical_message_per_dispatch_on_the_right_queue(
+    moto_endpoint: str, send_email: Any, priority: Priority, via_sns: bool
+) -> None:
+    queue = f"PUB-{priority.name}-{via_sns}".upper()
+    urls = create_queues(moto_endpoint, queue)
+    taskhawk.configure(aws_settings(moto_endpoint, queue, TASKHAWK_PUBLISH_VIA_SNS=via_sns))
+
+    message_id = (
+        send_email.with_headers(request_id="1234")
+        .with_priority(priority)
+        .dispatch("email@example.com", "Hello!", from_email="spam@example.com")
+    )
+
+    for other in Priority:
+        found = queued(moto_endpoint, urls, other)
+        assert len(found) == (1 if other is priority else 0), other
+    [sqs_message] = queued(moto_endpoint, urls, priority)
+    body = assert_canonical(sqs_message, "tasks.send_email", {"request_id": "1234"})
+    assert body["id"] == message_id
+    assert body["metadata"]["priority"] == priority.name
+    assert body["args"] == ["email@example.com", "Hello!"]
+    assert body["kwargs"] == {"from_email": "spam@example.com"}
+
+
+def test_seed_example_lands_once(moto_endpoint: str, aws: dict[str, str], send_email: Any) -> None:
+    send_email.dispatch("email@example.com", "Hello!")
+    [found] = queued(moto_endpoint, aws, Priority.default)
+    assert_canonical(found, "tasks.send_email", {})
+
+
+def test_lambda_app_publishes_to_the_topic(moto_endpoint: str, send_email: Any) -> None:
+    urls = create_queues(moto_endpoint, "LAMBDA-APP")
+    taskhawk.configure(aws_settings(moto_endpoint, "LAMBDA-APP", IS_LAMBDA_APP=True))
+    sns = boto_client("sns", moto_endpoint)
+    arn = f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:taskhawk-lambda-app-high-priority"
+    assert any(t["TopicArn"] == arn for t in sns.list_topics()["Topics"])
+    send_email.with_priority(Priority.high).dispatch("a@b.c", "s")
+    assert len(queued(moto_endpoint, urls, Priority.high)) == 1
+
+
+def test_default_headers_hook_is_called_with_task_and_explicit_headers_win(
+    moto_endpoint: str, aws: dict[str, str], send_email: Any
+) -> None:
+    calls: list[Any] = []
+
+    def hook(task: Any) -> dict[str, str]:
+        calls.append(task)
+        return {"source": "hook", "request_id": "from-hook"}
+
+    settings = taskhawk.settings.get_settings()
+    taskhawk.configure(
+        aws_settings(moto_endpoint, settings.taskhawk_queue or "", TASKHAWK_DEFAULT_HEADERS=hook)
+    )
+    send_email.with_headers(request_id="explicit").dispatch("a@b.c", "s")
+    [found] = queued(moto_endpoint, aws, Priority.default)
+    assert_canonical(found, "tasks.send_email", {"source": "hook", "request_id": "explicit"})
+    assert calls == [send_email]
+
+
+def test_attributes_never_exceed_ten(
+    moto_endpoint: str, aws: dict[str, str], send_email: Any
+) -> None:
+    headers = {f"h{i:02d}": str(i) for i in range(13)}
+    send_email.with_headers(**headers).dispatch("a@b.c", "s")
+    [found] = queued(moto_endpoint, aws, Priority.default)
+    body = json.loads(found["Body"])
+    assert body["headers"] == headers  # every header in the body
+    names = set(found["MessageAttributes"])
+    assert names == {"taskhawk_task", *[f"h{i:02d}" for i in range(9)]}
+
+
+def test_invalid_header_is_refused_before_sending(
+    moto_endpoint: str, aws: dict[str, str], send_email: Any
+) -> None:
+    for bad in ({"taskhawk_task": "x"}, {"bad name": "x"}, {"empty": ""}):
+        with pytest.raises(taskhawk.ValidationError, match=r"\$\.headers"):
+            send_email.with_headers(**bad).dispatch("a@b.c", "s")
+    with pytest.raises(taskhawk.ValidationError, match=r"\$\.headers\.count"):
+        send_email.with_headers(count=7).dispatch("a@b.c", "s")  # type: ignore[arg-type]
+    assert queued(moto_endpoint, aws, Priority.default) == []
+
+
+def test_unserialisable_argument_is_named_and_nothing_is_sent(
+    moto_endpoint: str, aws: dict[str, str], send_email: Any
+) -> None:
+    with pytest.raises(taskhawk.ValidationError, match=r"\$\.kwargs\.from_email"):
+        send_email.dispatch("a@b.c", "s", from_email={1, 2})
+    assert queued(moto_endpoint, aws, Priority.default) == []
+
+
+def test_oversized_message_is_refused_with_size_and_limit(
+    moto_endpoint: str, aws: dict[str, str], send_email: Any
+) -> None:
+    with pytest.raises(taskhawk.MessageTooLarge) as caught:
+        send_email.dispatch("a@b.c", "x" * 1_048_576)
+    assert caught.value.limit == 1_048_576 and caught.value.size > caught.value.limit
+    assert "1048576" in str(caught.value)
+    taskhawk.configure(aws_settings(moto_endpoint, "ANY", TASKHAWK_PUBLISH_VIA_SNS=True))
+    with pytest.raises(taskhawk.MessageTooLarge, match="SNS limit of 262144"):
+        send_email.dispatch("a@b.c", "x" * 262_144)
+
+
+def test_missing_queue_is_a_publish_error_naming_it(moto_endpoint: str, send_email: Any) -> None:
+    taskhawk.configure(aws_settings(moto_endpoint, "NEVER-PROVISIONED"))
+    with pytest.raises(taskhawk.PublishError, match="TASKHAWK-NEVER-PROVISIONED") as caught:
+        send_email.dispatch("a@b.c", "s")
+    assert len(caught.value.failures) == 1
+
+
+def test_dispatch_many_sends_in_tens_and_returns_ids_in_order(
+    moto_endpoint: str, aws: dict[str, str], send_email: Any
+) -> None:
+    ids = send_email.dispatch_many([([f"u{i}@x.y", "s"], {}) for i in range(23)])
+    assert len(set(ids)) == 23
+    found = queued(moto_endpoint, aws, Priority.default)
+    assert sorted(json.loads(m["Body"])["id"] for m in found) == sorted(ids)
+
+
+def test_dispatch_many_validates_everything_before_sending(
+    moto_endpoint: str, aws: dict[str, str], send_email: Any
+) -> None:
+    calls: list[tuple[list[Any], dict[str, Any]]] = [(["ok", "s"], {}), (["bad", float("nan")], {})]
+    with pytest.raises(taskhawk.ValidationError, match=r"\$\.args\[1\]"):
+        send_email.dispatch_many(calls)
+    assert queued(moto_endpoint, aws, Priority.default) == []
+
+
+def test_batch_block_groups_by_priority(
+    moto_endpoint: str, aws: dict[str, str], send_email: Any
+) -> None:
+    with taskhawk.batch() as pending:
+        first = send_email.dispatch("a@b.c", "1")
+        second = send_email.with_priority(Priority.high).dispatch("a@b.c", "2")
+        assert queued(moto_endpoint, aws, Priority.default) == []  # nothing sent yet
+    assert pending.sent_ids == [first, second]
+    assert len(queued(moto_endpoint, aws, Priority.default)) == 1
+    assert len(queued(moto_endpoint, aws, Priority.high)) == 1
+
+
+def test_batch_block_sends_nothing_when_the_block_fails(
+    moto_endpoint: str, aws: dict[str, str], send_email: Any
+) -> None:
+    with pytest.raises(RuntimeError), taskhawk.batch():
+        send_email.dispatch("a@b.c", "1")
+        raise RuntimeError("abandon")
+    assert queued(moto_endpoint, aws, Priority.default) == []

@@ -1,0 +1,28 @@
+"""Checked by mypy only (make typecheck): dispatch is typed from the task's own signature."""
+
+from typing_extensions import assert_type
+
+import taskhawk
+
+
+@taskhawk.task
+def send_email(to: str, subject: str, *, cc: list[str] | None = None) -> bool:
+    return True
+
+
+@taskhawk.task(priority=taskhawk.Priority.high, name="emails.welcome")
+def welcome(user_id: int) -> None: ...
+
+
+def check_types() -> None:
+    assert_type(send_email.dispatch("a@b.c", "hi"), str)
+    assert_type(send_email("a@b.c", "hi"), bool)
+    invocation = send_email.with_headers(request_id="1").with_priority(taskhawk.Priority.high)
+    assert_type(invocation.dispatch("a@b.c", "hi", cc=None), str)
+    invocation.dispatch("a@b.c")  # type: ignore[call-arg]
+    assert_type(welcome.dispatch_many([((1,), {})]), list[str])
+    send_email.dispatch("a@b.c", "hi", cc=["x@y.z"])
+    send_email.dispatch("a@b.c")  # type: ignore[call-arg]
+    send_email.dispatch(1, "hi")  # type: ignore[arg-type]
+    welcome.with_priority(taskhawk.Priority.low).dispatch(user_id="7")  # type: ignore[arg-type]
+    send_email.with_headers(count=7)  # type: ignore[arg-type]
