@@ -4,6 +4,7 @@ the queue is one canonical, schema-valid body with the specified attributes, per
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ import pytest
 
 import taskhawk
 from taskhawk.priority import Priority, queue_name
+from taskhawk.transport import Destination, OutgoingMessage, SendFailures
+from taskhawk.transport.current import use_transport
+from taskhawk.transport.memory import MemoryTransport
 from tests.conftest import ACCOUNT_ID, aws_settings, boto_client, create_queues, drain
 
 PUBLISH_SCHEMA = json.loads(
@@ -194,3 +198,36 @@ def test_batch_block_sends_nothing_when_the_block_fails(
         send_email.dispatch("a@b.c", "1")
         raise RuntimeError("abandon")
     assert queued(moto_endpoint, aws, Priority.default) == []
+
+
+class FailingSomeTransport(MemoryTransport):
+    """A broker that refuses chosen messages, as SendMessageBatch can per entry."""
+
+    def __init__(self, refuse: set[int]) -> None:
+        super().__init__()
+        self.refuse = refuse
+        self.calls = 0
+
+    def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendFailures:
+        self.calls += 1
+        accepted = [m for m in messages if json.loads(m.body)["args"][0] not in self.refuse]
+        super().send(destination, accepted)
+        return {
+            m.key: "InternalError: try again"
+            for m in messages
+            if json.loads(m.body)["args"][0] in self.refuse
+        }
+
+
+def test_partial_batch_failure_reports_each_message_and_sends_the_rest_once(
+    send_email: Any,
+) -> None:
+    taskhawk.configure(TASKHAWK_QUEUE="PARTIAL")
+    transport = FailingSomeTransport(refuse={3, 11})
+    with use_transport(transport), pytest.raises(taskhawk.PublishError) as caught:
+        send_email.dispatch_many([([i, "s"], {}) for i in range(12)])
+    sent = [json.loads(b)["args"][0] for b in transport.bodies("TASKHAWK-PARTIAL")]
+    assert sent == [i for i in range(12) if i not in (3, 11)]  # once each, in order
+    assert transport.calls == 2  # 10 + 2: batches, no blind re-send
+    assert len(caught.value.failures) == 2
+    assert "2 of 12 messages not sent" in str(caught.value)
