@@ -1,18 +1,29 @@
 """SQS and SNS through boto3: the only module of the runtime that imports boto3.
 
-Every client gets the connect and read timeouts from settings and botocore's standard retry
-mode; nothing here re-sends on its own, so one dispatch is one message.
+Every client gets the connect and read timeouts from settings. Receives, deletes and visibility
+changes use botocore's standard retry mode. Sends are retried only when the error proves the
+request was not processed (no connection, throttled): a read timeout after the request went out
+leaves the outcome unknown, and re-sending then could deliver the task twice.
 """
 
 from __future__ import annotations
 
+import random
 import threading
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from taskhawk.exceptions import TransportError
 from taskhawk.settings import Settings
@@ -26,6 +37,15 @@ if TYPE_CHECKING:
 __all__ = ["LONG_POLL_SECONDS", "AWSTransport"]
 
 LONG_POLL_SECONDS = 20  # SQS's maximum; the polling client's read timeout adds it
+SEND_ATTEMPTS = 3
+# Refusals that prove nothing was enqueued (a subset of what botocore's standard mode retries).
+_NOT_SENT_ERRORS = (EndpointConnectionError, ConnectTimeoutError)
+_THROTTLED_CODES = frozenset(
+    {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
+     "RequestThrottledException", "TooManyRequestsException", "KMSThrottlingException"}
+)  # fmt: skip
+_UNKNOWN_OUTCOME_ERRORS = (ReadTimeoutError, ConnectionClosedError)
+T = TypeVar("T")
 
 
 def _string_attributes(attributes: dict[str, str] | Any) -> dict[str, Any]:
@@ -43,25 +63,26 @@ class AWSTransport:
             aws_session_token=settings.aws_session_token,
             region_name=settings.aws_region,
         )
-        config = self._config(settings.aws_read_timeout_s)
-        poll_config = self._config(settings.aws_read_timeout_s + LONG_POLL_SECONDS)
-        self._sqs: SQSClient = session.client(
-            "sqs", endpoint_url=settings.aws_endpoint_sqs, config=config
+        config = self._config(settings.aws_read_timeout_s, attempts=3)
+        send_config = self._config(settings.aws_read_timeout_s, attempts=1)
+        poll_config = self._config(settings.aws_read_timeout_s + LONG_POLL_SECONDS, attempts=3)
+        sqs_endpoint, sns_endpoint = settings.aws_endpoint_sqs, settings.aws_endpoint_sns
+        self._sqs: SQSClient = session.client("sqs", endpoint_url=sqs_endpoint, config=config)
+        self._sqs_send: SQSClient = session.client(
+            "sqs", endpoint_url=sqs_endpoint, config=send_config
         )
         self._sqs_poll: SQSClient = session.client(
-            "sqs", endpoint_url=settings.aws_endpoint_sqs, config=poll_config
+            "sqs", endpoint_url=sqs_endpoint, config=poll_config
         )
-        self._sns: SNSClient = session.client(
-            "sns", endpoint_url=settings.aws_endpoint_sns, config=config
-        )
+        self._sns: SNSClient = session.client("sns", endpoint_url=sns_endpoint, config=send_config)
         self._urls: dict[str, str] = {}
         self._urls_lock = threading.Lock()
 
-    def _config(self, read_timeout: float) -> Config:
+    def _config(self, read_timeout: float, attempts: int) -> Config:
         return Config(
             connect_timeout=self.settings.aws_connect_timeout_s,
             read_timeout=read_timeout,
-            retries={"mode": "standard", "max_attempts": 3},
+            retries={"mode": "standard", "total_max_attempts": attempts},
         )
 
     def queue_url(self, name: str) -> str:
@@ -84,15 +105,20 @@ class AWSTransport:
     def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendFailures:
         try:
             if destination.kind == "topic":
-                return self._publish(self.topic_arn(destination.name), messages)
-            return self._send_to_queue(self.queue_url(destination.name), messages)
+                arn = self.topic_arn(destination.name)
+                return _retry_if_not_sent(lambda: self._publish(arn, messages))
+            url = self.queue_url(destination.name)
+            return _retry_if_not_sent(lambda: self._send_to_queue(url, messages))
+        except _UNKNOWN_OUTCOME_ERRORS as error:
+            reason = f"{type(error).__name__}: {error}; outcome unknown, not re-sent (no duplicate)"
+            return {message.key: reason for message in messages}
         except (ClientError, BotoCoreError) as error:
             return {message.key: f"{type(error).__name__}: {error}" for message in messages}
 
     def _send_to_queue(self, url: str, messages: Sequence[OutgoingMessage]) -> SendFailures:
         if len(messages) == 1:
             message = messages[0]
-            self._sqs.send_message(
+            self._sqs_send.send_message(
                 QueueUrl=url,
                 MessageBody=message.body,
                 MessageAttributes=_string_attributes(message.attributes),
@@ -106,7 +132,7 @@ class AWSTransport:
             }
             for index, message in enumerate(messages)
         ]
-        response = self._sqs.send_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
+        response = self._sqs_send.send_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
         return _batch_failures(messages, response.get("Failed", []))
 
     def _publish(self, arn: str, messages: Sequence[OutgoingMessage]) -> SendFailures:
@@ -171,6 +197,23 @@ class AWSTransport:
             )
         except (ClientError, BotoCoreError) as error:
             raise TransportError(f"changing visibility on {queue} failed: {error}") from error
+
+
+def _retry_if_not_sent(call: Callable[[], T]) -> T:
+    """Retry only errors that prove the request was not processed, with jittered backoff."""
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            return call()
+        except _NOT_SENT_ERRORS:
+            if attempt == SEND_ATTEMPTS:
+                raise
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in _THROTTLED_CODES:
+                raise
+            if attempt == SEND_ATTEMPTS:
+                raise
+        time.sleep(random.uniform(0, 0.1 * 2**attempt))
+    raise AssertionError("unreachable")
 
 
 def _batch_failures(messages: Sequence[OutgoingMessage], failed: list[Any]) -> SendFailures:
