@@ -10,7 +10,7 @@ from pathlib import Path
 from codegen.models import render_models
 from codegen.render import GeneratorVersions, Renderer, format_python
 from codegen.schemas import SchemaFile, SchemaProblem, load_schemas
-from codegen.validators import render_validator
+from codegen.validators import compile_schema
 
 __all__ = ["GeneratedFile", "GenerationFailed", "SchemaProblem", "generate_package"]
 
@@ -49,11 +49,11 @@ def generate_package(schema_dir: Path) -> list[GeneratedFile]:
             )
         )
         for schema in (version.publish, version.consume):
-            body = render_validator(schema)
+            source = compile_schema(schema)
             files.append(
                 GeneratedFile(
                     f"validate_{schema.module_suffix}_{schema.kind}.py",
-                    format_python(renderer.validator_module(schema, body)),
+                    format_python(renderer.validator_module(schema, source)),
                 )
             )
     registry = renderer.registry_module([v.publish for v in versions], schemas)

@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 
 from codegen.schemas import SchemaFile
+from codegen.validators import ValidatorSource
 
 __all__ = ["GeneratorVersions", "Renderer", "format_python"]
 
@@ -21,11 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class GeneratorVersions:
     datamodel_code_generator: str
-    fastjsonschema: str
 
     @classmethod
     def installed(cls) -> GeneratorVersions:
-        return cls(version("datamodel-code-generator"), version("fastjsonschema"))
+        return cls(version("datamodel-code-generator"))
 
 
 class Renderer:
@@ -49,8 +49,14 @@ class Renderer:
     def models_module(self, schema: SchemaFile, body: str) -> str:
         return self._render("models.py.jinja", schema=schema, body=body)
 
-    def validator_module(self, schema: SchemaFile, body: str) -> str:
-        return self._render("validator.py.jinja", schema=schema, body=body)
+    def validator_module(self, schema: SchemaFile, source: ValidatorSource) -> str:
+        return self._render(
+            "validator.py.jinja",
+            schema=schema,
+            compiled=source.compiled,
+            helpers=source.helpers,
+            uses_re=source.uses_re,
+        )
 
     def registry_module(self, publish: list[SchemaFile], sources: list[SchemaFile]) -> str:
         return self._render(

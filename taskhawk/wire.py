@@ -8,16 +8,16 @@ schema/README.md and named in the errors they raise.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from taskhawk._generated import (
     FORMAT_VERSIONS,
     LATEST_VERSION,
     FormatVersion,
-    JsonSchemaValueException,
     Message,
     Metadata,
+    SchemaViolation,
 )
 from taskhawk.exceptions import ValidationError
 from taskhawk.json_values import MAX_DEPTH, MAX_SAFE_INTEGER, check_depth, to_json_value
@@ -186,24 +186,22 @@ def _format_version(data: dict[str, Any]) -> FormatVersion:
             f"unsupported message format {version!r}; this consumer reads {known}"
             " (upgrade consumers before publishers)",
         )
-    # Missing or mistyped versions are reported by the newest schema, with their path.
-    return FORMAT_VERSIONS.get(version, FORMAT_VERSIONS[LATEST_VERSION])  # type: ignore[arg-type]
+    if type(version) is str:
+        return FORMAT_VERSIONS[version]
+    # Missing or mistyped versions (even unhashable ones) are reported by the newest schema.
+    return FORMAT_VERSIONS[LATEST_VERSION]
 
 
-def _validate(validate: Any, data: dict[str, Any]) -> None:
+def _validate(validate: Callable[[Any], None], data: dict[str, Any]) -> None:
     try:
         validate(data)
-    except JsonSchemaValueException as error:
+    except SchemaViolation as error:
         raise ValidationError(*_path_and_reason(error)) from None
 
 
-def _path_and_reason(error: JsonSchemaValueException) -> tuple[str, str]:
-    name = error.name or "data"
-    path = "$" + name[len("data") :] if name.startswith("data") else name
-    reason = error.message
-    if reason.startswith(name):
-        reason = reason[len(name) :].strip()
-    return path, reason
+def _path_and_reason(error: SchemaViolation) -> tuple[str, str]:
+    """The generated validators already speak in JSON paths and plain reasons."""
+    return error.path, error.message
 
 
 def _to_model(format_version: FormatVersion, data: dict[str, Any]) -> Message:

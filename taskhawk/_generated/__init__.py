@@ -13,22 +13,22 @@ accepts, which adds the legacy shapes recorded as decisions in schema/README.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from taskhawk._generated import models_v1_0
-from taskhawk._generated.errors import JsonSchemaValueException
-from taskhawk._generated.validate_v1_0_consume import validate as _consume_v1_0
-from taskhawk._generated.validate_v1_0_publish import validate as _publish_v1_0
+from taskhawk._generated import validate_v1_0_consume as _consume_v1_0
+from taskhawk._generated import validate_v1_0_publish as _publish_v1_0
+from taskhawk._generated.errors import SchemaViolation
 
 __all__ = [
     "FORMAT_VERSIONS",
     "LATEST_VERSION",
     "FormatVersion",
-    "JsonSchemaValueException",
     "Message",
     "Metadata",
+    "SchemaViolation",
 ]
 
 Message = models_v1_0.Message
@@ -41,8 +41,10 @@ class FormatVersion:
     version: str
     message_model: type[Message]
     metadata_model: type[Metadata]
-    validate_publish: Callable[[Any], Any]
-    validate_consume: Callable[[Any], Any]
+    validate_publish: Callable[[Any], None]
+    validate_consume: Callable[[Any], None]
+    iter_errors_publish: Callable[[Any], Iterator[SchemaViolation]]
+    iter_errors_consume: Callable[[Any], Iterator[SchemaViolation]]
 
 
 FORMAT_VERSIONS: dict[str, FormatVersion] = {
@@ -50,7 +52,9 @@ FORMAT_VERSIONS: dict[str, FormatVersion] = {
         version="1.0",
         message_model=models_v1_0.Message,
         metadata_model=models_v1_0.Metadata,
-        validate_publish=_publish_v1_0,
-        validate_consume=_consume_v1_0,
+        validate_publish=_publish_v1_0.validate,
+        validate_consume=_consume_v1_0.validate,
+        iter_errors_publish=_publish_v1_0.iter_errors,
+        iter_errors_consume=_consume_v1_0.iter_errors,
     ),
 }
