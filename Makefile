@@ -1,6 +1,6 @@
 # Every target creates the virtualenv it needs; nothing is expected on the machine but python3.
 .DEFAULT_GOAL := test
-.PHONY: venv generate check-generated lint format typecheck test unit contract bench clean
+.PHONY: venv generate check-generated lint format typecheck test unit contract bench clean demo docs
 
 PYTHON ?= python3
 VENV := .venv
@@ -34,7 +34,17 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest
 
-test: check-generated lint typecheck unit
+test: check-generated lint typecheck docs unit
+
+# Local SQS/SNS endpoint, provisioning, a worker, tasks of every priority, a dead letter requeued.
+demo: $(STAMP)
+	$(PY) -m demo
+
+# The documentation site, warnings as errors, into build/docs; its examples pass mypy too
+# (tests/test_docs_examples.py runs them).
+docs: $(STAMP)
+	$(VENV)/bin/mypy --strict docs/examples
+	$(VENV)/bin/sphinx-build -q -W --keep-going -b html -d build/docs-doctrees docs build/docs
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -1,6 +1,8 @@
 """taskhawk: asynchronous tasks over AWS SQS, SNS and Lambda, on a versioned JSON wire format."""
 
 from taskhawk.batching import batch
+from taskhawk.consumer import listen_for_messages
+from taskhawk.dead_letter import requeue_dead_letter
 from taskhawk.exceptions import (
     ConfigurationError,
     IgnoreException,
@@ -13,6 +15,7 @@ from taskhawk.exceptions import (
     TransportError,
     ValidationError,
 )
+from taskhawk.lambda_consumer import process_messages_for_lambda_consumer
 from taskhawk.metadata import Metadata
 from taskhawk.priority import Priority
 from taskhawk.settings import configure
@@ -31,6 +34,10 @@ __all__ = [  # noqa: RUF022 - grouped by purpose, sorted within groups
     "configure",
     "extend_visibility_timeout",
     "task",
+    # consuming
+    "listen_for_messages",
+    "process_messages_for_lambda_consumer",
+    "requeue_dead_letter",
     # errors and task outcomes
     "ConfigurationError",
     "IgnoreException",

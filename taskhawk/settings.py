@@ -97,6 +97,19 @@ class Settings:
     taskhawk_task_modules: tuple[str, ...] = _setting(
         (), "Modules the worker imports at start so their tasks are registered."
     )
+    taskhawk_retry_backoff_base_s: int = _setting(
+        30,
+        "Seconds a failed (or RetryException() without delay) message stays hidden after its "
+        "first receive; doubles with each further receive.",
+    )
+    taskhawk_retry_backoff_max_s: int = _setting(
+        900, "Upper bound of the retry backoff, seconds (SQS allows at most 43200)."
+    )
+    taskhawk_heartbeat_interval_s: int | None = _setting(
+        None,
+        "When set, the consumer re-extends the visibility of every received message it has not "
+        "finished every this many seconds, to three times this value; None disables it.",
+    )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
 
     def require(self, name: str) -> Any:

@@ -1,0 +1,17 @@
+"""Settings of the demo app: endpoint values come from `taskhawk dev-server`'s output."""
+
+from __future__ import annotations
+
+import os
+
+AWS_ENDPOINT_SQS = os.environ["AWS_ENDPOINT_SQS"]
+AWS_ENDPOINT_SNS = os.environ["AWS_ENDPOINT_SNS"]
+AWS_REGION = os.environ["AWS_REGION"]
+AWS_ACCOUNT_ID = os.environ["AWS_ACCOUNT_ID"]
+AWS_ACCESS_KEY = os.environ["AWS_ACCESS_KEY"]
+AWS_SECRET_KEY = os.environ["AWS_SECRET_KEY"]
+TASKHAWK_QUEUE = os.environ["TASKHAWK_QUEUE"]
+TASKHAWK_TASK_MODULES = ["demo.tasks"]
+# Short delays so a failing task reaches the dead-letter queue within seconds.
+TASKHAWK_RETRY_BACKOFF_BASE_S = 1
+TASKHAWK_MAX_RECEIVE_COUNT = 2

@@ -1,0 +1,44 @@
+"""The demo's tasks. Each appends what it did to $TASKHAWK_DEMO_STATE/ran.txt."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from taskhawk import IgnoreException, Metadata, Priority, task
+
+STATE = Path(os.environ.get("TASKHAWK_DEMO_STATE", "."))
+OUTAGE = STATE / "inventory-outage"
+
+
+def _ran(line: str) -> None:
+    with (STATE / "ran.txt").open("a", encoding="utf-8") as out:
+        out.write(f"{line} (worker pid {os.getpid()})\n")
+
+
+@task
+def send_welcome_email(to: str, *, subject: str = "Welcome!") -> None:
+    _ran(f"sent {subject!r} to {to}")
+
+
+@task(priority=Priority.high)
+def charge_card(order_id: str, amount_cents: int, headers: dict[str, str]) -> None:
+    _ran(f"charged {amount_cents / 100:.2f} for order {order_id} (request {headers['request_id']})")
+
+
+@task(priority=Priority.low)
+def build_report(month: str, metadata: Metadata) -> None:
+    metadata.extend_visibility_timeout(120)  # a long task keeps its message hidden
+    _ran(f"built the {month} report (message {metadata.id}, {metadata.priority.name} priority)")
+
+
+@task(priority=Priority.bulk)
+def expire_session(session_id: str) -> None:
+    raise IgnoreException(f"session {session_id} already expired: nothing to do")
+
+
+@task
+def sync_inventory(sku: str) -> None:
+    if OUTAGE.exists():
+        raise ConnectionError("inventory service unavailable")
+    _ran(f"synced inventory of {sku}")

@@ -1,0 +1,65 @@
+"""`taskhawk provision`: everything a taskhawk app needs on AWS, safe to rerun.
+
+For each priority: the dead-letter queue (14-day retention, the most SQS keeps), the queue with
+its redrive policy (TASKHAWK_MAX_RECEIVE_COUNT, default 4 as in upstream's Terraform), the SNS
+topic, a raw-delivery subscription of the queue to the topic (taskhawk reads the SQS body as the
+message itself), and the queue policy that lets that topic deliver. Rerunning brings the managed
+attributes back to these values and creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from taskhawk.priority import Priority, dead_letter_queue_name, queue_name, topic_name
+from taskhawk.settings import Settings, get_settings
+
+__all__ = ["DLQ_RETENTION_S", "Provisioned", "provision"]
+
+DLQ_RETENTION_S = 1_209_600  # 14 days, SQS's maximum: time to notice, fix and requeue
+
+
+@dataclass(frozen=True, slots=True)
+class Provisioned:
+    kind: str  # "queue", "dead-letter queue", "topic", "subscription"
+    name: str
+    created: bool | None  # None: the API does not say (CreateTopic returns existing topics)
+
+    def __str__(self) -> str:
+        state = {True: "created", False: "up to date", None: "ready"}[self.created]
+        return f"{self.kind:<17} {self.name} ({state})"
+
+
+def provision(
+    priorities: Iterable[Priority] = tuple(Priority), settings: Settings | None = None
+) -> list[Provisioned]:
+    """Create or update every resource of the given priorities; what was done, in order."""
+    # boto3 is imported only when provisioning AWS
+    from taskhawk.transport.aws_admin import AWSAdmin, sns_send_policy
+
+    settings = settings or get_settings()
+    app_queue = settings.require("TASKHAWK_QUEUE")
+    max_receive_count = settings.taskhawk_max_receive_count
+    if max_receive_count < 1:
+        raise ValueError(f"TASKHAWK_MAX_RECEIVE_COUNT must be at least 1, not {max_receive_count}")
+    admin = AWSAdmin(settings)
+    done: list[Provisioned] = []
+    for priority in priorities:
+        dlq = dead_letter_queue_name(app_queue, priority)
+        _, dlq_arn, created = admin.ensure_queue(
+            dlq, {"MessageRetentionPeriod": str(DLQ_RETENTION_S)}
+        )
+        done.append(Provisioned("dead-letter queue", dlq, created))
+        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+        name = queue_name(app_queue, priority)
+        url, queue_arn, created = admin.ensure_queue(name, {"RedrivePolicy": redrive})
+        done.append(Provisioned("queue", name, created))
+        topic = topic_name(app_queue, priority)
+        topic_arn = admin.ensure_topic(topic)
+        done.append(Provisioned("topic", topic, None))
+        admin.set_queue_attributes(url, {"Policy": sns_send_policy(queue_arn, topic_arn)})
+        created = admin.ensure_raw_subscription(topic_arn, queue_arn)
+        done.append(Provisioned("subscription", f"{topic} -> {name} (raw)", created))
+    return done

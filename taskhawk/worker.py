@@ -1,0 +1,211 @@
+"""`taskhawk worker`: N consumer processes over one or more priorities, supervised.
+
+Processes are started with the *spawn* method: a child begins from a fresh interpreter instead
+of a copy of the parent, so no lock held by a parent thread (logging, botocore's connection
+pools) is inherited in a locked state, and the behaviour is the same on Linux and macOS. Each
+child loads settings, imports the task modules, then consumes every given priority.
+
+The parent restarts a child that dies (after 1, 2, 4 ... 30 s when it keeps dying). The first
+SIGTERM or SIGINT sets a shared shutdown event: children stop receiving, finish the messages
+they hold and exit; the parent exits 0 once all did. After `grace_seconds`, or on a second
+signal, the children are killed and the parent exits 1: unfinished messages reappear after their
+visibility timeout. A child whose parent disappears stops the same graceful way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
+from types import FrameType
+from typing import Any
+
+from taskhawk.consumer import Consumer
+from taskhawk.exceptions import ConfigurationError
+from taskhawk.logs import configure_logging
+from taskhawk.priority import Priority
+from taskhawk.settings import clear_cache, get_settings
+
+__all__ = ["WorkerOptions", "load_tasks", "run_worker"]
+
+logger = logging.getLogger("taskhawk.worker")
+
+_TICK_S = 0.2
+_STABLE_S = 60.0  # a child that lived this long resets its restart backoff
+_MAX_RESTART_DELAY_S = 30.0
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    priorities: tuple[str, ...] = ("default",)
+    processes: int = 1
+    num_messages: int = 1
+    visibility_timeout_s: int | None = None
+    grace_seconds: float = 30.0
+    settings_module: str | None = None
+    imports: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    log_level: str = "INFO"
+
+
+def load_tasks(options: WorkerOptions) -> list[str]:
+    """Point at the settings, import task modules (from --import and the setting); their names.
+
+    Runs in the parent first, so a typo fails the command at once instead of a restart loop.
+    """
+    for path in reversed(options.paths):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    if options.settings_module:
+        os.environ["SETTINGS_MODULE"] = options.settings_module
+        clear_cache()
+    settings = get_settings()
+    settings.require("TASKHAWK_QUEUE")
+    modules = list(dict.fromkeys((*settings.taskhawk_task_modules, *options.imports)))
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            raise ConfigurationError(f"cannot import task module {module}: {error}") from error
+    return modules
+
+
+def _child_main(options: WorkerOptions, shared_stop: Any, slot: int) -> None:
+    """One consumer process. SIGINT is ignored (a terminal's Ctrl-C reaches the whole process
+    group; the parent decides), SIGTERM stops it gracefully."""
+    configure_logging(options.log_level)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    terminated = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: _note(terminated))
+    load_tasks(options)
+    stop = threading.Event()
+    parent = os.getppid()
+    watcher = threading.Thread(
+        target=_watch, args=(stop, shared_stop, terminated, parent), daemon=True
+    )
+    watcher.start()
+    priorities = [Priority.parse(name) for name in options.priorities]
+    Consumer(
+        priorities,
+        num_messages=options.num_messages,
+        visibility_timeout_s=options.visibility_timeout_s,
+    ).run(shutdown_event=stop)
+
+
+def _note(flag: threading.Event) -> None:
+    # Only the watcher thread waits on this event, so setting it here cannot deadlock.
+    flag.set()
+
+
+def _watch(stop: threading.Event, shared: Any, terminated: threading.Event, parent: int) -> None:
+    """Signal handlers only note; this thread turns parent shutdown, SIGTERM or the parent's
+    death into the consumer's stop event."""
+    while not (shared.is_set() or terminated.is_set() or os.getppid() != parent):
+        terminated.wait(_TICK_S)
+    stop.set()
+
+
+@dataclass
+class _Slot:
+    index: int
+    process: BaseProcess | None = None
+    started: float = 0.0
+    failures: int = 0
+    restart_at: float = 0.0
+
+
+@dataclass
+class _Supervisor:
+    options: WorkerOptions
+    context: Any = field(default_factory=lambda: multiprocessing.get_context("spawn"))
+    signals: int = 0
+    slots: list[_Slot] = field(default_factory=list)
+
+    def run(self) -> int:
+        self.stop = self.context.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+        self.slots = [_Slot(index + 1) for index in range(self.options.processes)]
+        logger.info(
+            "worker starting %d processes on %s",
+            self.options.processes, ", ".join(self.options.priorities),
+        )  # fmt: skip
+        while self.signals == 0:
+            self._supervise()
+            time.sleep(_TICK_S)
+        return self._drain()
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.signals += 1  # handled by the main loop; handlers stay trivial
+
+    def _supervise(self) -> None:
+        now = time.monotonic()
+        for slot in self.slots:
+            process = slot.process
+            if process is not None and process.is_alive():
+                continue
+            if process is not None:
+                self._schedule_restart(slot, process, now)
+            if now >= slot.restart_at:
+                self._start(slot)
+
+    def _schedule_restart(self, slot: _Slot, process: BaseProcess, now: float) -> None:
+        slot.failures = 0 if now - slot.started >= _STABLE_S else slot.failures + 1
+        delay = min(2.0 ** max(slot.failures - 1, 0), _MAX_RESTART_DELAY_S)
+        slot.restart_at, slot.process = now + delay, None
+        logger.error(
+            "worker process %d exited with code %s; restarting in %.0fs",
+            slot.index, process.exitcode, delay,
+        )  # fmt: skip
+
+    def _start(self, slot: _Slot) -> None:
+        process = self.context.Process(
+            target=_child_main,
+            args=(self.options, self.stop, slot.index),
+            name=f"taskhawk-worker-{slot.index}",
+        )
+        process.start()
+        slot.process, slot.started = process, time.monotonic()
+
+    def _drain(self) -> int:
+        self.stop.set()
+        deadline = time.monotonic() + self.options.grace_seconds
+        logger.info(
+            "worker stopping: finishing in-flight tasks (grace %.0fs)", self.options.grace_seconds
+        )
+        while any(s.process is not None and s.process.is_alive() for s in self.slots):
+            if self.signals > 1 or time.monotonic() >= deadline:
+                why = "second signal" if self.signals > 1 else "grace period over"
+                return self._kill(why)
+            time.sleep(_TICK_S)
+        logger.info("worker stopped")
+        return 0
+
+    def _kill(self, why: str) -> int:
+        alive = [s.process for s in self.slots if s.process is not None and s.process.is_alive()]
+        logger.warning(
+            "%s: killing %d processes; their unfinished messages reappear after the visibility "
+            "timeout", why, len(alive),
+        )  # fmt: skip
+        for process in alive:
+            process.kill()
+        for process in alive:
+            process.join(5)
+        return 1
+
+
+def run_worker(options: WorkerOptions) -> int:
+    """Supervise the consumer processes until a signal; the exit status (0 on a clean stop)."""
+    if options.processes < 1:
+        raise ValueError("processes must be at least 1")
+    for name in options.priorities:
+        Priority.parse(name)
+    load_tasks(options)
+    return _Supervisor(options).run()

@@ -1,0 +1,173 @@
+"""Poison messages go to their priority's DLQ at once; requeue moves a DLQ back to its own
+priority's queue, deleting only what was re-sent."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import taskhawk
+from taskhawk import Priority, listen_for_messages, requeue_dead_letter
+from taskhawk.dead_letter import (
+    REASON_ATTRIBUTE,
+    dead_letter_attributes,
+    dead_letter_reason,
+    peek_dead_letters,
+)
+from taskhawk.exceptions import PublishError, TaskNotFound, ValidationError
+from taskhawk.priority import dead_letter_queue_name, queue_name
+from taskhawk.transport.current import use_transport
+from tests.test_consumer import APP, DEFAULT, DEFAULT_DLQ, Recording, body, calls, put, task_calls
+
+HIGH = queue_name(APP, Priority.high)
+HIGH_DLQ = dead_letter_queue_name(APP, Priority.high)
+ENVELOPE = Path(__file__).parent / "integration" / "upstream_wire" / "sns_envelope.json"
+
+
+@pytest.fixture
+def transport() -> Iterator[Recording]:
+    calls.clear()
+    recording = Recording()
+    for priority in Priority:
+        recording.create_queue(
+            queue_name(APP, priority),
+            dead_letter=dead_letter_queue_name(APP, priority),
+            max_receive_count=4,
+        )
+    taskhawk.configure(TASKHAWK_QUEUE=APP, TASKHAWK_RETRY_BACKOFF_BASE_S=5)
+    with use_transport(recording):
+        yield recording
+
+
+def sns_envelope_body() -> str:
+    envelope: str = json.loads(ENVELOPE.read_text())[0]["Body"]
+    return envelope
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("not json {", "invalid message: $: not valid JSON"),
+        (b"\xff\xfe".decode("latin-1"), "invalid message: $: not valid JSON"),
+        ("[1, 2, 3]", "invalid message: $: a message must be a JSON object"),
+        (body(task="nobody.registered"), "unknown task: no task named 'nobody.registered'"),
+        (
+            json.dumps({**json.loads(body()), "metadata": {"version": "2.0"}}),
+            "invalid message: $.metadata.version: unsupported message format '2.0'",
+        ),
+        (sns_envelope_body(), "SNS notification envelope, not a taskhawk message: enable Raw"),
+    ],
+    ids=["not-json", "binary", "array", "unknown-task", "unknown-version", "sns-envelope"],
+)
+def test_a_message_that_can_never_run_goes_to_its_dlq_at_once(
+    transport: Recording, caplog: pytest.LogCaptureFixture, text: str, reason: str
+) -> None:
+    put(transport, text, attributes={"taskhawk_task": "x", "request_id": "req-1"})
+    listen_for_messages(Priority.default, loop_count=1)
+    assert task_calls() == []
+    assert transport.bodies(DEFAULT) == []  # deleted after the DLQ had it
+    assert transport.bodies(DEFAULT_DLQ) == [text]
+    (attributes,) = transport.attributes(DEFAULT_DLQ)
+    assert attributes["taskhawk_task"] == "x" and attributes["request_id"] == "req-1"
+    assert attributes[REASON_ATTRIBUTE].startswith(reason)
+    assert transport.visibility == []  # no nack, no hot loop
+    (line,) = [r for r in caplog.records if r.getMessage().startswith("message dead-lettered")]
+    assert line.levelno == logging.ERROR and line.reason == attributes[REASON_ATTRIBUTE]  # type: ignore[attr-defined]
+
+
+def test_a_poison_message_is_kept_when_the_dlq_refuses_it(
+    transport: Recording, caplog: pytest.LogCaptureFixture
+) -> None:
+    transport.refuse_sends_to.add(DEFAULT_DLQ)
+    put(transport, "not json")
+    listen_for_messages(Priority.default, loop_count=1)
+    assert transport.bodies(DEFAULT) == ["not json"]
+    assert transport.bodies(DEFAULT_DLQ) == []
+    assert transport.deletes == []
+    assert [s for _, _, s in transport.visibility] == [5]  # hidden for a while, then retried
+    assert "dead-letter send failed, message kept on TASKHAWK-DEV-MYAPP" in caplog.text
+
+
+def test_dead_letter_attributes_stay_within_ten_keeping_taskhawk_ones_first() -> None:
+    original = {f"h{i}": str(i) for i in range(9)}
+    original = {**original, "taskhawk_task": "t", REASON_ATTRIBUTE: "old"}
+    attributes = dead_letter_attributes(original, "new")
+    assert len(attributes) == 10
+    assert list(attributes) == ["taskhawk_task", *[f"h{i}" for i in range(8)], REASON_ATTRIBUTE]
+    assert attributes[REASON_ATTRIBUTE] == "new"
+
+
+def test_reasons_are_single_safe_attribute_values() -> None:
+    reason = dead_letter_reason(ValidationError("$.task", "bad \x00 char" + "x" * 5000), "{}")
+    assert "\x00" not in reason and len(reason) == 1024
+    assert dead_letter_reason(TaskNotFound("a.b"), "{}").startswith("unknown task: ")
+
+
+def test_requeue_moves_a_priority_dlq_to_the_same_priority_queue(transport: Recording) -> None:
+    for n in range(12):
+        attrs = {"taskhawk_task": "t", "n": str(n), REASON_ATTRIBUTE: "unknown task"}
+        put(transport, f"body-{n}", queue=HIGH_DLQ, attributes=attrs)
+    put(transport, "default-dead", queue=DEFAULT_DLQ)
+    progress: list[int] = []
+    assert requeue_dead_letter(Priority.high, progress=progress.append) == 12
+    assert transport.bodies(HIGH) == [f"body-{n}" for n in range(12)]
+    assert transport.attributes(HIGH)[3] == {"taskhawk_task": "t", "n": "3"}  # reason dropped
+    assert transport.bodies(HIGH_DLQ) == []
+    assert transport.bodies(DEFAULT_DLQ) == ["default-dead"]  # other priorities untouched
+    assert transport.bodies(DEFAULT) == []
+    assert progress == [10, 12]
+    assert all(len(receipts) <= 10 for _, receipts in transport.deletes)
+
+
+def test_requeue_deletes_only_what_was_sent(transport: Recording) -> None:
+    put(transport, "dead", queue=HIGH_DLQ)
+    transport.refuse_sends_to.add(HIGH)
+    with pytest.raises(PublishError, match="1 messages stay in TASKHAWK-DEV-MYAPP-HIGH-PRIORITY"):
+        requeue_dead_letter("high")
+    assert transport.bodies(HIGH_DLQ) == ["dead"]
+    assert transport.deletes == []
+
+
+def test_requeue_limit_and_batch_size(transport: Recording) -> None:
+    for n in range(5):
+        put(transport, f"b{n}", queue=DEFAULT_DLQ)
+    assert requeue_dead_letter(Priority.default, num_messages=2, limit=3) == 3
+    assert transport.bodies(DEFAULT) == ["b0", "b1", "b2"]
+    assert [len(receipts) for _, receipts in transport.deletes] == [2, 1]
+    with pytest.raises(ValueError, match=r"1\.\.10"):
+        requeue_dead_letter(Priority.default, num_messages=11)
+
+
+def test_peek_counts_by_task_and_moves_nothing(transport: Recording) -> None:
+    put(transport, body(task="a.one"), queue=DEFAULT_DLQ)
+    put(transport, body(task="a.one"), queue=DEFAULT_DLQ)
+    put(transport, "garbage", queue=DEFAULT_DLQ)
+    assert peek_dead_letters(Priority.default) == {"a.one": 2, "(not JSON)": 1}
+    assert len(transport.bodies(DEFAULT_DLQ)) == 3
+    received = transport.receive(DEFAULT_DLQ, max_messages=10, wait_seconds=0)
+    assert len(received) == 3  # visible again
+
+
+def test_requeue_over_http_keeps_body_and_attributes(
+    aws: dict[str, str], moto_endpoint: str
+) -> None:
+    from tests.conftest import boto_client, drain
+
+    app = taskhawk.settings.get_settings().require("TASKHAWK_QUEUE")
+    dlq, main = dead_letter_queue_name(app, Priority.high), queue_name(app, Priority.high)
+    sqs = boto_client("sqs", moto_endpoint)
+    sqs.send_message(
+        QueueUrl=aws[dlq],
+        MessageBody=body(priority="high"),
+        MessageAttributes={"request_id": {"DataType": "String", "StringValue": "x"}},
+    )
+    assert requeue_dead_letter(Priority.high) == 1
+    (moved,) = drain(moto_endpoint, aws[main])
+    assert moved["MessageAttributes"] == {"request_id": {"DataType": "String", "StringValue": "x"}}
+    assert json.loads(moved["Body"])["metadata"]["priority"] == "high"
+    assert drain(moto_endpoint, aws[dlq]) == []
+    assert drain(moto_endpoint, aws[queue_name(app, Priority.default)]) == []
