@@ -1,0 +1,463 @@
+"""Every code example of the documentation, run as a user would run it, against a local endpoint.
+
+The pages show `docs/examples/*.py` through literalinclude, so what is run here is exactly what
+readers see. Each example runs in its own interpreter with SETTINGS_MODULE or its own
+`taskhawk.configure(settings, ...)`, and AWS_ENDPOINT_URL pointing at the moto server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
+from tests.conftest import ACCOUNT_ID, REGION, boto_client, create_queues
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+EXAMPLES = DOCS / "examples"
+APP_QUEUE = "DEV-MYAPP"  # the queue name docs/examples/settings.py uses
+TIMEOUT_S = 60
+# A worker started without importing `tasks`: what sends the quickstart's message to the DLQ.
+WITHOUT_TASKS = (
+    "from taskhawk.consumer import listen_for_messages as listen\nlisten('default', loop_count=1)"
+)
+
+pytestmark = pytest.mark.integration
+
+
+def reset_endpoint(endpoint: str) -> None:
+    """Forget every queue and topic, so each example starts from an empty endpoint."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+@pytest.fixture
+def endpoint(moto_endpoint: str) -> str:
+    reset_endpoint(moto_endpoint)
+    create_queues(moto_endpoint, APP_QUEUE)
+    return moto_endpoint
+
+
+def example_env(endpoint: str, *, settings_module: bool) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("SETTINGS_MODULE", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(AWS_ENDPOINT_URL=endpoint, PYTHONUNBUFFERED="1", PYTHONPATH=str(EXAMPLES))
+    if settings_module:
+        env["SETTINGS_MODULE"] = "settings"
+    return env
+
+
+def run(
+    args: list[str], endpoint: str, *, settings_module: bool = False, cwd: Path = EXAMPLES
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        args,
+        cwd=cwd,
+        env=example_env(endpoint, settings_module=settings_module),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def example(name: str, endpoint: str, *, settings_module: bool = False) -> str:
+    """Run docs/examples/<name>; return stdout followed by stderr (the log lines)."""
+    result = run([sys.executable, name], endpoint, settings_module=settings_module)
+    return result.stdout + result.stderr
+
+
+def queue_depth(endpoint: str, name: str) -> tuple[int, int]:
+    """(visible, in flight) messages of a queue."""
+    sqs = boto_client("sqs", endpoint)
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return (
+        int(attributes["ApproximateNumberOfMessages"]),
+        int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+    )
+
+
+class Background:
+    """A process whose output is collected line by line while it runs."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            args,
+            cwd=EXAMPLES,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, text: str, timeout_s: float = TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout_s
+        while text not in self.output:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared; output:\n{self.output}")
+            time.sleep(0.05)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=TIMEOUT_S)
+        self.close()
+        return code
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.close()
+
+    def close(self) -> None:
+        self._reader.join(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+@pytest.fixture
+def background() -> Iterator[Callable[..., Background]]:
+    started: list[Background] = []
+
+    def start(args: list[str], env: dict[str, str]) -> Background:
+        started.append(Background(args, env))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.kill()
+
+
+# --- quickstart ------------------------------------------------------------------------------
+
+
+def test_quickstart_dispatch_then_worker(endpoint: str) -> None:
+    dispatched = example("dispatch.py", endpoint, settings_module=True)
+    assert re.fullmatch(r"dispatched [0-9a-f-]{36}\n", dispatched)
+    assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (1, 0)
+
+    output = example("worker.py", endpoint, settings_module=True)
+    assert "sending 'Welcome!' to ada@example.com from noreply@example.com" in output
+    assert "task succeeded: tasks.send_email" in output
+    assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (0, 0)
+
+
+def cli() -> Path:
+    """The `taskhawk` command next to this interpreter, or skip until it is installed."""
+    pytest.importorskip("taskhawk.cli", reason="the taskhawk command is not built yet")
+    command = Path(sys.executable).with_name("taskhawk")
+    if not command.exists():
+        found = shutil.which("taskhawk")
+        if found is None:
+            pytest.skip("the taskhawk console script is not installed (pip install -e .)")
+        command = Path(found)
+    return command
+
+
+def test_quickstart_with_the_command_line(background: Callable[..., Background]) -> None:
+    """The quickstart as written: dev-server, dispatch.py, then the worker command."""
+    command = str(cli())
+    env = example_env("", settings_module=False)
+    server = background([command, "dev-server", "--port", "0", "--queue", APP_QUEUE], env)
+    server.wait_for("# taskhawk dev-server ready")
+    found = re.search(r"^AWS_ENDPOINT_SQS=(\S+)$", server.output, re.M)
+    assert found is not None, server.output
+    local = found[1]
+    example("dispatch.py", local, settings_module=True)
+    worker = background(
+        [command, "worker", "--priority", "default", "--import", "tasks"],
+        example_env(local, settings_module=True),
+    )
+    worker.wait_for("sending 'Welcome!' to ada@example.com")
+    worker.wait_for("task succeeded: tasks.send_email")
+    assert worker.stop(signal.SIGTERM) == 0, worker.output
+    assert server.stop(signal.SIGTERM) == 0, server.output
+
+
+def test_validate_and_requeue_commands(endpoint: str) -> None:
+    command = str(cli())
+    for name in ("message.json", "scheduled_message.json"):
+        result = run([command, "validate", name], endpoint)
+        assert result.stdout.startswith("valid: format 1.0, task tasks.send_email"), result.stdout
+    example("dispatch.py", endpoint, settings_module=True)
+    run([sys.executable, "-c", WITHOUT_TASKS], endpoint, settings_module=True)
+    dry_run = [command, "requeue-dlq", "--priority", "default", "--dry-run"]
+    output = run(dry_run, endpoint, settings_module=True).stdout
+    assert "would requeue 1 messages from TASKHAWK-DEV-MYAPP-DLQ to TASKHAWK-DEV-MYAPP" in output
+    requeue = [command, "requeue-dlq", "--priority", "default"]
+    output = run(requeue, endpoint, settings_module=True).stdout
+    assert "requeued 1 messages from TASKHAWK-DEV-MYAPP-DLQ to TASKHAWK-DEV-MYAPP" in output
+
+
+def documented_commands() -> list[str]:
+    """Every `taskhawk ...` line of a console block in the pages."""
+    commands = []
+    for page in sorted(DOCS.rglob("*.md")):
+        for block in re.findall(r"```console\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+            for line in block.splitlines():
+                text = line.removeprefix("$ ").strip()
+                if text.startswith("taskhawk "):
+                    commands.append(text.split("  #")[0].strip())
+    return commands
+
+
+def test_documented_commands_exist_with_the_documented_options(moto_endpoint: str) -> None:
+    command = str(cli())
+    commands = documented_commands()
+    assert commands, "the pages show no taskhawk command"
+    for line in commands:
+        words = line.split()
+        help_text = run([command, words[1], "--help"], moto_endpoint).stdout
+        for option in (word.split("=")[0] for word in words[2:] if word.startswith("--")):
+            assert option in help_text, f"{line!r}: {option} is not an option of {words[1]}"
+
+
+# --- usage guide -----------------------------------------------------------------------------
+
+
+def test_headers_and_metadata(endpoint: str) -> None:
+    output = example("headers_and_metadata.py", endpoint)
+    ids = re.search(r"dispatched (\S+) (\S+) (\S+)", output)
+    assert ids is not None
+    assert f"order 7: id={ids[1]} priority=default" in output
+    assert "order 7: headers={'app': 'shop', 'origin': 'shop.charge', 'request_id': 'req-1'}" in (
+        output
+    )
+    assert "order 8: headers={'app': 'shop', 'origin': 'checkout', 'request_id': 'req-1'}" in (
+        output
+    )
+    assert "order 9: headers={'app': 'shop', 'origin': 'shop.charge'}\n" in output
+
+
+def test_priorities(endpoint: str) -> None:
+    output = example("priorities.py", endpoint)
+    assert (
+        "high    TASKHAWK-DEV-MYAPP-HIGH-PRIORITY TASKHAWK-DEV-MYAPP-HIGH-PRIORITY-DLQ "
+        "taskhawk-dev-myapp-high-priority"
+    ) in output
+    assert "reset password of user 1\nreset password of user 2\n" in output
+
+
+def test_batches(endpoint: str) -> None:
+    output = example("batches.py", endpoint)
+    assert "25 messages in 3 requests\n10 messages in 1 request\n" in output
+    assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (35, 0)
+
+
+def test_sync_mode(endpoint: str) -> None:
+    output = example("sync_mode.py", endpoint)
+    ran = re.search(r"hello Ada \(message (\S+)\)", output)
+    assert ran is not None
+    assert f"dispatch returned {ran[1]}\nrefused: $.args[0]\n" in output
+    assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (0, 0)
+
+
+def test_pytest_plugin_example(endpoint: str) -> None:
+    result = run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "docs/examples/test_signup.py",
+        ],
+        endpoint,
+        cwd=ROOT,
+    )
+    assert "1 passed" in result.stdout
+
+
+def test_hooks(endpoint: str) -> None:
+    assert example("hooks.py", endpoint) == "before: TASKHAWK-DEV-MYAPP\ntask\nafter\n"
+
+
+def test_task_outcomes(endpoint: str) -> None:
+    output = example("outcomes.py", endpoint)
+    assert "synced" in output
+    assert "INFO task succeeded: billing.sync_invoice" in output
+    assert "INFO task ignored: billing.sync_invoice (invoice was cancelled)" in output
+    assert "INFO task retrying: billing.sync_invoice, in 120s" in output
+    assert "ERROR ledger is locked" in output
+    # Two messages wait to be retried; the other two were deleted.
+    assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (0, 2)
+
+
+def test_long_task(endpoint: str) -> None:
+    output = example("long_task.py", endpoint)
+    assert "report 11: part 0 written\nreport 11: part 1 written\nreport 11: part 2 written\n" in (
+        output
+    )
+
+
+def test_graceful_worker_stops_on_sigterm(
+    endpoint: str, background: Callable[..., Background]
+) -> None:
+    worker = background(
+        [sys.executable, "graceful_worker.py"], example_env(endpoint, settings_module=True)
+    )
+    worker.wait_for("consumer listening on TASKHAWK-DEV-MYAPP")
+    example("dispatch.py", endpoint, settings_module=True)
+    worker.wait_for("task succeeded: tasks.send_email")
+    assert worker.stop(signal.SIGTERM) == 0
+    assert worker.output.endswith("worker stopped\n"), worker.output
+
+
+def test_dead_letters_and_requeue(endpoint: str) -> None:
+    example("dispatch.py", endpoint, settings_module=True)
+    # A worker that was started without importing `tasks` cannot run the message: it goes to
+    # the dead-letter queue at once, with the reason.
+    run([sys.executable, "-c", WITHOUT_TASKS], endpoint, settings_module=True)
+    assert queue_depth(endpoint, dead_letter_queue_name(APP_QUEUE, Priority.default)) == (1, 0)
+
+    output = example("requeue.py", endpoint, settings_module=True)
+    assert "waiting in the DLQ: {'tasks.send_email': 1}\nmoved 1 messages back\n" in output
+    assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (1, 0)
+    assert "sending 'Welcome!'" in example("worker.py", endpoint, settings_module=True)
+
+
+def test_json_examples_are_valid_messages() -> None:
+    from taskhawk.wire import decode
+
+    for name in ("message.json", "scheduled_message.json"):
+        message = decode((EXAMPLES / name).read_bytes())
+        assert message.task == "tasks.send_email"
+
+
+def sqs_record(message: dict[str, Any], queue: str) -> dict[str, Any]:
+    """A record of an SQS-triggered Lambda event, as Lambda builds it from a received message."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {
+            name: {"stringValue": value["StringValue"], "dataType": "String"}
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue}",
+        "awsRegion": REGION,
+    }
+
+
+def call_handler(event: dict[str, Any], endpoint: str, tmp_path: Path) -> Any:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event), encoding="utf-8")
+    code = (
+        "import json, sys, lambda_function; "
+        "print(json.dumps(lambda_function.handler(json.load(open(sys.argv[1])), None)))"
+    )
+    result = run([sys.executable, "-c", code, str(path)], endpoint, settings_module=True)
+    return json.loads(result.stdout.splitlines()[-1]), result.stdout
+
+
+def test_lambda_handler_for_sqs_and_sns_events(endpoint: str, tmp_path: Path) -> None:
+    example("dispatch.py", endpoint, settings_module=True)
+    queue = queue_name(APP_QUEUE, Priority.default)
+    sqs = boto_client("sqs", endpoint)
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    [received] = sqs.receive_message(
+        QueueUrl=url, MessageAttributeNames=["All"], WaitTimeSeconds=1
+    )["Messages"]
+    body = json.loads(received["Body"])
+    broken = {**received, "MessageId": "broken-1", "Body": json.dumps({**body, "args": []})}
+    event = {"Records": [sqs_record(received, queue), sqs_record(broken, queue)]}
+
+    response, output = call_handler(event, endpoint, tmp_path)
+    assert response == {"batchItemFailures": [{"itemIdentifier": "broken-1"}]}
+    assert "sending 'Welcome!' to ada@example.com" in output
+
+    sns_event = {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "Sns": {
+                    "MessageId": "sns-1",
+                    "TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:taskhawk-dev-myapp",
+                    "Message": received["Body"],
+                    "MessageAttributes": {},
+                },
+            }
+        ]
+    }
+    response, output = call_handler(sns_event, endpoint, tmp_path)
+    assert response is None
+    assert "sending 'Welcome!' to ada@example.com" in output
+
+
+# --- migration guides ------------------------------------------------------------------------
+
+
+def test_from_celery(endpoint: str) -> None:
+    assert example("from_celery.py", endpoint) == (
+        "charged customer 42: 1999 cents\n"
+        "charged customer 42: 500 cents\n"
+        "charged customer 7: 100 cents\n"
+    )
+
+
+# --- the pages show only code that runs ------------------------------------------------------
+
+
+def pages() -> list[Path]:
+    return sorted(DOCS.rglob("*.md"))
+
+
+def test_pages_show_python_only_from_examples() -> None:
+    """Python on a page comes from docs/examples/ (run above), never a hand-written block."""
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        inline = re.findall(
+            r"^(?:```|:::)\s*(?:\{code-block\}\s*)?(?:python|py|pycon)\b", text, re.M
+        )
+        assert not inline, f"{page.relative_to(ROOT)} has a Python block not from docs/examples"
+
+
+def test_every_example_is_shown_and_run() -> None:
+    shown = {
+        (page.parent / target).resolve()
+        for page in pages()
+        for target in re.findall(r"\{literalinclude\}\s+(\S+)", page.read_text(encoding="utf-8"))
+    }
+    this_file = Path(__file__).read_text(encoding="utf-8")
+    for path in sorted([*EXAMPLES.glob("*.py"), *EXAMPLES.glob("*.json")]):
+        assert path.resolve() in shown, f"{path.name} is on no page"
+        assert path.name in this_file or path.stem in this_file, f"{path.name} is never run"
