@@ -8,6 +8,7 @@ schema/README.md and named in the errors they raise.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -62,7 +63,7 @@ def encode(message: Message) -> str:
         raise ValidationError("$.metadata.version", f"unknown format {message.metadata.version!r}")
     _validate(format_version.validate_publish, data)
     try:
-        return json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+        return _ENCODER.encode(data)
     except (TypeError, ValueError):
         # A model built around build_message: find and name the value JSON cannot carry.
         to_json_value(data["args"], "$.args")
@@ -121,8 +122,11 @@ def _as_text(body: str | bytes) -> str:
 
 
 def _parse(text: str) -> Any:
+    # Only a body with a 16-digit run or a 3-digit exponent can hold a number beyond 2^53 or
+    # one that overflows; the rest skip the per-number hooks (a Python call per number).
+    decoder = _CHECKED_NUMBERS if _LONG_NUMBER.search(text) else _DECODER
     try:
-        data = _DECODER.decode(text)
+        data = decoder.decode(text)
     except json.JSONDecodeError as error:
         raise ValidationError(
             "$", f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
@@ -169,11 +173,16 @@ def _finite_float(text: str) -> float:
 
 # Built once: json.loads with hooks would build a decoder per call.
 _DECODER = json.JSONDecoder(
+    object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant
+)
+_CHECKED_NUMBERS = json.JSONDecoder(
     object_pairs_hook=_object_without_duplicates,
     parse_constant=_refuse_constant,
     parse_int=_bounded_int,
     parse_float=_finite_float,
 )
+_LONG_NUMBER = re.compile(r"[0-9]{16}|[eE][+-]?[0-9]{3}")
+_ENCODER = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 
 def _format_version(data: dict[str, Any]) -> FormatVersion:
