@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from taskhawk.exceptions import ConfigurationError, TaskhawkError, ValidationError
+from taskhawk.exceptions import ConfigurationError, TaskhawkError
 from taskhawk.logs import configure_logging
 from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
 
@@ -193,21 +193,22 @@ def _dev_server(args: argparse.Namespace) -> int:
 def _validate(path: str, out: TextIO) -> int:
     """Print each schema error with its JSON path; 0 when the message is valid."""
     from taskhawk.dead_letter import dead_letter_reason
-    from taskhawk.wire import decode
+    from taskhawk.wire import decode, validation_errors
 
     try:
         body = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as error:
         print(f"taskhawk validate: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 2
-    try:
-        message = decode(body)
-    except ValidationError as error:
-        print(f"{error.path}: {error.reason}", file=out)
-        hint = dead_letter_reason(error, body.decode("utf-8", "replace"))
+    errors = validation_errors(body)
+    for problem in errors:
+        print(f"{problem.path}: {problem.reason}", file=out)
+    if errors:
+        hint = dead_letter_reason(errors[0], body.decode("utf-8", "replace"))
         if hint.startswith("SNS"):
             print(f"hint: {hint}", file=out)
         return 1
+    message = decode(body)
     version = message.metadata.version
     print(f"valid: format {version}, task {message.task}, id {message.id}", file=out)
     return 0

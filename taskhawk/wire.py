@@ -32,6 +32,7 @@ __all__ = [
     "decode",
     "encode",
     "message_to_dict",
+    "validation_errors",
 ]
 
 # SQS's message size limit; nothing larger can arrive, so anything larger is hostile.
@@ -53,6 +54,27 @@ def decode(body: str | bytes) -> Message:
     if canonical is not data:
         _validate(format_version.validate_publish, canonical)
     return _to_model(format_version, canonical)
+
+
+def validation_errors(body: str | bytes) -> list[ValidationError]:
+    """Every reason `decode` would refuse `body` for (empty when it decodes), for tools that
+    report them all. Parse-level problems stop at the first, as the parser does."""
+    try:
+        decode(body)
+    except ValidationError as first:
+        try:
+            data = _parse(_as_text(body))
+            format_version = _format_version(data) if type(data) is dict else None
+        except ValidationError:
+            return [first]
+        if format_version is None:
+            return [first]
+        found = [
+            ValidationError(*_path_and_reason(violation))
+            for violation in format_version.iter_errors_consume(data)
+        ]
+        return found or [first]
+    return []
 
 
 def encode(message: Message) -> str:

@@ -78,7 +78,9 @@ def test_validate_names_the_fix_for_an_sns_envelope(
     envelope = json.loads((WIRE / "sns_envelope.json").read_text())[0]["Body"]
     status, out = run_validate(tmp_path, envelope, capsys)
     assert status == 1
-    assert out.splitlines()[1].startswith("hint: SNS notification envelope")
+    lines = out.splitlines()
+    assert lines[0].startswith("$: ")  # every schema error first, then what to do about it
+    assert lines[-1].startswith("hint: SNS notification envelope")
 
 
 def test_validate_reads_stdin_and_reports_unreadable_files(tmp_path: Path) -> None:

@@ -190,3 +190,14 @@ def test_encode_refuses_a_non_canonical_model() -> None:
     with pytest.raises(ValidationError) as caught:
         wire.encode(bad)
     assert caught.value.path == "$.id"
+
+
+def test_validation_errors_lists_every_schema_problem_with_its_path() -> None:
+    text = body(id=5, task="", kwargs=[], metadata__priority="urgent")
+    problems = {(error.path, error.reason.split()[0]) for error in wire.validation_errors(text)}
+    assert {path for path, _ in problems} == {"$.id", "$.task", "$.kwargs", "$.metadata.priority"}
+    assert wire.validation_errors(body()) == []
+    [parse_error] = wire.validation_errors("{not json")
+    assert parse_error.path == "$" and "not valid JSON" in parse_error.reason
+    [decision] = wire.validation_errors(body(metadata__timestamp=1460868253255.0))
+    assert "integer-timestamp" in decision.reason
