@@ -27,7 +27,7 @@ def normalize_legacy_shapes(data: dict[str, Any]) -> dict[str, Any]:
     metadata = data["metadata"]
     headers = data["headers"]
     timestamp_is_string = type(metadata["timestamp"]) is str
-    headers_are_strings = all(type(value) is str for value in headers.values())
+    headers_are_strings = {type(value) for value in headers.values()} <= {str}
     if "args" in data and not timestamp_is_string and headers_are_strings:
         return data
     canonical = dict(data)

@@ -7,8 +7,8 @@ schema/README.md and named in the errors they raise.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -144,11 +144,8 @@ def _as_text(body: str | bytes) -> str:
 
 
 def _parse(text: str) -> Any:
-    # Only a body with a 16-digit run or a 3-digit exponent can hold a number beyond 2^53 or
-    # one that overflows; the rest skip the per-number hooks (a Python call per number).
-    decoder = _CHECKED_NUMBERS if _LONG_NUMBER.search(text) else _DECODER
     try:
-        data = decoder.decode(text)
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise ValidationError(
             "$", f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
@@ -195,15 +192,11 @@ def _finite_float(text: str) -> float:
 
 # Built once: json.loads with hooks would build a decoder per call.
 _DECODER = json.JSONDecoder(
-    object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant
-)
-_CHECKED_NUMBERS = json.JSONDecoder(
     object_pairs_hook=_object_without_duplicates,
     parse_constant=_refuse_constant,
     parse_int=_bounded_int,
     parse_float=_finite_float,
 )
-_LONG_NUMBER = re.compile(r"[0-9]{16}|[eE][+-]?[0-9]{3}")
 _ENCODER = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 
@@ -243,16 +236,38 @@ def _to_model(format_version: FormatVersion, data: dict[str, Any]) -> Message:
             "$.metadata.timestamp",
             "must be an integer written without fraction or exponent (decision integer-timestamp)",
         )
-    return format_version.message_model(
-        id=data["id"],
-        metadata=format_version.metadata_model(
-            priority=metadata["priority"], timestamp=timestamp, version=metadata["version"]
-        ),
-        headers=data["headers"],
-        task=data["task"],
-        args=data["args"],
-        kwargs=data["kwargs"],
-    )
+    # The validator has checked every field, so the frozen dataclasses are filled directly:
+    # their __init__ would repeat the same per-field setattr through a slower path.
+    built_metadata = _new(format_version.metadata_model)
+    _set(built_metadata, "priority", metadata["priority"])
+    _set(built_metadata, "timestamp", timestamp)
+    _set(built_metadata, "version", metadata["version"])
+    message = _new(format_version.message_model)
+    _set(message, "id", data["id"])
+    _set(message, "metadata", built_metadata)
+    _set(message, "headers", data["headers"])
+    _set(message, "task", data["task"])
+    _set(message, "args", data["args"])
+    _set(message, "kwargs", data["kwargs"])
+    return message
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _check_model_fields() -> None:
+    """_to_model names every field; a schema change that adds one must change it too."""
+    for format_version in FORMAT_VERSIONS.values():
+        message_fields = {f.name for f in dataclasses.fields(format_version.message_model)}
+        metadata_fields = {f.name for f in dataclasses.fields(format_version.metadata_model)}
+        if message_fields != {"id", "metadata", "headers", "task", "args", "kwargs"} or (
+            metadata_fields != {"priority", "timestamp", "version"}
+        ):
+            raise RuntimeError(f"format {format_version.version}: update wire._to_model")
+
+
+_check_model_fields()
 
 
 def _json_type(value: Any) -> str:
