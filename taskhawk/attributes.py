@@ -32,8 +32,9 @@ def message_attributes(message: Message) -> dict[str, str]:
 
 
 def transport_size(body: str, attributes: Mapping[str, str]) -> int:
-    """Bytes counted against the size limit: body plus each attribute's name, type and value."""
-    size = len(body.encode("utf-8"))
-    for name, value in attributes.items():
-        size += len(name.encode("utf-8")) + len("String") + len(value.encode("utf-8"))
+    """Bytes counted against the size limit: body plus each attribute's name, type ("String")
+    and value."""
+    size = len(body) if body.isascii() else len(body.encode("utf-8"))
+    for name, value in attributes.items():  # names are ASCII (schema); values may not be
+        size += len(name) + 6 + (len(value) if value.isascii() else len(value.encode("utf-8")))
     return size

@@ -34,20 +34,34 @@ def to_json_value(value: Any, path: str, depth: int = 0) -> Any:
     if depth >= MAX_DEPTH:
         raise ValidationError(path, f"nested deeper than {MAX_DEPTH} levels")
     if kind is list or kind is tuple:
-        return [
-            to_json_value(item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value)
-        ]
+        return _convert_sequence(value, path, depth)
     if kind is dict:
         return _convert_mapping(value, path, depth)
     return _convert_other(value, path, depth)
 
 
+def _plain(item: Any) -> bool:
+    """Already a JSON value as it stands; checked inline so no path string is built for it."""
+    kind = type(item)
+    return kind in _SCALARS or (kind is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER)
+
+
+def _convert_sequence(value: list[Any] | tuple[Any, ...], path: str, depth: int) -> list[Any]:
+    converted = []
+    for index, item in enumerate(value):
+        plain = _plain(item)
+        converted.append(item if plain else to_json_value(item, f"{path}[{index}]", depth + 1))
+    return converted
+
+
 def _convert_mapping(value: Mapping[Any, Any], path: str, depth: int) -> dict[str, Any]:
     converted: dict[str, Any] = {}
     for key, item in value.items():
-        if not isinstance(key, str):
-            raise ValidationError(path, f"object key {key!r} is not a string")
-        converted[key] = to_json_value(item, f"{path}.{key}", depth + 1)
+        if type(key) is not str:
+            if not isinstance(key, str):
+                raise ValidationError(path, f"object key {key!r} is not a string")
+            key = str.__str__(key)  # noqa: PLW2901 - a str subclass key becomes plain text
+        converted[key] = item if _plain(item) else to_json_value(item, f"{path}.{key}", depth + 1)
     return converted
 
 

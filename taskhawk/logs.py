@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import re
 from typing import Any
 
 __all__ = ["KeyValueFormatter", "configure_logging", "logging_config"]
@@ -23,7 +24,7 @@ class KeyValueFormatter(logging.Formatter):
         extras = [
             f"{key}={_text(value)}"
             for key, value in vars(record).items()
-            if key not in _STANDARD and not key.startswith("_")
+            if key not in _STANDARD and key[0] != "_"
         ]
         if not extras:
             return line
@@ -31,9 +32,12 @@ class KeyValueFormatter(logging.Formatter):
         return f"{head} | {' '.join(extras)}{newline}{rest}"
 
 
+_SPACE = re.compile(r"\s")
+
+
 def _text(value: Any) -> str:
     text = str(value)
-    return repr(text) if not text or any(c.isspace() for c in text) else text
+    return repr(text) if not text or _SPACE.search(text) else text
 
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:

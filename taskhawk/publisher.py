@@ -7,8 +7,8 @@ by botocore's standard retry mode. Batches go out ten at a time and report every
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +71,7 @@ def new_message(
                 f"$.kwargs.{name}", f"task {task.name} receives {name} from the consumer"
             )
     return build_message(
-        message_id=str(uuid.uuid4()),
+        message_id=new_message_id(),
         task=task.name,
         args=args,
         kwargs=kwargs,
@@ -81,12 +81,34 @@ def new_message(
     )
 
 
+def new_message_id() -> str:
+    """A random (version 4) UUID as a lower-case string; uuid.uuid4() builds an object first."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def default_headers(task: Task[Any, Any], settings: Settings) -> Mapping[str, str]:
     hook = settings.callable("TASKHAWK_DEFAULT_HEADERS")
     return dict(hook(task=task)) if hook is not None else {}
 
 
 def destination_for(settings: Settings, priority: Priority) -> Destination:
+    """Where a priority's messages go; remembered per Settings object (they are immutable)."""
+    cached = _destinations.get(priority)
+    if cached is not None and cached[0] is settings:
+        return cached[1]
+    destination = _destination(settings, priority)
+    _destinations[priority] = (settings, destination)
+    return destination
+
+
+_destinations: dict[Priority, tuple[Settings, Destination]] = {}
+
+
+def _destination(settings: Settings, priority: Priority) -> Destination:
     queue = settings.require("TASKHAWK_QUEUE")
     if settings.is_lambda_app or settings.taskhawk_publish_via_sns:
         return Destination("topic", topic_name(queue, priority))
@@ -100,7 +122,8 @@ def send_messages(destination: Destination, messages: Sequence[Message]) -> None
     )
     outgoing = [_outgoing(message, limit, service) for message in messages]
     failures: dict[str, str] = {}
-    for chunk in _chunks(outgoing, limit):
+    chunks = [[outgoing[0][0]]] if len(outgoing) == 1 else _chunks(outgoing, limit)
+    for chunk in chunks:
         try:
             failures.update(current_transport().send(destination, chunk))
         except PublishError:
@@ -117,21 +140,22 @@ def send_messages(destination: Destination, messages: Sequence[Message]) -> None
         raise PublishError(_failure_text(destination, failures, len(messages)), failures=failures)
 
 
-def _outgoing(message: Message, limit: int, service: str) -> OutgoingMessage:
+def _outgoing(message: Message, limit: int, service: str) -> tuple[OutgoingMessage, int]:
     body = encode(message)
     attributes = message_attributes(message)
     size = transport_size(body, attributes)
     if size > limit:
         raise MessageTooLarge(size, limit, service)
-    return OutgoingMessage(message.id, body, attributes)
+    return OutgoingMessage(message.id, body, attributes), size
 
 
-def _chunks(outgoing: list[OutgoingMessage], limit: int) -> Iterable[list[OutgoingMessage]]:
+def _chunks(
+    outgoing: list[tuple[OutgoingMessage, int]], limit: int
+) -> Iterable[list[OutgoingMessage]]:
     """Up to ten messages whose sizes together stay within the service's request limit."""
     chunk: list[OutgoingMessage] = []
     chunk_size = 0
-    for message in outgoing:
-        size = transport_size(message.body, message.attributes)
+    for message, size in outgoing:
         if chunk and (len(chunk) == BATCH_SIZE or chunk_size + size > limit):
             yield chunk
             chunk, chunk_size = [], 0

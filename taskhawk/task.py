@@ -82,6 +82,10 @@ class Task(Generic[P, R]):
         self.priority = priority
         self.accepts_metadata = var_keyword or "metadata" in names
         self.accepts_headers = var_keyword or "headers" in names
+        accepted = (self.accepts_metadata, self.accepts_headers)
+        self._injected = tuple(
+            name for name, takes in zip(INJECTED, accepted, strict=True) if takes
+        )
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
 
@@ -108,8 +112,7 @@ class Task(Generic[P, R]):
 
     def injected_names(self) -> tuple[str, ...]:
         """Keyword names the consumer fills in, which a caller therefore may not pass."""
-        accepted = (self.accepts_metadata, self.accepts_headers)
-        return tuple(name for name, takes in zip(INJECTED, accepted, strict=True) if takes)
+        return self._injected
 
     def call(self, message: Message, metadata: Metadata) -> R:
         """Run the function for a consumed message, adding `metadata`/`headers` if it takes them."""

@@ -103,15 +103,19 @@ def build_message(
     priority: str,
     timestamp_ms: int,
 ) -> Message:
-    """Build a canonical message, converting arguments to JSON values or naming the bad one."""
-    metadata = Metadata(priority=priority, timestamp=timestamp_ms, version=LATEST_VERSION)  # type: ignore[arg-type]
-    return Message(
-        id=message_id,
-        metadata=metadata,
-        headers=dict(headers),
-        task=task,
-        args=to_json_value(list(args), "$.args"),
-        kwargs=to_json_value(dict(kwargs), "$.kwargs"),
+    """Build a canonical message, converting arguments to JSON values or naming the bad one.
+    `encode` validates the result against the publish schema before anything is sent."""
+    latest = FORMAT_VERSIONS[LATEST_VERSION]
+    return _fill(
+        latest,
+        {"priority": priority, "timestamp": timestamp_ms, "version": LATEST_VERSION},
+        {
+            "id": message_id,
+            "headers": dict(headers),
+            "task": task,
+            "args": to_json_value(args, "$.args"),
+            "kwargs": to_json_value(dict(kwargs), "$.kwargs"),
+        },
     )
 
 
@@ -230,17 +234,22 @@ def _path_and_reason(error: SchemaViolation) -> tuple[str, str]:
 
 def _to_model(format_version: FormatVersion, data: dict[str, Any]) -> Message:
     metadata = data["metadata"]
-    timestamp = metadata["timestamp"]
-    if type(timestamp) is not int:
+    if type(metadata["timestamp"]) is not int:
         raise ValidationError(
             "$.metadata.timestamp",
             "must be an integer written without fraction or exponent (decision integer-timestamp)",
         )
-    # The validator has checked every field, so the frozen dataclasses are filled directly:
-    # their __init__ would repeat the same per-field setattr through a slower path.
+    return _fill(format_version, metadata, data)
+
+
+def _fill(
+    format_version: FormatVersion, metadata: Mapping[str, Any], data: Mapping[str, Any]
+) -> Message:
+    """The frozen dataclasses, filled field by field: their __init__ would do the same through
+    a slower path. Callers have validated the values, or `encode` will before sending."""
     built_metadata = _new(format_version.metadata_model)
     _set(built_metadata, "priority", metadata["priority"])
-    _set(built_metadata, "timestamp", timestamp)
+    _set(built_metadata, "timestamp", metadata["timestamp"])
     _set(built_metadata, "version", metadata["version"])
     message = _new(format_version.message_model)
     _set(message, "id", data["id"])
@@ -257,14 +266,14 @@ _set = object.__setattr__
 
 
 def _check_model_fields() -> None:
-    """_to_model names every field; a schema change that adds one must change it too."""
+    """_fill names every field; a schema change that adds one must change it too."""
     for format_version in FORMAT_VERSIONS.values():
         message_fields = {f.name for f in dataclasses.fields(format_version.message_model)}
         metadata_fields = {f.name for f in dataclasses.fields(format_version.metadata_model)}
         if message_fields != {"id", "metadata", "headers", "task", "args", "kwargs"} or (
             metadata_fields != {"priority", "timestamp", "version"}
         ):
-            raise RuntimeError(f"format {format_version.version}: update wire._to_model")
+            raise RuntimeError(f"format {format_version.version}: update wire._fill")
 
 
 _check_model_fields()
