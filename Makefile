@@ -34,7 +34,31 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest
 
-test: check-generated lint typecheck docs unit
+test: check-generated lint typecheck docs contract unit
+
+# Cross-language contract suite (contract-tests/README.md): corpus digests, version replay, the
+# Python and Node consumer runners, and the publisher suite against the library and the Node
+# reference testee. JUnit reports go to build/contract/. Needs node 20+ and npm.
+NODE_RUNNERS := contract-tests/runners/node
+NODE_STAMP := $(NODE_RUNNERS)/node_modules/.installed-stamp
+CONTRACT_REPORTS := build/contract
+FAILURE_LISTS := contract-tests/failure-lists
+
+$(NODE_STAMP): $(NODE_RUNNERS)/package.json $(NODE_RUNNERS)/package-lock.json
+	cd $(NODE_RUNNERS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+contract: $(STAMP) $(NODE_STAMP)
+	$(PY) -m contract_tests manifest
+	$(PY) -m contract_tests replay
+	$(PY) -m contract_tests vectors --junit $(CONTRACT_REPORTS)/python-consumer.xml
+	node $(NODE_RUNNERS)/consumer.mjs --junit $(CONTRACT_REPORTS)/node-consumer.xml
+	$(PY) -m contract_tests publisher --label python-publisher \
+		--failure-list $(FAILURE_LISTS)/python-publisher.txt \
+		--junit $(CONTRACT_REPORTS)/python-publisher.xml -- $(PY) -m contract_tests.python_testee
+	$(PY) -m contract_tests publisher --label node-publisher \
+		--failure-list $(FAILURE_LISTS)/node-publisher.txt \
+		--junit $(CONTRACT_REPORTS)/node-publisher.xml -- node $(NODE_RUNNERS)/publisher-testee.mjs
 
 # Local SQS/SNS endpoint, provisioning, a worker, tasks of every priority, a dead letter requeued.
 demo: $(STAMP)
@@ -46,6 +70,8 @@ docs: $(STAMP)
 	$(VENV)/bin/mypy --strict docs/examples
 	$(VENV)/bin/sphinx-build -q -W --keep-going -b html -d build/docs-doctrees docs build/docs
 
+# Codec, CPU and throughput benchmarks against a local endpoint (raw boto3, upstream 4.7, Celery,
+# dramatiq in build/bench-venvs/); writes bench/results/. Not part of `make test`.
 bench: $(STAMP)
 	$(PY) -m bench
 

@@ -1,100 +1,105 @@
-"""Every contract case in contract-tests/: the reference oracle, the generated validator and
-`taskhawk.wire.decode` each give the verdict the case records.
+"""Every contract case in contract-tests/: the corpus is well formed (meta-schemas, ids, MANIFEST)
+and the Python runner agrees with each case: the reference oracle, the generated validators and
+`taskhawk.wire.decode` give the verdict, decoded call and error path it records; each publisher
+case's expected message is canonical.
 
 The oracle is `jsonschema` on consume.json after Python's (lenient) json parser, with `pattern`
-evaluated as ECMA-262 (see tests/test_schema_differential.py). Cases that name a decision are
-where the library deliberately goes beyond that: for them the oracle must give `schema_valid`.
+evaluated as ECMA-262. Cases that name a decision are where the library deliberately goes beyond
+that: for them the oracle must give `schema_valid`.
 """
 
 from __future__ import annotations
 
-import base64
+import copy
 import json
-import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from taskhawk import wire
-from taskhawk._generated import FORMAT_VERSIONS
-from taskhawk.exceptions import ValidationError
-from tests.test_schema_differential import oracle
+from contract_tests import CONTRACT_DIR, ROOT
+from contract_tests.consumer import check_case
+from contract_tests.corpus import Case, Corpus, load_corpus
+from contract_tests.manifest import build_manifest, manifest_problems
+from contract_tests.outcomes import read_failure_list
 
-ROOT = Path(__file__).resolve().parent.parent
-VECTORS = ROOT / "contract-tests" / "v1"
-README_DECISIONS = set(
-    re.findall(r"^\| `([a-z0-9-]+)` \|", (ROOT / "schema" / "README.md").read_text(), re.M)
-)
-CASE_ID = re.compile(r"(accept|reject)-[0-9]{4}-[a-z0-9]+(-[a-z0-9]+)*")
-CASE_KEYS = {"id", "description", "source", "payload_text", "payload_base64", "valid", "decoded",
-             "error_path", "decision", "schema_valid"}  # fmt: skip
+CORPUS = load_corpus()
+CASES = CORPUS.cases()
+PYTHON_FAILURES = read_failure_list(CONTRACT_DIR / "failure-lists" / "python-consumer.txt")
 
 
-def load_cases() -> list[tuple[str, dict[str, Any]]]:
-    cases = []
-    for path in sorted(VECTORS.rglob("*.json")):
-        document = json.loads(path.read_text(encoding="utf-8"))
-        assert document["schema"] == "schema/message/1.0/consume.json"
-        group = path.relative_to(VECTORS).parts[0]
-        cases.extend((group, case) for case in document["cases"])
-    return cases
+def test_corpus_groups_and_counts() -> None:
+    groups = {group: len(CORPUS.cases(group)) for group in ("required", "decisions", "publish")}
+    assert groups["required"] >= 54 and groups["decisions"] >= 14 and groups["publish"] >= 40
+    assert {case.group for case in CASES} == {"required", "decisions", "publish"}
 
 
-CASES = load_cases()
+def test_corpus_files_satisfy_their_meta_schemas_and_rules() -> None:
+    assert CORPUS.problems() == []
 
 
-def payload(case: dict[str, Any]) -> str | bytes:
-    if "payload_base64" in case:
-        return base64.b64decode(case["payload_base64"])
-    text: str = case["payload_text"]
-    return text
+def test_meta_schema_refuses_malformed_cases() -> None:
+    broken = copy.deepcopy(CORPUS)
+    vectors = next(file for file in broken.files if file.group == "required")
+    case = vectors.document["cases"][0]
+    case["id"] = "reject-0001-extra-top-level-key"  # a valid case named reject; a duplicate id
+    case["decision"] = "no-such-decision"
+    del case["decoded"]
+    problems = "\n".join(broken.problems())
+    assert "'decoded' is a required property" in problems
+    assert "'schema_valid' is a dependency of 'decision'" in problems
+    assert "`decision` belongs in decisions/ and only there" in problems
+    assert "does not match '^accept-'" in problems
+    assert "case id reject-0001-extra-top-level-key is used twice" in problems
 
 
-def test_cases_are_well_formed_with_unique_stable_ids() -> None:
-    ids = [case["id"] for _, case in CASES]
-    assert len(ids) == len(set(ids))
-    assert {group for group, _ in CASES} == {"required", "decisions"}
-    for group, case in CASES:
-        assert CASE_ID.fullmatch(case["id"]), case["id"]
-        assert case["id"].startswith("accept" if case["valid"] else "reject"), case["id"]
-        assert set(case) <= CASE_KEYS, case["id"]
-        assert ("payload_text" in case) != ("payload_base64" in case), case["id"]
-        assert case["description"] and "\n" not in case["description"]
-        assert ("decoded" in case) == case["valid"] and ("error_path" in case) != case["valid"]
-        assert ("decision" in case) == (group == "decisions") == ("schema_valid" in case)
-        if "decision" in case:
-            assert case["decision"] in README_DECISIONS, case["decision"]
-
-
-@pytest.mark.parametrize("case", [case for _, case in CASES], ids=lambda case: case["id"])
-def test_oracle_and_generated_validator_agree(case: dict[str, Any]) -> None:
-    try:
-        data = json.loads(payload(case))
-    except ValueError:
-        oracle_valid = generated_valid = False
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_python_runner_agrees_with_case(case: Case) -> None:
+    problems = check_case(case)
+    if case.id in PYTHON_FAILURES.entries:
+        assert problems, f"stale entry in {PYTHON_FAILURES.name}"
     else:
-        oracle_valid = oracle("consume").is_valid(data)
-        generated_valid = not list(FORMAT_VERSIONS["1.0"].iter_errors_consume(data))
-    assert generated_valid == oracle_valid
-    assert oracle_valid == case.get("schema_valid", case["valid"])
+        assert problems == []
 
 
-@pytest.mark.parametrize("case", [case for _, case in CASES], ids=lambda case: case["id"])
-def test_decode_gives_the_recorded_verdict(case: dict[str, Any]) -> None:
-    if not case["valid"]:
-        with pytest.raises(ValidationError) as caught:
-            wire.decode(payload(case))
-        assert caught.value.path == case["error_path"], str(caught.value)
-        return
-    message = wire.decode(payload(case))
-    decoded = {
-        "id": message.id,
-        "task": message.task,
-        "args": message.args,
-        "kwargs": message.kwargs,
-        "headers": message.headers,
-        "priority": message.metadata.priority,
-        "timestamp_ms": message.metadata.timestamp,
-    }
-    assert decoded == case["decoded"]
+def test_manifest_is_current() -> None:
+    assert manifest_problems() == []
+
+
+def test_manifest_notices_an_edited_vector(tmp_path: Path) -> None:
+    for part in ("contract-tests", "schema"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("node_*"))
+    vector = tmp_path / "contract-tests" / "v1" / "required" / "envelope.json"
+    vector.write_text(vector.read_text().replace("Upper-case UUID", "Upper case UUID"))
+    problems = manifest_problems(tmp_path)
+    assert problems and "contract-tests/v1/required/envelope.json" in problems[0]
+    manifest = build_manifest(tmp_path)
+    listing = "".join(f"{d}  {p}\n" for p, d in manifest["files"].items())
+    assert len(manifest["corpus_sha256"]) == 64 and listing.count("\n") == len(manifest["files"])
+
+
+def test_case_ids_are_never_reused_across_groups() -> None:
+    ids = [case.id for case in CASES]
+    assert len(ids) == len(set(ids))
+
+
+def _raw(case: Case) -> dict[str, Any]:
+    return json.loads(json.dumps(case.data))
+
+
+def test_publish_inputs_match_their_expected_messages() -> None:
+    """The expected message is the input, reshaped: a reader can see why without the harness."""
+    for case in Corpus(CONTRACT_DIR, CORPUS.files).cases("publish"):
+        given, expected = _raw(case)["input"], case.data["expected"]
+        if "message" not in expected:
+            continue
+        message = expected["message"]
+        assert message["metadata"] == {
+            "priority": given["priority"], "timestamp": given["timestamp_ms"], "version": "1.0"
+        }  # fmt: skip
+        assert {k: message[k] for k in ("id", "task", "args", "kwargs", "headers")} == {
+            k: given[k] for k in ("id", "task", "args", "kwargs", "headers")
+        }
+        first_nine = dict(list(given["headers"].items())[:9])
+        assert expected["attributes"] == {"taskhawk_task": given["task"], **first_nine}

@@ -1,0 +1,112 @@
+"""Command line: `python -m contract_tests {vectors,publisher,replay,manifest} ...`.
+
+Exit status 0 when everything holds (failure lists taken into account), 1 otherwise, 2 for a
+usage error. contract-tests/README.md documents each command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from contract_tests import FAILURE_LISTS, SCHEMA_DIR
+from contract_tests.corpus import load_corpus
+from contract_tests.manifest import manifest_problems, write_manifest
+from contract_tests.outcomes import Outcome, RunResult, read_failure_list, reconcile
+from contract_tests.report import print_summary, write_junit
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m contract_tests", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    vectors = commands.add_parser("vectors", help="check every vector with the Python runner")
+    vectors.add_argument("--failure-list", type=Path, default=FAILURE_LISTS / "python-consumer.txt")
+    publisher = commands.add_parser("publisher", help="run the publisher suite against a testee")
+    publisher.add_argument("--failure-list", type=Path, help="expected failures (default: none)")
+    publisher.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    publisher.add_argument("--label", default="publisher", help="suite name in the report")
+    publisher.add_argument("--case", action="append", default=[], help="case id glob (repeat)")
+    publisher.add_argument("testee", nargs="+", help="the testee command, after --")
+    for command in (vectors, publisher):
+        command.add_argument("--junit", type=Path, help="write a JUnit XML report here")
+        command.add_argument("-v", "--verbose", action="store_true", help="list passing cases")
+    replay = commands.add_parser("replay", help="replay old vectors against the newest schemas")
+    replay.add_argument("--schema-dir", type=Path, default=SCHEMA_DIR)
+    manifest = commands.add_parser("manifest", help="check (or --write) MANIFEST.json")
+    manifest.add_argument("--write", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "manifest":
+        status = _manifest(args.write)
+    elif args.command == "replay":
+        status = _replay(args.schema_dir)
+    else:
+        try:
+            result = _vectors(args) if args.command == "vectors" else _publisher(args)
+        except (OSError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        if args.junit:
+            write_junit(result, args.junit)
+        print_summary(result, verbose=args.verbose)
+        status = 0 if result.ok else 1
+    return status
+
+
+def _manifest(write: bool) -> int:
+    if write:
+        write_manifest()
+        print("MANIFEST.json written")
+        return 0
+    problems = manifest_problems()
+    for problem in problems:
+        print(f"ERROR manifest: {problem}")
+    print(
+        "manifest: "
+        + ("out of date (python -m contract_tests manifest --write)" if problems else "ok")
+    )
+    return 1 if problems else 0
+
+
+def _replay(schema_dir: Path) -> int:
+    from contract_tests.replay import replay  # imports codegen only when needed
+
+    result = replay(schema_dir, load_corpus())
+    for problem in result.problems:
+        print(f"FAIL replay: {problem}")
+    newest = ", ".join(
+        f"{major}.x -> {version}" for major, version in sorted(result.newest.items())
+    )
+    print(f"replay: {result.checked} cases against {schema_dir} (newest {newest}): "
+          + ("ok" if not result.problems else f"{len(result.problems)} problems"))  # fmt: skip
+    return 1 if result.problems else 0
+
+
+def _vectors(args: argparse.Namespace) -> RunResult:
+    from contract_tests.consumer import run_consumer_cases  # imports taskhawk
+
+    corpus = load_corpus()
+    failures = read_failure_list(args.failure_list)
+    outcomes = [
+        Outcome(case.id, f"{case.file.split('/')[0]}.{case.group}", problems, seconds=seconds)
+        for case, problems, seconds in run_consumer_cases(corpus)
+    ]
+    problems = corpus.problems() + reconcile(outcomes, failures, {o.case_id for o in outcomes})
+    return RunResult("python-consumer", outcomes, problems)
+
+
+def _publisher(args: argparse.Namespace) -> RunResult:
+    from contract_tests.publisher import PublisherOptions, run_publisher
+
+    command = args.testee[1:] if args.testee[:1] == ["--"] else args.testee
+    options = PublisherOptions(
+        command=command, timeout=args.timeout, select=args.case, label=args.label
+    )
+    return run_publisher(load_corpus(), read_failure_list(args.failure_list), options)

@@ -1,0 +1,129 @@
+"""The vector corpus: contract-tests/v<MAJOR>/<group>/*.json, checked against its meta-schemas.
+
+Groups: `required` and `decisions` hold consumer vectors (message text -> verdict), `publish`
+holds publisher cases (inputs -> expected message). contract-tests/README.md is the reference.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from contract_tests import CONTRACT_DIR, ROOT
+
+__all__ = [
+    "CONSUMER_GROUPS",
+    "GROUPS",
+    "Case",
+    "Corpus",
+    "VectorFile",
+    "load_corpus",
+    "payload",
+]
+
+CONSUMER_GROUPS = ("required", "decisions")
+GROUPS = (*CONSUMER_GROUPS, "publish")
+META_SCHEMAS = {
+    "required": "vectors.schema.json",
+    "decisions": "vectors.schema.json",
+    "publish": "publish-cases.schema.json",
+}
+_SCHEMA_PATH = re.compile(r"^schema/message/(?P<version>[0-9]+\.[0-9]+)/(publish|consume)\.json$")
+_DECISION_ROW = re.compile(r"^\| `([a-z0-9-]+)` \|", re.M)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    group: str
+    format_version: str
+    data: dict[str, Any]
+    file: str
+
+
+@dataclass(frozen=True)
+class VectorFile:
+    relative: str  # from contract-tests/, with forward slashes
+    group: str
+    document: dict[str, Any]
+
+    @property
+    def format_version(self) -> str:
+        match = _SCHEMA_PATH.match(str(self.document.get("schema", "")))
+        return match.group("version") if match else "?"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    contract_dir: Path
+    files: list[VectorFile]
+
+    def cases(self, *groups: str) -> list[Case]:
+        return [
+            Case(case["id"], file.group, file.format_version, case, file.relative)
+            for file in self.files
+            if not groups or file.group in groups
+            for case in file.document.get("cases", [])
+        ]
+
+    def problems(self, schema_root: Path = ROOT) -> list[str]:
+        """Everything wrong with the corpus files: meta-schema violations and cross-file rules."""
+        found: list[str] = []
+        for file in self.files:
+            meta = json.loads((self.contract_dir / META_SCHEMAS[file.group]).read_text("utf-8"))
+            for error in jsonschema.Draft202012Validator(meta).iter_errors(file.document):
+                where = "".join(f"[{part!r}]" for part in error.absolute_path)
+                found.append(f"{file.relative}{where}: {error.message}")
+            found.extend(_file_rules(file, schema_root))
+        ids = [case.id for case in self.cases()]
+        found.extend(
+            f"case id {i} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})
+        )
+        return found
+
+
+def load_corpus(contract_dir: Path = CONTRACT_DIR) -> Corpus:
+    files = []
+    for path in sorted(contract_dir.glob("v[0-9]*/*/*.json")):
+        relative = path.relative_to(contract_dir).as_posix()
+        group = path.parent.name
+        document = json.loads(path.read_text(encoding="utf-8"))
+        files.append(
+            VectorFile(relative, group if group in GROUPS else f"unknown:{group}", document)
+        )
+    return Corpus(contract_dir, files)
+
+
+def payload(case: Case) -> str | bytes:
+    """The exact message body of a consumer vector (bytes when it is not valid UTF-8)."""
+    if "payload_base64" in case.data:
+        return base64.b64decode(case.data["payload_base64"])
+    text: str = case.data["payload_text"]
+    return text
+
+
+def _file_rules(file: VectorFile, schema_root: Path) -> list[str]:
+    if file.group not in GROUPS:
+        return [f"{file.relative}: unknown group folder (one of {', '.join(GROUPS)})"]
+    found = []
+    schema = str(file.document.get("schema", ""))
+    kind = "publish" if file.group == "publish" else "consume"
+    if not schema.endswith(f"/{kind}.json") or not (schema_root / schema).is_file():
+        found.append(f"{file.relative}: schema {schema!r} is not an existing {kind}.json")
+    major = file.relative.split("/")[0]
+    if f"v{file.format_version.split('.')[0]}" != major:
+        found.append(f"{file.relative}: schema version {file.format_version} is not in {major}/")
+    decisions = set(_DECISION_ROW.findall((schema_root / "schema" / "README.md").read_text()))
+    for case in file.document.get("cases", []):
+        in_decisions = "decision" in case
+        if in_decisions != (file.group == "decisions"):
+            found.append(f"{case.get('id')}: `decision` belongs in decisions/ and only there")
+        if in_decisions and case["decision"] not in decisions:
+            found.append(f"{case.get('id')}: decision {case['decision']!r} not in schema/README.md")
+    return found
