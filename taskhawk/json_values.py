@@ -20,10 +20,12 @@ __all__ = ["MAX_DEPTH", "MAX_SAFE_INTEGER", "check_depth", "to_json_value"]
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_DEPTH = 32
 _SCALARS = (str, bool, type(None))
+_CONTAINERS = (dict, list)
 
 
-def to_json_value(value: Any, path: str, depth: int = 0) -> Any:
-    """Return `value` as plain JSON data; raise ValidationError naming `path` if it cannot be."""
+def to_json_value(value: Any, path: str, depth: int = 1) -> Any:
+    """Return `value` as plain JSON data; raise ValidationError naming `path` if it cannot be.
+    `depth` counts the objects and arrays around `value` (1 for args/kwargs, inside the body)."""
     kind = type(value)
     if kind in _SCALARS:
         return value
@@ -105,13 +107,13 @@ def _checked_float(value: float, path: str) -> float:
 
 
 def check_depth(data: Any) -> None:
-    """Refuse JSON nested deeper than MAX_DEPTH; iterative, so hostile input cannot recurse."""
-    stack: list[tuple[Any, int]] = [(data, 0)]
+    """Refuse more than MAX_DEPTH levels of nested objects and arrays, the body's own object
+    being level 1 (as `to_json_value` counts from $.args at level 2). Iterative, so hostile
+    input cannot recurse."""
+    stack: list[tuple[Any, int]] = [(data, 1)] if type(data) in _CONTAINERS else []
     while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        node, level = stack.pop()
+        if level > MAX_DEPTH:
             raise ValidationError("$", f"nested deeper than {MAX_DEPTH} levels")
-        if type(node) is dict:
-            stack.extend((child, depth + 1) for child in node.values())
-        elif type(node) is list:
-            stack.extend((child, depth + 1) for child in node)
+        children = node.values() if type(node) is dict else node
+        stack.extend((child, level + 1) for child in children if type(child) in _CONTAINERS)
