@@ -17,11 +17,17 @@ from typing import Any, Protocol
 from taskhawk.dead_letter import dead_letter_reason, send_to_dead_letter
 from taskhawk.exceptions import ConfigurationError, ValidationError
 from taskhawk.heartbeat import VisibilityHeartbeat
-from taskhawk.outcomes import MAX_VISIBILITY_S, Backoff, log_result, retry_visibility, run_task
+from taskhawk.outcomes import (
+    MAX_VISIBILITY_S,
+    Backoff,
+    check_runnable,
+    log_result,
+    retry_visibility,
+    run_task,
+)
 from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
 from taskhawk.processing import build_metadata
 from taskhawk.settings import Settings, get_settings
-from taskhawk.task import find_task
 from taskhawk.transport import ReceivedMessage, Transport
 from taskhawk.transport.current import current_transport
 from taskhawk.wire import decode
@@ -174,7 +180,7 @@ class Consumer:
         with VisibilityHeartbeat(self.transport, interval, batch) as heartbeat:
             for received in batch:
                 self._deletes.flush_if_stale()
-                self.handle(received, dead_letter_queue, heartbeat.release)
+                self._handle_isolated(received, dead_letter_queue, heartbeat.release)
         self._deletes.flush()
         return len(batch)
 
@@ -192,7 +198,7 @@ class Consumer:
         }
         try:
             message = decode(received.body)
-            find_task(message.task)
+            check_runnable(message)
         except ValidationError as error:
             release(received.receipt)
             self._dead_letter(received, dead_letter_queue, error, fields)
@@ -214,6 +220,21 @@ class Consumer:
         delay = retry_visibility(result, received.receive_count, self.backoff)
         self._hide(received, delay)
         log_result(result, fields, retry_in=delay)
+
+    def _handle_isolated(
+        self, received: ReceivedMessage, dead_letter_queue: str, release: Callable[[str], None]
+    ) -> None:
+        """handle(), but a defect met while handling one message neither stops the consumer nor
+        the rest of its batch: that message is kept, to come back (and reach the redrive)."""
+        try:
+            self.handle(received, dead_letter_queue, release)
+        except Exception:
+            release(received.receipt)
+            fields = {"queue": received.queue, "transport_id": received.transport_id}
+            logger.exception(
+                "could not handle a message on %s; kept, it will be received again",
+                received.queue, extra=fields,
+            )  # fmt: skip
 
     def _dead_letter(
         self,

@@ -55,10 +55,9 @@ def dead_letter_reason(error: ValidationError, body: str) -> str:
 
 
 def _is_sns_envelope(body: str) -> bool:
-    try:
-        data = json.loads(body)
-    except ValueError:
+    if '"Notification"' not in body:  # cheap: most poison is not an envelope
         return False
+    data = _loads(body)
     return (
         isinstance(data, dict)
         and data.get("Type") == "Notification"
@@ -174,10 +173,18 @@ def peek_dead_letters(
     return counts
 
 
-def _task_name(body: str) -> str:
+def _loads(body: str) -> Any:
+    """json.loads for bodies that wire.decode refused: any of them may be hostile (nested deep
+    enough to raise RecursionError), so failing to parse is None, never an exception."""
     try:
-        data = json.loads(body)
-    except ValueError:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _task_name(body: str) -> str:
+    data = _loads(body)
+    if data is None and body.strip() != "null":
         return "(not JSON)"
     task = data.get("task") if isinstance(data, dict) else None
     return task if isinstance(task, str) and task else "(no task name)"

@@ -15,11 +15,17 @@ from typing import Any, TypedDict
 
 from taskhawk.dead_letter import dead_letter_reason, send_to_dead_letter
 from taskhawk.exceptions import RetryException, TaskhawkError, ValidationError
-from taskhawk.outcomes import MAX_VISIBILITY_S, Outcome, log_result, logger, run_task
+from taskhawk.outcomes import (
+    MAX_VISIBILITY_S,
+    Outcome,
+    check_runnable,
+    log_result,
+    logger,
+    run_task,
+)
 from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
 from taskhawk.processing import build_metadata
 from taskhawk.settings import Settings, get_settings
-from taskhawk.task import find_task
 from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.current import current_transport
 from taskhawk.wire import Message, decode
@@ -70,9 +76,9 @@ def process_messages_for_lambda_consumer(
         return PartialBatchResponse(batchItemFailures=failures)
     failed: dict[str, str] = {}
     for index, record in enumerate(records):
-        error = _sns_record(record, settings)
+        error = _sns_record_isolated(record, settings)
         if error is not None:
-            sns_id = str(record.get("Sns", {}).get("MessageId", f"record {index}"))
+            sns_id = str(_sns_id(record) or f"record {index}")
             failed[sns_id] = error
     if failed:
         raise LambdaRecordsFailed(failed)
@@ -90,6 +96,20 @@ def _isolated(
     except Exception:
         logger.exception("malformed SQS record", extra={"transport_id": record.get("messageId")})
         return False
+
+
+def _sns_record_isolated(record: Mapping[str, Any], settings: Settings) -> str | None:
+    """A malformed record fails alone: the others of the event still run."""
+    try:
+        return _sns_record(record, settings)
+    except Exception as error:
+        logger.exception("malformed SNS record", extra={"transport_id": _sns_id(record)})
+        return f"{type(error).__name__}: {error}"
+
+
+def _sns_id(record: Mapping[str, Any]) -> Any:
+    sns = record.get("Sns")
+    return sns.get("MessageId") if isinstance(sns, Mapping) else None
 
 
 def _sns_record(record: Mapping[str, Any], settings: Settings) -> str | None:
@@ -145,7 +165,7 @@ def _sqs_record(record: Mapping[str, Any], settings: Settings) -> bool:
 
 def _decode(body: str) -> Message:
     message = decode(body)
-    find_task(message.task)
+    check_runnable(message)
     return message
 
 

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from taskhawk.exceptions import IgnoreException, LoggingException, RetryException
+from taskhawk.exceptions import IgnoreException, LoggingException, RetryException, ValidationError
 from taskhawk.metadata import Metadata
 from taskhawk.processing import process_message
 from taskhawk.settings import Settings
+from taskhawk.task import Task, find_task
 from taskhawk.wire import Message
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Backoff",
     "Outcome",
     "TaskResult",
+    "check_runnable",
     "log_extra",
     "log_result",
     "logger",
@@ -88,6 +90,18 @@ def retry_visibility(result: TaskResult, receive_count: int, backoff: Backoff) -
     if isinstance(error, RetryException) and error.delay_seconds > 0:
         return min(int(error.delay_seconds), MAX_VISIBILITY_S)
     return backoff.delay(receive_count)
+
+
+def check_runnable(message: Message) -> Task[Any, Any]:
+    """The message's registered task, or the ValidationError (TaskNotFound included) that makes
+    the message poison: run as it is, it could only fail, on every receive."""
+    task = find_task(message.task)
+    for name in task.injected_names():
+        if name in message.kwargs:
+            raise ValidationError(
+                f"$.kwargs.{name}", f"is filled in by the consumer of {task.name}"
+            )
+    return task
 
 
 def run_task(
