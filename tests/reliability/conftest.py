@@ -1,0 +1,302 @@
+"""Reliability suite: real `taskhawk worker` processes against the session's moto server, faults
+between them, hostile bodies, and the figures each test measured.
+
+Every worker is started in its own process group and killed with the whole group at teardown,
+whatever happened. The figures go to build/reliability/summary.json and to the end of the pytest
+report (so they show without -s).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.sqs.models import SQSBackend
+
+import taskhawk
+from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
+from tests.conftest import aws_settings, boto_client, create_queues
+from tests.integration.conftest import wait_for
+from tests.reliability.tasks import EVENTS
+
+ROOT = Path(__file__).resolve().parents[2]
+SUMMARY_PATH = ROOT / "build" / "reliability" / "summary.json"
+MAX_RECEIVE_COUNT = 6  # faults and kills add receives; a good task must never reach the DLQ
+TRACEBACK = "Traceback (most recent call last)"
+
+_figures: dict[str, dict[str, Any]] = {}
+
+
+def record_figures(section: str, figures: dict[str, Any]) -> None:
+    """Keep a test's figures for the report and merge them into build/reliability/summary.json."""
+    _figures[section] = figures
+    SUMMARY_PATH.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        summary = json.loads(SUMMARY_PATH.read_text())
+    except (OSError, ValueError):
+        summary = {}
+    summary[section] = figures
+    SUMMARY_PATH.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    print(f"\nreliability {section}: {json.dumps(figures, sort_keys=True)}")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _figures:
+        return
+    terminalreporter.section("reliability figures")
+    for section, figures in _figures.items():
+        shown = " ".join(f"{key}={value}" for key, value in figures.items())
+        terminalreporter.write_line(f"{section}: {shown}")
+    terminalreporter.write_line(f"(also in {SUMMARY_PATH.relative_to(ROOT)})")
+
+
+_RECEIVE_LOCK = threading.Lock()
+
+
+@pytest.fixture(autouse=True)
+def atomic_receives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make moto's ReceiveMessage atomic, as SQS's is for a message's visibility.
+
+    moto checks `message.visible` and marks the message received without a lock, so two
+    concurrent receives (two worker processes) can both get the same message: measured twice in
+    a 2,000-task soak, each redelivered ~40 ms after the first receive with receive count 2. That
+    double delivery would be counted against the library. Receives run one at a time here; a
+    long poll waits outside the lock.
+    """
+    original = SQSBackend.receive_message
+
+    def receive_message(
+        self: SQSBackend,
+        queue_name: str,
+        count: int,
+        wait_seconds_timeout: int,
+        visibility_timeout: int,
+        message_attribute_names: list[str] | None = None,
+    ) -> list[Any]:
+        deadline = time.monotonic() + wait_seconds_timeout
+        while True:
+            with _RECEIVE_LOCK:
+                result: list[Any] = original(
+                    self, queue_name, count, 0, visibility_timeout, message_attribute_names
+                )
+            remaining = deadline - time.monotonic()
+            if result or remaining <= 0:
+                return result
+            self.get_queue(queue_name).wait_for_messages(min(remaining, 0.5))  # type: ignore[arg-type]
+            time.sleep(0.01)  # visible but taken by another receive: do not spin
+
+    monkeypatch.setattr(SQSBackend, "receive_message", receive_message)
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_listening(self, consumers: int = 1, timeout: float = 30.0) -> None:
+        wait_for(
+            lambda: self.log.count("consumer listening on") >= consumers,
+            f"{consumers} consumers to listen\n{self.log}",
+            timeout=timeout,
+        )
+
+    def consumer_pids(self) -> list[int]:
+        """Live consumer children (not multiprocessing's resource tracker), oldest first."""
+        found: list[tuple[int, int]] = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                cmdline = (stat.parent / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid and fields[0] != "Z" and b"spawn_main" in cmdline:
+                found.append((int(fields[19]), int(stat.parent.name)))  # (start time, pid)
+        return [pid for _, pid in sorted(found)]
+
+    def stop(self, timeout: float = 60.0, *, group: bool = False) -> int:
+        """SIGTERM (graceful) to the worker, or to its whole process group as a service manager
+        does; the exit status."""
+        if group:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        else:
+            os.kill(self.process.pid, signal.SIGTERM)
+        return self.process.wait(timeout)
+
+
+@dataclass
+class Rig:
+    endpoint: str
+    queue: str
+    urls: dict[str, str]
+    state: Path
+    env: dict[str, str]
+    workers: list[Worker] = field(default_factory=list)
+
+    @property
+    def main(self) -> str:
+        return queue_name(self.queue, Priority.default)
+
+    @property
+    def dlq(self) -> str:
+        return dead_letter_queue_name(self.queue, Priority.default)
+
+    def start_worker(self, *args: str, sqs_endpoint: str | None = None, **env: str) -> Worker:
+        log_path = self.state / f"worker-{len(self.workers)}.log"
+        command = [sys.executable, "-m", "taskhawk.cli", "worker"]
+        command += ["--settings", "tests.reliability.worker_settings"]
+        command += ["--import", "tests.reliability.tasks", *args]
+        process_env = {**self.env, **env}
+        if sqs_endpoint is not None:
+            process_env["AWS_ENDPOINT_SQS"] = sqs_endpoint
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                command,
+                env=process_env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        worker = Worker(process, log_path)
+        self.workers.append(worker)
+        return worker
+
+    def logs(self) -> str:
+        return "\n".join(worker.log for worker in self.workers)
+
+    def counts(self, name: str) -> tuple[int, int]:
+        """(visible, in flight) on a queue, as SQS reports them."""
+        attributes = boto_client("sqs", self.endpoint).get_queue_attributes(
+            QueueUrl=self.urls[name],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return (
+            int(attributes["ApproximateNumberOfMessages"]),
+            int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+        )
+
+    def events(self) -> list[dict[str, Any]]:
+        path = self.state / EVENTS
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+class RunLog:
+    """Reads events.jsonl incrementally: which task numbers ran, and in which processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._offset = 0
+        self.runs: dict[int, list[dict[str, Any]]] = {}
+        self.last_pid: int | None = None
+
+    def update(self) -> dict[int, list[dict[str, Any]]]:
+        try:
+            with self.path.open("rb") as source:
+                source.seek(self._offset)
+                chunk = source.read()
+        except FileNotFoundError:
+            return self.runs
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self._offset += len(complete)
+        for line in complete.splitlines():
+            event = json.loads(line)
+            if event["event"] == "ran":
+                self.runs.setdefault(event["n"], []).append(event)
+                self.last_pid = event["pid"]
+        return self.runs
+
+
+def take_all(endpoint: str, url: str, attempts: int = 3) -> list[dict[str, Any]]:
+    """Receive and delete everything visible on a queue (keeps a DLQ shallow while counting)."""
+    sqs = boto_client("sqs", endpoint)
+    taken: list[dict[str, Any]] = []
+    empty = 0
+    while empty < attempts:
+        response = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=0,
+            VisibilityTimeout=60,
+            MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            empty += 1
+            continue
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+            ],
+        )
+        taken.extend(messages)
+    return taken
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:  # pragma: no cover - reported, never left silently
+        raise AssertionError(f"worker {process.pid} did not die after SIGKILL") from None
+
+
+@pytest.fixture
+def rig(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
+    """Fresh queues (redrive after MAX_RECEIVE_COUNT), taskhawk configured against moto for
+    dispatching, a state directory for the tasks, and workers killed at teardown."""
+    queue = f"REL{uuid.uuid4().hex[:10].upper()}"
+    urls = create_queues(moto_endpoint, queue, max_receive_count=MAX_RECEIVE_COUNT)
+    settings = aws_settings(moto_endpoint, queue)
+    taskhawk.configure(settings)
+    monkeypatch.setenv("TASKHAWK_REL_STATE", str(tmp_path))  # for tasks run in this process
+    env = {
+        **os.environ,
+        **{name: str(value) for name, value in settings.items()},
+        "TASKHAWK_REL_STATE": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("SETTINGS_MODULE", None)
+    built = Rig(moto_endpoint, queue, urls, tmp_path, env)
+    try:
+        yield built
+    finally:
+        for worker in built.workers:  # the whole process group: parent and children
+            kill_group(worker.process)
+
+
+def unexpected_tracebacks(log: str) -> int:
+    """Tracebacks not explained by a task's own failure (each `task failed` line has one)."""
+    return log.count(TRACEBACK) - log.count("task failed: ")
+
+
+def settle(condition: Any, what: str, timeout: float) -> Any:
+    """wait_for with a polling interval kinder to moto than 0.1 s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.25)

@@ -1,0 +1,55 @@
+"""Tasks run by the reliability tests' workers (and in-process by the Lambda handler tests).
+
+Each run appends one JSON line to $TASKHAWK_REL_STATE/events.jsonl with a single O_APPEND write,
+so lines from several processes never interleave and a SIGKILL cannot leave half a line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from taskhawk import Metadata, task
+
+EVENTS = "events.jsonl"
+
+
+def state_dir() -> Path:
+    return Path(os.environ["TASKHAWK_REL_STATE"])
+
+
+def append_event(event: str, n: int, message_id: str, **details: Any) -> None:
+    line = json.dumps({"event": event, "n": n, "id": message_id, "pid": os.getpid(), **details})
+    fd = os.open(state_dir() / EVENTS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (line + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+@task(name="rel.record")
+def record(n: int, *, metadata: Metadata | None = None) -> None:
+    """Record that task n ran (its message id too)."""
+    assert metadata is not None  # filled in by the consumer
+    append_event("ran", n, metadata.id)
+
+
+class FirstAttemptFails(RuntimeError):
+    """Raised by `flaky` the first time it runs for a given n."""
+
+
+@task(name="rel.flaky")
+def flaky(n: int, *, metadata: Metadata | None = None) -> None:
+    """Fails the first time it runs for n, succeeds (and records it) after: a message deleted
+    after a failure would never be recorded as ran."""
+    assert metadata is not None
+    try:
+        fd = os.open(state_dir() / f"flaky-{n}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        append_event("ran", n, metadata.id)
+        return
+    os.close(fd)
+    append_event("failed", n, metadata.id)
+    raise FirstAttemptFails(f"first attempt of {n} fails on purpose")

@@ -1,0 +1,20 @@
+"""Settings module of the `taskhawk worker` subprocesses the reliability tests start.
+
+Timeouts are optional so a test can shorten them when it puts a fault proxy in the way.
+"""
+
+from __future__ import annotations
+
+import os
+
+AWS_REGION = os.environ["AWS_REGION"]
+AWS_ACCOUNT_ID = os.environ["AWS_ACCOUNT_ID"]
+AWS_ACCESS_KEY = os.environ["AWS_ACCESS_KEY"]
+AWS_SECRET_KEY = os.environ["AWS_SECRET_KEY"]
+AWS_ENDPOINT_SQS = os.environ["AWS_ENDPOINT_SQS"]
+AWS_ENDPOINT_SNS = os.environ["AWS_ENDPOINT_SNS"]
+AWS_CONNECT_TIMEOUT_S = float(os.environ.get("AWS_CONNECT_TIMEOUT_S", "2"))
+AWS_READ_TIMEOUT_S = float(os.environ.get("AWS_READ_TIMEOUT_S", "2"))
+TASKHAWK_QUEUE = os.environ["TASKHAWK_QUEUE"]
+TASKHAWK_RETRY_BACKOFF_BASE_S = 1  # failures come back within seconds
+TASKHAWK_RETRY_BACKOFF_MAX_S = 4
