@@ -4,6 +4,7 @@ from taskhawk.batching import batch
 from taskhawk.consumer import listen_for_messages
 from taskhawk.dead_letter import requeue_dead_letter
 from taskhawk.exceptions import (
+    ArgumentsMismatch,
     ConfigurationError,
     IgnoreException,
     LoggingException,
@@ -39,6 +40,7 @@ __all__ = [  # noqa: RUF022 - grouped by purpose, sorted within groups
     "process_messages_for_lambda_consumer",
     "requeue_dead_letter",
     # errors and task outcomes
+    "ArgumentsMismatch",
     "ConfigurationError",
     "IgnoreException",
     "LoggingException",

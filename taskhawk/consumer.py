@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from taskhawk.dead_letter import dead_letter_reason, send_to_dead_letter
-from taskhawk.exceptions import ConfigurationError, ValidationError
+from taskhawk.exceptions import ArgumentsMismatch, ConfigurationError, ValidationError
 from taskhawk.heartbeat import VisibilityHeartbeat
 from taskhawk.outcomes import (
     MAX_VISIBILITY_S,
@@ -211,7 +211,12 @@ class Consumer:
             extender=_extender(self.transport, received),
         )
         hook_kwargs = {"queue_name": received.queue, "sqs_queue_message": received}
-        result = run_task(message, self.settings, hook_kwargs, metadata)
+        try:
+            result = run_task(message, self.settings, hook_kwargs, metadata)
+        except ArgumentsMismatch as error:
+            release(received.receipt)
+            self._dead_letter(received, dead_letter_queue, error, fields)
+            return
         release(received.receipt)
         if result.done:
             self._deletes.add(received.queue, received.receipt)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "ArgumentsMismatch",
     "ConfigurationError",
     "IgnoreException",
     "LoggingException",
@@ -38,6 +39,11 @@ class ValidationError(TaskhawkError, ValueError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class ArgumentsMismatch(ValidationError):
+    """The message's args and kwargs do not fit its task's signature: it could only ever fail,
+    so consumers dead-letter it at once instead of retrying it."""
 
 
 class TaskNotFound(ValidationError):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypedDict
 
 from taskhawk.dead_letter import dead_letter_reason, send_to_dead_letter
-from taskhawk.exceptions import RetryException, TaskhawkError, ValidationError
+from taskhawk.exceptions import ArgumentsMismatch, RetryException, TaskhawkError, ValidationError
 from taskhawk.outcomes import (
     MAX_VISIBILITY_S,
     Outcome,
@@ -118,16 +118,17 @@ def _sns_record(record: Mapping[str, Any], settings: Settings) -> str | None:
         return "not an SNS record"
     sns = record["Sns"]
     fields: dict[str, Any] = {"transport_id": sns.get("MessageId"), "queue": sns.get("TopicArn")}
+    text = str(sns.get("Message", ""))
     try:
-        message = _decode(str(sns.get("Message", "")))
-    except ValidationError as error:
-        reason = dead_letter_reason(error, str(sns.get("Message", "")))
+        message = _decode(text)
+        fields.update(task=message.task, message_id=message.id)
+        result = run_task(message, settings, {"sns_record": record}, build_metadata(message))
+    except ValidationError as error:  # undecodable, unknown task, or arguments that cannot fit
+        reason = dead_letter_reason(error, text)
         logger.error(
             "invalid message in SNS record: %s", reason, extra={**fields, "reason": reason}
         )
         return reason
-    fields.update(task=message.task, message_id=message.id)
-    result = run_task(message, settings, {"sns_record": record}, build_metadata(message))
     log_result(result, fields)
     return None if result.done else f"{result.outcome.value}: {result.error!r}"
 
@@ -143,24 +144,33 @@ def _sqs_record(record: Mapping[str, Any], settings: Settings) -> bool:
     try:
         message = _decode(received.body)
     except ValidationError as error:
-        dead_letter_queue = _dead_letter_queue_of(received.queue, settings)
-        reason = dead_letter_reason(error, received.body)
-        if dead_letter_queue is None:
-            logger.error("invalid message, left to the queue's redrive: %s", reason, extra=fields)
-            return False
-        transport = current_transport()
-        return send_to_dead_letter(transport, dead_letter_queue, received, reason, fields)
+        return _poison(received, settings, error, fields)
     fields.update(task=message.task, message_id=message.id)
     metadata = build_metadata(
         message, receipt=received.receipt, queue=received.queue, extender=_extender(received)
     )
     hook_kwargs = {"queue_name": received.queue, "sqs_record": record}
-    result = run_task(message, settings, hook_kwargs, metadata)
+    try:
+        result = run_task(message, settings, hook_kwargs, metadata)
+    except ArgumentsMismatch as error:
+        return _poison(received, settings, error, fields)
     delay = None
     if result.outcome is Outcome.RETRYING and isinstance(result.error, RetryException):
         delay = _delay_retry(received, result.error.delay_seconds)
     log_result(result, fields, retry_in=delay)
     return result.done
+
+
+def _poison(
+    received: ReceivedMessage, settings: Settings, error: ValidationError, fields: dict[str, Any]
+) -> bool:
+    """Send a record that can never run to its queue's DLQ; True when Lambda may delete it."""
+    dead_letter_queue = _dead_letter_queue_of(received.queue, settings)
+    reason = dead_letter_reason(error, received.body)
+    if dead_letter_queue is None:
+        logger.error("invalid message, left to the queue's redrive: %s", reason, extra=fields)
+        return False
+    return send_to_dead_letter(current_transport(), dead_letter_queue, received, reason, fields)
 
 
 def _decode(body: str) -> Message:

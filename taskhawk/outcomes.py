@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from taskhawk.exceptions import IgnoreException, LoggingException, RetryException, ValidationError
+from taskhawk.exceptions import (
+    ArgumentsMismatch,
+    IgnoreException,
+    LoggingException,
+    RetryException,
+    ValidationError,
+)
 from taskhawk.metadata import Metadata
 from taskhawk.processing import process_message
 from taskhawk.settings import Settings
@@ -107,7 +113,8 @@ def check_runnable(message: Message) -> Task[Any, Any]:
 def run_task(
     message: Message, settings: Settings, hook_kwargs: Mapping[str, Any], metadata: Metadata
 ) -> TaskResult:
-    """Pre-hook, task, post-hook; an exception from any of them is the task's outcome."""
+    """Pre-hook, task, post-hook; an exception from any of them is the task's outcome, except
+    ArgumentsMismatch, which is raised: the message is poison, for the caller to dead-letter."""
     started = time.monotonic()
     try:
         process_message(message, settings, hook_kwargs, metadata)
@@ -115,6 +122,8 @@ def run_task(
         return TaskResult(Outcome.IGNORED, time.monotonic() - started, error)
     except RetryException as error:
         return TaskResult(Outcome.RETRYING, time.monotonic() - started, error)
+    except ArgumentsMismatch:
+        raise
     except Exception as error:  # the task's failure, not ours: reported, message retried
         return TaskResult(Outcome.FAILED, time.monotonic() - started, error)
     return TaskResult(Outcome.SUCCEEDED, time.monotonic() - started)

@@ -12,7 +12,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
-from taskhawk.exceptions import ConfigurationError, TaskNotFound, ValidationError
+from taskhawk.exceptions import (
+    ArgumentsMismatch,
+    ConfigurationError,
+    TaskNotFound,
+    ValidationError,
+)
 from taskhawk.priority import Priority
 
 if TYPE_CHECKING:
@@ -124,7 +129,22 @@ class Task(Generic[P, R]):
             kwargs["metadata"] = metadata
         if self.accepts_headers:
             kwargs["headers"] = dict(message.headers)
-        return self.fn(*message.args, **kwargs)
+        try:
+            return self.fn(*message.args, **kwargs)
+        except TypeError:
+            mismatch = self._mismatch(message.args, kwargs)
+            if mismatch is None:
+                raise  # raised inside the task: its own failure, retried like any other
+            raise mismatch from None
+
+    def _mismatch(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> ArgumentsMismatch | None:
+        """Why the arguments do not fit the function, or None when they do. Asked only after a
+        TypeError, so a successful call pays nothing for it."""
+        try:
+            inspect.signature(self.fn).bind(*args, **kwargs)
+        except TypeError as error:
+            return ArgumentsMismatch("$", f"args and kwargs do not fit task {self.name}: {error}")
+        return None
 
 
 class _Registry:

@@ -103,6 +103,8 @@ def behave(mode: str, metadata: Metadata, headers: dict[str, str]) -> None:
         raise LoggingException("order not ready", extra={"order": 7, "name": "clash"})
     if mode == "boom":
         raise ValueError("boom")
+    if mode == "type_error":
+        raise TypeError("raised by the task itself")
     if mode == "extend":
         metadata.extend_visibility_timeout(100)
     if mode == "slow":
@@ -227,6 +229,16 @@ def test_other_exception_is_logged_and_retried_with_a_growing_delay(
     assert [r.receive_count for r in failed] == [1, 2, 3]  # type: ignore[attr-defined]
     assert all(r.exc_info and isinstance(r.exc_info[1], ValueError) for r in failed)
     assert failed[0].getMessage() == "task failed: tests.behave (receive 1), retry in 5s"
+
+
+def test_a_type_error_raised_inside_the_task_is_its_failure_and_retried(
+    transport: Recording, caplog: pytest.LogCaptureFixture
+) -> None:
+    put(transport, body("type_error"))
+    listen_for_messages(Priority.default, loop_count=1)
+    assert transport.bodies(DEFAULT_DLQ) == []
+    assert [s for _, _, s in transport.visibility] == [5]
+    assert "task failed: tests.behave (receive 1), retry in 5s" in caplog.text
 
 
 def test_after_the_max_receive_count_redrive_moves_a_failing_message_to_the_dlq(

@@ -60,8 +60,27 @@ def sns_envelope_body() -> str:
             "invalid message: $.metadata.version: unsupported message format '2.0'",
         ),
         (sns_envelope_body(), "SNS notification envelope, not a taskhawk message: enable Raw"),
+        (
+            json.dumps({**json.loads(body()), "args": []}),
+            "invalid message: $: args and kwargs do not fit task tests.behave: missing a "
+            "required argument: 'mode'",
+        ),
+        (
+            json.dumps({**json.loads(body()), "kwargs": {"colour": "red"}}),
+            "invalid message: $: args and kwargs do not fit task tests.behave: got an "
+            "unexpected keyword argument 'colour'",
+        ),
     ],
-    ids=["not-json", "binary", "array", "unknown-task", "unknown-version", "sns-envelope"],
+    ids=[
+        "not-json",
+        "binary",
+        "array",
+        "unknown-task",
+        "unknown-version",
+        "sns-envelope",
+        "missing-argument",
+        "unexpected-keyword",
+    ],
 )
 def test_a_message_that_can_never_run_goes_to_its_dlq_at_once(
     transport: Recording, caplog: pytest.LogCaptureFixture, text: str, reason: str

@@ -402,8 +402,12 @@ def test_lambda_handler_for_sqs_and_sns_events(endpoint: str, tmp_path: Path) ->
     event = {"Records": [sqs_record(received, queue), sqs_record(broken, queue)]}
 
     response, output = call_handler(event, endpoint, tmp_path)
-    assert response == {"batchItemFailures": [{"itemIdentifier": "broken-1"}]}
+    # The broken record can never run (send_email needs `to`): dead-lettered, so not retried.
+    assert response == {"batchItemFailures": []}
     assert "sending 'Welcome!' to ada@example.com" in output
+    dlq_url = sqs.get_queue_url(QueueName=dead_letter_queue_name(APP_QUEUE, Priority.default))
+    [dead] = sqs.receive_message(QueueUrl=dlq_url["QueueUrl"], WaitTimeSeconds=1)["Messages"]
+    assert dead["Body"] == broken["Body"]
 
     sns_event = {
         "Records": [

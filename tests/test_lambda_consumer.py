@@ -156,6 +156,27 @@ def test_sqs_poison_record_goes_to_the_dlq_and_is_not_retried(transport: Recordi
     assert attributes[REASON_ATTRIBUTE].startswith("invalid message: $: not valid JSON")
 
 
+def test_records_whose_arguments_cannot_fit_the_task_are_dead_lettered(
+    transport: Recording,
+) -> None:
+    sqs = event("sqs_event.json")
+    poison = json.loads(sqs["Records"][0]["body"])
+    poison["args"] = ["ok", "one too many"]
+    sqs["Records"] = [{**sqs["Records"][0], "body": json.dumps(poison)}]
+    assert process_messages_for_lambda_consumer(sqs) == {"batchItemFailures": []}
+    dlq = dead_letter_queue_name(APP, Priority.default)
+    (attributes,) = transport.attributes(dlq)
+    assert attributes[REASON_ATTRIBUTE].startswith(
+        "invalid message: $: args and kwargs do not fit task lambda_tasks.behave"
+    )
+    sns = event("sns_event.json")
+    sns["Records"] = [copy.deepcopy(sns["Records"][0])]
+    sns["Records"][0]["Sns"]["Message"] = json.dumps(poison)
+    with pytest.raises(LambdaRecordsFailed, match=r"do not fit task lambda_tasks\.behave"):
+        process_messages_for_lambda_consumer(sns)
+    assert [kind for kind, _ in calls] == ["pre", "pre"]  # the task itself never ran
+
+
 def test_sqs_retry_delay_is_honoured_when_visibility_can_be_changed(
     transport: Recording,
 ) -> None:
