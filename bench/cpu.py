@@ -96,7 +96,7 @@ def recording_transport(
     taskhawk.configure(settings_for(via_sns))
     transport = AWSTransport(get_settings())
     recorder = Recorder(messages)
-    for client in ("_sqs", "_sqs_send", "_sqs_poll", "_sns"):
+    for client in ("_sqs", "_sqs_send", "_sqs_poll", "_sqs_short_poll", "_sns"):
         if not hasattr(transport, client):
             raise RuntimeError(f"AWSTransport has no {client}: update bench/cpu.py")
         setattr(transport, client, recorder)

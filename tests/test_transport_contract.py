@@ -112,11 +112,32 @@ def test_aws_clients_honour_timeouts_endpoints_and_session_token(moto_endpoint: 
         (transport._sqs, 4),
         (transport._sns, 4),
         (transport._sqs_poll, 24),
+        (transport._sqs_short_poll, 5),
     ):
         assert client.meta.config.connect_timeout == 3
         assert client.meta.config.read_timeout == read_timeout
         assert client.meta.endpoint_url == moto_endpoint
         assert client._request_signer._credentials.token == "session-token"
+
+
+def test_short_polls_use_the_client_that_gives_up_sooner(moto_endpoint: str) -> None:
+    """A consumer polling for 1 s (shutdown event, several queues) must not wait out a long
+    poll's read timeout when the endpoint stalls."""
+    queue_base = f"P{uuid.uuid4().hex[:8].upper()}"
+    create_queues(moto_endpoint, queue_base)
+    taskhawk.configure(aws_settings(moto_endpoint, queue_base))
+    transport = AWSTransport(get_settings())
+    calls: list[str] = []
+    for label, client in (("long", transport._sqs_poll), ("short", transport._sqs_short_poll)):
+        client.meta.events.register(
+            "before-call.sqs.ReceiveMessage", lambda label=label, **_: calls.append(label)
+        )
+    queue = f"TASKHAWK-{queue_base}"
+    transport.receive(queue, max_messages=1, wait_seconds=1)
+    transport.receive(queue, max_messages=1, wait_seconds=0)
+    transport.send(Destination("queue", queue), [outgoing("waiting")])  # the long poll returns
+    assert len(transport.receive(queue, max_messages=1, wait_seconds=20)) == 1
+    assert calls == ["short", "short", "long"]
 
 
 def test_secrets_are_never_logged(

@@ -34,9 +34,10 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import DeleteMessageBatchRequestEntryTypeDef
 
-__all__ = ["LONG_POLL_SECONDS", "AWSTransport"]
+__all__ = ["LONG_POLL_SECONDS", "SHORT_POLL_SECONDS", "AWSTransport"]
 
 LONG_POLL_SECONDS = 20  # SQS's maximum; the polling client's read timeout adds it
+SHORT_POLL_SECONDS = 1  # polls at most this long use a client that gives up sooner on a stall
 SEND_ATTEMPTS = 3
 # Refusals that prove nothing was enqueued (a subset of what botocore's standard mode retries).
 _NOT_SENT_ERRORS = (EndpointConnectionError, ConnectTimeoutError)
@@ -65,7 +66,9 @@ class AWSTransport:
         )
         config = self._config(settings.aws_read_timeout_s, attempts=3)
         send_config = self._config(settings.aws_read_timeout_s, attempts=1)
-        poll_config = self._config(settings.aws_read_timeout_s + LONG_POLL_SECONDS, attempts=3)
+        read_timeout = settings.aws_read_timeout_s
+        poll_config = self._config(read_timeout + LONG_POLL_SECONDS, attempts=3)
+        short_poll_config = self._config(read_timeout + SHORT_POLL_SECONDS, attempts=3)
         sqs_endpoint, sns_endpoint = settings.aws_endpoint_sqs, settings.aws_endpoint_sns
         self._sqs: SQSClient = session.client("sqs", endpoint_url=sqs_endpoint, config=config)
         self._sqs_send: SQSClient = session.client(
@@ -73,6 +76,11 @@ class AWSTransport:
         )
         self._sqs_poll: SQSClient = session.client(
             "sqs", endpoint_url=sqs_endpoint, config=poll_config
+        )
+        # A stalled endpoint is noticed after the poll's own wait plus the read timeout, so a
+        # consumer asked to stop is not held for a long poll's 20 s it never asked for.
+        self._sqs_short_poll: SQSClient = session.client(
+            "sqs", endpoint_url=sqs_endpoint, config=short_poll_config
         )
         self._sns: SNSClient = session.client("sns", endpoint_url=sns_endpoint, config=send_config)
         self._urls: dict[str, str] = {}
@@ -173,7 +181,8 @@ class AWSTransport:
         if visibility_timeout is not None:
             request["VisibilityTimeout"] = visibility_timeout
         try:
-            response = self._sqs_poll.receive_message(**request)
+            client = self._sqs_short_poll if wait_seconds <= SHORT_POLL_SECONDS else self._sqs_poll
+            response = client.receive_message(**request)
         except (ClientError, BotoCoreError) as error:
             raise TransportError(f"receiving from {queue} failed: {error}") from error
         return [_received(queue, raw) for raw in response.get("Messages", [])]
