@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,46 +19,15 @@ import pytest
 
 import taskhawk
 from tests.conftest import aws_settings, boto_client, create_queues
+from tests.support import worker_rig
+from tests.support.worker_rig import ROOT, alive, kill_group, queue_counts, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["ROOT", "Stack", "Worker", "alive", "wait_for"]
+
 MAX_RECEIVE_COUNT = 2
 
 
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.1)
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting for its parent to reap it does not count)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-@dataclass
-class Worker:
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_listening(self, consumers: int = 1) -> None:
-        wait_for(
-            lambda: self.log.count("consumer listening on") >= consumers,
-            f"{consumers} consumers to listen\n{self.log}",
-        )
-
+class Worker(worker_rig.Worker):
     def children(self) -> list[int]:
         """Pids of the worker's child processes (Linux /proc)."""
         found = []
@@ -74,12 +39,6 @@ class Worker:
             if int(fields[1]) == self.process.pid:
                 found.append(int(stat.parent.name))
         return found
-
-    def signal(self, signum: int) -> None:
-        os.kill(self.process.pid, signum)
-
-    def wait(self, timeout: float = 45.0) -> int:
-        return self.process.wait(timeout)
 
 
 @dataclass
@@ -96,24 +55,8 @@ class Stack:
 
     def start_worker(self, *args: str) -> Worker:
         log_path = self.state / f"worker-{len(self.workers)}.log"
-        command = [
-            sys.executable,
-            "-m",
-            "taskhawk.cli",
-            "worker",
-            "--import",
-            "tests.integration.tasks",
-        ]
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [*command, *args],
-                env=self.env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        worker = Worker(process, log_path)
+        arguments = ["--import", "tests.integration.tasks", *args]
+        worker = worker_rig.start_worker(Worker, arguments, self.env, log_path)
         self.workers.append(worker)
         return worker
 
@@ -126,14 +69,7 @@ class Stack:
 
     def counts(self, name: str) -> tuple[int, int]:
         """(visible, in flight) on a queue, as SQS reports them."""
-        attributes = boto_client("sqs", self.endpoint).get_queue_attributes(
-            QueueUrl=self.urls[name],
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return (
-            int(attributes["ApproximateNumberOfMessages"]),
-            int(attributes["ApproximateNumberOfMessagesNotVisible"]),
-        )
+        return queue_counts(self.endpoint, self.urls[name])
 
     def send_raw(self, name: str, body: str, attributes: dict[str, str] | None = None) -> None:
         boto_client("sqs", self.endpoint).send_message(
@@ -160,10 +96,8 @@ def stack(moto_endpoint: str, tmp_path: Path) -> Iterator[Stack]:
         "PYTHONPATH": str(ROOT),
     }
     built = Stack(moto_endpoint, queue, urls, tmp_path, env)
-    yield built
-    for worker in built.workers:  # the whole process group: parent and children
-        try:
-            os.killpg(worker.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        worker.process.wait(10)
+    try:
+        yield built
+    finally:
+        for worker in built.workers:  # the whole process group: parent and children
+            kill_group(worker.process)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -27,8 +25,9 @@ from moto.sqs.models import SQSBackend
 import taskhawk
 from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
 from tests.conftest import aws_settings, boto_client, create_queues
-from tests.integration.conftest import wait_for
 from tests.reliability.tasks import EVENTS
+from tests.support import worker_rig
+from tests.support.worker_rig import kill_group, queue_counts, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY_PATH = ROOT / "build" / "reliability" / "summary.json"
@@ -99,21 +98,9 @@ def atomic_receives(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SQSBackend, "receive_message", receive_message)
 
 
-@dataclass
-class Worker:
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
+class Worker(worker_rig.Worker):
     def wait_listening(self, consumers: int = 1, timeout: float = 30.0) -> None:
-        wait_for(
-            lambda: self.log.count("consumer listening on") >= consumers,
-            f"{consumers} consumers to listen\n{self.log}",
-            timeout=timeout,
-        )
+        super().wait_listening(consumers, timeout)
 
     def consumer_pids(self) -> list[int]:
         """Live consumer children (not multiprocessing's resource tracker), oldest first."""
@@ -157,22 +144,12 @@ class Rig:
 
     def start_worker(self, *args: str, sqs_endpoint: str | None = None, **env: str) -> Worker:
         log_path = self.state / f"worker-{len(self.workers)}.log"
-        command = [sys.executable, "-m", "taskhawk.cli", "worker"]
-        command += ["--settings", "tests.reliability.worker_settings"]
-        command += ["--import", "tests.reliability.tasks", *args]
+        arguments = ["--settings", "tests.reliability.worker_settings"]
+        arguments += ["--import", "tests.reliability.tasks", *args]
         process_env = {**self.env, **env}
         if sqs_endpoint is not None:
             process_env["AWS_ENDPOINT_SQS"] = sqs_endpoint
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                command,
-                env=process_env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        worker = Worker(process, log_path)
+        worker = worker_rig.start_worker(Worker, arguments, process_env, log_path)
         self.workers.append(worker)
         return worker
 
@@ -181,14 +158,7 @@ class Rig:
 
     def counts(self, name: str) -> tuple[int, int]:
         """(visible, in flight) on a queue, as SQS reports them."""
-        attributes = boto_client("sqs", self.endpoint).get_queue_attributes(
-            QueueUrl=self.urls[name],
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return (
-            int(attributes["ApproximateNumberOfMessages"]),
-            int(attributes["ApproximateNumberOfMessagesNotVisible"]),
-        )
+        return queue_counts(self.endpoint, self.urls[name])
 
     def events(self) -> list[dict[str, Any]]:
         path = self.state / EVENTS
@@ -250,17 +220,6 @@ def take_all(endpoint: str, url: str, attempts: int = 3) -> list[dict[str, Any]]
     return taken
 
 
-def kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:  # pragma: no cover - reported, never left silently
-        raise AssertionError(f"worker {process.pid} did not die after SIGKILL") from None
-
-
 @pytest.fixture
 def rig(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
     """Fresh queues (redrive after MAX_RECEIVE_COUNT), taskhawk configured against moto for
@@ -292,11 +251,4 @@ def unexpected_tracebacks(log: str) -> int:
 
 def settle(condition: Any, what: str, timeout: float) -> Any:
     """wait_for with a polling interval kinder to moto than 0.1 s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.25)
+    return wait_for(condition, what, timeout, interval=0.25)
