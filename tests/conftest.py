@@ -67,6 +67,14 @@ def aws_settings(endpoint: str, queue: str = QUEUE, **extra: Any) -> dict[str, A
     }
 
 
+def proxied_sqs_settings(endpoint: str, queue: str, proxy_url: str) -> dict[str, Any]:
+    """Settings whose SQS traffic goes through a test proxy, with 1 s timeouts so its faults
+    show quickly; SNS goes straight to the endpoint."""
+    return aws_settings(
+        endpoint, queue, AWS_ENDPOINT_SQS=proxy_url, AWS_READ_TIMEOUT_S=1, AWS_CONNECT_TIMEOUT_S=1
+    )
+
+
 def boto_client(service: str, endpoint: str) -> Any:
     return boto3.client(
         service,

@@ -25,6 +25,7 @@ import pytest
 
 from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
 from tests.conftest import ACCOUNT_ID, REGION, boto_client, create_queues
+from tests.support.worker_rig import queue_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -89,16 +90,8 @@ def example(name: str, endpoint: str, *, settings_module: bool = False) -> str:
 
 def queue_depth(endpoint: str, name: str) -> tuple[int, int]:
     """(visible, in flight) messages of a queue."""
-    sqs = boto_client("sqs", endpoint)
-    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return (
-        int(attributes["ApproximateNumberOfMessages"]),
-        int(attributes["ApproximateNumberOfMessagesNotVisible"]),
-    )
+    url = boto_client("sqs", endpoint).get_queue_url(QueueName=name)["QueueUrl"]
+    return queue_counts(endpoint, url)
 
 
 class Background:

@@ -11,7 +11,7 @@ import pytest
 
 import taskhawk
 from taskhawk.priority import Priority, queue_name
-from tests.conftest import aws_settings, create_queues, drain
+from tests.conftest import create_queues, drain, proxied_sqs_settings
 from tests.support.faultproxy import FaultProxy
 
 
@@ -21,10 +21,7 @@ def proxied(moto_endpoint: str) -> Iterator[tuple[FaultProxy, str]]:
     proxy = FaultProxy(moto_endpoint)
     queue = f"FAULTS-{uuid.uuid4().hex[:8]}"
     urls = create_queues(moto_endpoint, queue)
-    taskhawk.configure(
-        aws_settings(moto_endpoint, queue, AWS_ENDPOINT_SQS=proxy.url, AWS_READ_TIMEOUT_S=1,
-                     AWS_CONNECT_TIMEOUT_S=1)
-    )  # fmt: skip
+    taskhawk.configure(proxied_sqs_settings(moto_endpoint, queue, proxy.url))
     yield proxy, urls[queue_name(queue, Priority.default)]
     proxy.close()
 

@@ -20,7 +20,7 @@ import pytest
 import taskhawk
 from tests.conftest import aws_settings, boto_client, create_queues
 from tests.support import worker_rig
-from tests.support.worker_rig import ROOT, alive, kill_group, queue_counts, wait_for
+from tests.support.worker_rig import ROOT, alive, kill_group, wait_for
 
 __all__ = ["ROOT", "Stack", "Worker", "alive", "wait_for"]
 
@@ -42,12 +42,7 @@ class Worker(worker_rig.Worker):
 
 
 @dataclass
-class Stack:
-    endpoint: str
-    queue: str
-    urls: dict[str, str]
-    state: Path
-    env: dict[str, str]
+class Stack(worker_rig.Endpoint):
     workers: list[Worker] = field(default_factory=list)
 
     def url(self, name: str) -> str:
@@ -66,10 +61,6 @@ class Stack:
             return []
         lines = [json.loads(line) for line in path.read_text().splitlines() if line]
         return [e for e in lines if token is None or e["token"] == token]
-
-    def counts(self, name: str) -> tuple[int, int]:
-        """(visible, in flight) on a queue, as SQS reports them."""
-        return queue_counts(self.endpoint, self.urls[name])
 
     def send_raw(self, name: str, body: str, attributes: dict[str, str] | None = None) -> None:
         boto_client("sqs", self.endpoint).send_message(

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,12 @@ from moto.sqs.models import SQSBackend
 
 import taskhawk
 from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
+from taskhawk.transport.current import use_transport
+from taskhawk.transport.memory import MemoryTransport
 from tests.conftest import aws_settings, boto_client, create_queues
 from tests.reliability.tasks import EVENTS
 from tests.support import worker_rig
-from tests.support.worker_rig import kill_group, queue_counts, wait_for
+from tests.support.worker_rig import kill_group, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY_PATH = ROOT / "build" / "reliability" / "summary.json"
@@ -126,12 +129,7 @@ class Worker(worker_rig.Worker):
 
 
 @dataclass
-class Rig:
-    endpoint: str
-    queue: str
-    urls: dict[str, str]
-    state: Path
-    env: dict[str, str]
+class Rig(worker_rig.Endpoint):
     workers: list[Worker] = field(default_factory=list)
 
     @property
@@ -155,10 +153,6 @@ class Rig:
 
     def logs(self) -> str:
         return "\n".join(worker.log for worker in self.workers)
-
-    def counts(self, name: str) -> tuple[int, int]:
-        """(visible, in flight) on a queue, as SQS reports them."""
-        return queue_counts(self.endpoint, self.urls[name])
 
     def events(self) -> list[dict[str, Any]]:
         path = self.state / EVENTS
@@ -252,3 +246,20 @@ def unexpected_tracebacks(log: str) -> int:
 def settle(condition: Any, what: str, timeout: float) -> Any:
     """wait_for with a polling interval kinder to moto than 0.1 s."""
     return wait_for(condition, what, timeout, interval=0.25)
+
+
+@contextmanager
+def memory_app(
+    app: str, state: Path, monkeypatch: pytest.MonkeyPatch, backoff_s: int
+) -> Iterator[MemoryTransport]:
+    """An in-memory app whose default queue redrives after 4 receives; tasks write to `state`."""
+    monkeypatch.setenv("TASKHAWK_REL_STATE", str(state))
+    transport = MemoryTransport()
+    transport.create_queue(
+        queue_name(app, Priority.default),
+        dead_letter=dead_letter_queue_name(app, Priority.default),
+        max_receive_count=4,
+    )
+    taskhawk.configure(TASKHAWK_QUEUE=app, TASKHAWK_RETRY_BACKOFF_BASE_S=backoff_s)
+    with use_transport(transport):
+        yield transport

@@ -24,7 +24,7 @@ import pytest
 
 import taskhawk
 from taskhawk.priority import Priority, queue_name
-from tests.conftest import SECRET_KEY, aws_settings, create_queues, drain
+from tests.conftest import SECRET_KEY, create_queues, drain, proxied_sqs_settings
 from tests.reliability.conftest import (
     Rig,
     RunLog,
@@ -153,10 +153,7 @@ def proxied_publisher(moto_endpoint: str) -> Iterator[tuple[CountingProxy, str]]
     proxy = CountingProxy(moto_endpoint)
     queue = f"RELPUB{uuid.uuid4().hex[:8].upper()}"
     urls = create_queues(moto_endpoint, queue)
-    taskhawk.configure(
-        aws_settings(moto_endpoint, queue, AWS_ENDPOINT_SQS=proxy.url, AWS_READ_TIMEOUT_S=1,
-                     AWS_CONNECT_TIMEOUT_S=1)
-    )  # fmt: skip
+    taskhawk.configure(proxied_sqs_settings(moto_endpoint, queue, proxy.url))
     try:
         yield proxy, urls[queue_name(queue, Priority.default)]
     finally:

@@ -28,8 +28,8 @@ from taskhawk.exceptions import ValidationError
 from taskhawk.lambda_consumer import LambdaRecordsFailed
 from taskhawk.priority import dead_letter_queue_name, queue_name
 from taskhawk.transport import Destination, OutgoingMessage
-from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
+from tests.reliability.conftest import memory_app
 from tests.reliability.hostile_cases import good_body
 from tests.reliability.tasks import EVENTS
 from tests.support.hostile import GOOD
@@ -42,11 +42,7 @@ INJECTED = json.dumps({**GOOD, "task": "rel.record", "args": [7], "kwargs": {"me
 
 @pytest.fixture
 def memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryTransport]:
-    monkeypatch.setenv("TASKHAWK_REL_STATE", str(tmp_path))
-    transport = MemoryTransport()
-    transport.create_queue(MAIN, dead_letter=DLQ, max_receive_count=4)
-    taskhawk.configure(TASKHAWK_QUEUE=APP, TASKHAWK_RETRY_BACKOFF_BASE_S=60)
-    with use_transport(transport):
+    with memory_app(APP, tmp_path, monkeypatch, backoff_s=60) as transport:
         yield transport
 
 

@@ -31,7 +31,7 @@ from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from taskhawk.wire import MAX_BODY_BYTES, decode
 from tests.conftest import SECRET_KEY, aws_settings, create_queues
-from tests.reliability.conftest import record_figures
+from tests.reliability.conftest import memory_app, record_figures
 from tests.reliability.hostile_cases import CANARY_MARK, PWNED, hostile_cases
 from tests.reliability.proxy import CountingProxy
 from tests.reliability.tasks import EVENTS, record
@@ -77,11 +77,7 @@ def audit() -> Iterator[_Audit]:
 
 @pytest.fixture
 def memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryTransport]:
-    monkeypatch.setenv("TASKHAWK_REL_STATE", str(tmp_path))
-    transport = MemoryTransport()
-    transport.create_queue(MAIN, dead_letter=DLQ, max_receive_count=4)
-    taskhawk.configure(TASKHAWK_QUEUE=APP, TASKHAWK_RETRY_BACKOFF_BASE_S=1)
-    with use_transport(transport):
+    with memory_app(APP, tmp_path, monkeypatch, backoff_s=1) as transport:
         yield transport
 
 

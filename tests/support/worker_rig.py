@@ -18,7 +18,16 @@ from typing import Any, TypeVar
 
 from tests.conftest import boto_client
 
-__all__ = ["ROOT", "Worker", "alive", "kill_group", "queue_counts", "start_worker", "wait_for"]
+__all__ = [
+    "ROOT",
+    "Endpoint",
+    "Worker",
+    "alive",
+    "kill_group",
+    "queue_counts",
+    "start_worker",
+    "wait_for",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 W = TypeVar("W", bound="Worker")
@@ -109,3 +118,18 @@ def queue_counts(endpoint: str, url: str) -> tuple[int, int]:
         int(attributes["ApproximateNumberOfMessages"]),
         int(attributes["ApproximateNumberOfMessagesNotVisible"]),
     )
+
+
+@dataclass
+class Endpoint:
+    """A test's queues on the session's moto server, and what its worker processes are given."""
+
+    endpoint: str
+    queue: str
+    urls: dict[str, str]
+    state: Path
+    env: dict[str, str]
+
+    def counts(self, name: str) -> tuple[int, int]:
+        """(visible, in flight) on one of the test's queues, as SQS reports them."""
+        return queue_counts(self.endpoint, self.urls[name])
