@@ -6,7 +6,7 @@ pools) is inherited in a locked state, and the behaviour is the same on Linux an
 child loads settings, imports the task modules, then consumes every given priority.
 
 The parent restarts a child that dies (after 1, 2, 4 ... 30 s when it keeps dying). The first
-SIGTERM or SIGINT sets a shared shutdown event: children stop receiving, finish the messages
+SIGTERM or SIGINT sets a shared shutdown flag: children stop receiving, finish the messages
 they hold and exit; the parent exits 0 once all did. After `grace_seconds`, or on a second
 signal, the children are killed and the parent exits 1: unfinished messages reappear after their
 visibility timeout. A child whose parent disappears stops the same graceful way.
@@ -107,7 +107,7 @@ def _note(flag: threading.Event) -> None:
 def _watch(stop: threading.Event, shared: Any, terminated: threading.Event, parent: int) -> None:
     """Signal handlers only note; this thread turns parent shutdown, SIGTERM or the parent's
     death into the consumer's stop event."""
-    while not (shared.is_set() or terminated.is_set() or os.getppid() != parent):
+    while not (shared.value or terminated.is_set() or os.getppid() != parent):
         terminated.wait(_TICK_S)
     stop.set()
 
@@ -129,7 +129,9 @@ class _Supervisor:
     slots: list[_Slot] = field(default_factory=list)
 
     def run(self) -> int:
-        self.stop = self.context.Event()
+        # A lock-free shared byte, not multiprocessing.Event: a child killed while holding the
+        # Event's lock would leave the parent blocked in set() and unable to stop.
+        self.stop = self.context.RawValue("b", 0)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
         self.slots = [_Slot(index + 1) for index in range(self.options.processes)]
@@ -175,7 +177,7 @@ class _Supervisor:
         slot.process, slot.started = process, time.monotonic()
 
     def _drain(self) -> int:
-        self.stop.set()
+        self.stop.value = 1
         deadline = time.monotonic() + self.options.grace_seconds
         logger.info(
             "worker stopping: finishing in-flight tasks (grace %.0fs)", self.options.grace_seconds
