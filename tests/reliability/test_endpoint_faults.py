@@ -114,6 +114,8 @@ def test_worker_logs_backs_off_and_resumes_deleting_only_successes(
             assert receives >= 1, f"no receive was stalled: {proxy.actions}"
         elif phase == "stall-busy":
             assert faulted >= 1, f"no request was stalled: {proxy.actions}"
+        elif phase == "throttle":  # botocore's standard mode may absorb it within its budget
+            assert faulted >= 1, f"no request was throttled: {proxy.actions}"
         else:
             assert phases[phase]["receive_errors_logged"] >= 1, (phase, worker.log[-3000:])
     settle(lambda: rig.counts(rig.main) == (0, 0), "the queue to empty", timeout=60)
