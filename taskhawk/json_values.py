@@ -115,5 +115,7 @@ def check_depth(data: Any) -> None:
         node, level = stack.pop()
         if level > MAX_DEPTH:
             raise ValidationError("$", f"nested deeper than {MAX_DEPTH} levels")
-        children = node.values() if type(node) is dict else node
-        stack.extend((child, level + 1) for child in children if type(child) in _CONTAINERS)
+        for child in node.values() if type(node) is dict else node:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, level + 1))

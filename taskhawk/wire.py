@@ -21,8 +21,9 @@ from taskhawk._generated import (
     SchemaViolation,
 )
 from taskhawk.exceptions import ValidationError
-from taskhawk.json_values import MAX_DEPTH, MAX_SAFE_INTEGER, check_depth, to_json_value
+from taskhawk.json_values import to_json_value
 from taskhawk.legacy import normalize_legacy_shapes
+from taskhawk.strict_json import parse_strict
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -39,13 +40,9 @@ __all__ = [
 MAX_BODY_BYTES = 1_048_576
 
 
-class _ParseRefused(ValueError):
-    """Raised from inside json.loads hooks; turned into a ValidationError by `_parse`."""
-
-
 def decode(body: str | bytes) -> Message:
     """Parse and validate one message body; raise ValidationError naming the path and reason."""
-    data = _parse(_as_text(body))
+    data = parse_strict(_as_text(body))
     if type(data) is not dict:
         raise ValidationError("$", f"a message must be a JSON object, not {_json_type(data)}")
     format_version = _format_version(data)
@@ -63,7 +60,7 @@ def validation_errors(body: str | bytes) -> list[ValidationError]:
         decode(body)
     except ValidationError as first:
         try:
-            data = _parse(_as_text(body))
+            data = parse_strict(_as_text(body))
             format_version = _format_version(data) if type(data) is dict else None
         except ValidationError:
             return [first]
@@ -147,60 +144,6 @@ def _as_text(body: str | bytes) -> str:
         raise ValidationError("$", f"body is not valid UTF-8 (byte {error.start})") from None
 
 
-def _parse(text: str) -> Any:
-    try:
-        data = _DECODER.decode(text)
-    except json.JSONDecodeError as error:
-        raise ValidationError(
-            "$", f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-        ) from None
-    except _ParseRefused as error:
-        raise ValidationError("$", str(error)) from None
-    except RecursionError:
-        raise ValidationError("$", f"nested deeper than {MAX_DEPTH} levels") from None
-    # Counting brackets is cheap; only a body that could be deep is walked.
-    if text.count("[") + text.count("{") > MAX_DEPTH:
-        check_depth(data)
-    return data
-
-
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-        raise _ParseRefused(f"duplicate key {duplicate!r} (decision duplicate-keys)")
-    return obj
-
-
-def _refuse_constant(name: str) -> Any:
-    raise _ParseRefused(f"{name} is not a JSON number")
-
-
-def _bounded_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise _ParseRefused(f"integer with {len(text)} digits is too long") from None
-    if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-        return value
-    raise _ParseRefused(f"integer {text} is outside +-(2^53-1) (decision safe-integers)")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise _ParseRefused(f"number {text} is out of range")
-    return value
-
-
-# Built once: json.loads with hooks would build a decoder per call.
-_DECODER = json.JSONDecoder(
-    object_pairs_hook=_object_without_duplicates,
-    parse_constant=_refuse_constant,
-    parse_int=_bounded_int,
-    parse_float=_finite_float,
-)
 _ENCODER = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 

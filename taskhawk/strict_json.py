@@ -1,0 +1,127 @@
+"""Parsing message text as JSON under the wire format's rules, or naming the rule it breaks.
+
+Beyond JSON itself (schema/README.md): no duplicate keys (decision duplicate-keys), no NaN or
+Infinity (non-finite-numbers), integers within +-(2^53-1) (safe-integers), nesting at most
+MAX_DEPTH levels (bounded-input). The stdlib parser enforces them through hooks; large bodies
+take a faster route with the same verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from taskhawk.exceptions import ValidationError
+from taskhawk.json_values import MAX_DEPTH, MAX_SAFE_INTEGER, check_depth
+
+__all__ = ["parse_strict"]
+
+
+class _ParseRefused(ValueError):
+    """Raised from inside json.loads hooks; turned into a ValidationError by `parse_strict`."""
+
+
+def parse_strict(text: str) -> Any:
+    """The JSON value of `text`; ValidationError naming the first reason it breaks the rules."""
+    if len(text) >= _PLAIN_PARSE_MIN_CHARS:
+        data = _parse_plain(text)
+        if data is not _DOUBT:
+            return data
+    try:
+        data = _DECODER.decode(text)
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            "$", f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        ) from None
+    except _ParseRefused as error:
+        raise ValidationError("$", str(error)) from None
+    except RecursionError:
+        raise ValidationError("$", f"nested deeper than {MAX_DEPTH} levels") from None
+    # Counting brackets is cheap; only a body that could be deep is walked.
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        check_depth(data)
+    return data
+
+
+def _parse_plain(text: str) -> Any:
+    """Large bodies: parse at C speed without hooks, then one walk shows whether the strict
+    parse would accept them as they are. Any doubt returns _DOUBT, and the strict parse runs
+    and names the problem, so verdicts and messages are the same either way."""
+    try:
+        data = _PLAIN_DECODER.decode(text)
+    except (ValueError, RecursionError):  # bad JSON, NaN, an integer too long to convert
+        return _DOUBT
+    # Each object member has one colon; colons inside strings only add to the count. So equal
+    # counts mean no member was lost to a duplicate key (decision duplicate-keys).
+    if _checked_member_count(data) != text.count(":"):
+        return _DOUBT
+    return data
+
+
+def _checked_member_count(data: Any) -> int:
+    """Members of all objects in `data`, or -1 if a number or the nesting breaks the rules the
+    strict parse enforces (safe integers, finite numbers, MAX_DEPTH)."""
+    members = 0
+    stack: list[tuple[Any, int]] = [(data, 1)] if type(data) in (dict, list) else []
+    while stack:
+        node, level = stack.pop()
+        if level > MAX_DEPTH:
+            return -1
+        if type(node) is dict:
+            members += len(node)
+            node = node.values()
+        for child in node:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, level + 1))
+            elif kind is int:
+                if not -MAX_SAFE_INTEGER <= child <= MAX_SAFE_INTEGER:
+                    return -1
+            elif kind is float and not math.isfinite(child):
+                return -1
+    return members
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise _ParseRefused(f"duplicate key {duplicate!r} (decision duplicate-keys)")
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _ParseRefused(f"{name} is not a JSON number")
+
+
+def _bounded_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise _ParseRefused(f"integer with {len(text)} digits is too long") from None
+    if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        return value
+    raise _ParseRefused(f"integer {text} is outside +-(2^53-1) (decision safe-integers)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _ParseRefused(f"number {text} is out of range")
+    return value
+
+
+# Built once: json.loads with hooks would build a decoder per call.
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object_without_duplicates,
+    parse_constant=_refuse_constant,
+    parse_int=_bounded_int,
+    parse_float=_finite_float,
+)
+# Bodies this long are parsed without hooks first (see _parse_plain); below it the hooks cost
+# less than the walk that replaces them.
+_PLAIN_PARSE_MIN_CHARS = 1024
+_PLAIN_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+_DOUBT = object()
