@@ -15,7 +15,7 @@ from typing import Any
 
 from taskhawk.exceptions import ValidationError
 
-__all__ = ["MAX_DEPTH", "MAX_SAFE_INTEGER", "check_depth", "to_json_value"]
+__all__ = ["MAX_DEPTH", "MAX_SAFE_INTEGER", "checked_member_count", "to_json_value"]
 
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_DEPTH = 32
@@ -106,16 +106,26 @@ def _checked_float(value: float, path: str) -> float:
     raise ValidationError(path, f"{value} is not a JSON number")
 
 
-def check_depth(data: Any) -> None:
-    """Refuse more than MAX_DEPTH levels of nested objects and arrays, the body's own object
-    being level 1 (as `to_json_value` counts from $.args at level 2). Iterative, so hostile
-    input cannot recurse."""
+def checked_member_count(data: Any) -> int:
+    """Members of all objects in parsed JSON `data`, or -1 when an integer is outside
+    +-(2^53-1), a float is not finite, or objects and arrays nest deeper than MAX_DEPTH levels
+    (the body's own object being level 1). Iterative, so hostile input cannot recurse."""
+    members = 0
     stack: list[tuple[Any, int]] = [(data, 1)] if type(data) in _CONTAINERS else []
     while stack:
         node, level = stack.pop()
         if level > MAX_DEPTH:
-            raise ValidationError("$", f"nested deeper than {MAX_DEPTH} levels")
-        for child in node.values() if type(node) is dict else node:
+            return -1
+        if type(node) is dict:
+            members += len(node)
+            node = node.values()
+        for child in node:
             kind = type(child)
             if kind is dict or kind is list:
                 stack.append((child, level + 1))
+            elif kind is int:
+                if not -MAX_SAFE_INTEGER <= child <= MAX_SAFE_INTEGER:
+                    return -1
+            elif kind is float and not math.isfinite(child):
+                return -1
+    return members

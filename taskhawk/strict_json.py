@@ -9,11 +9,10 @@ take a faster route with the same verdicts.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from taskhawk.exceptions import ValidationError
-from taskhawk.json_values import MAX_DEPTH, MAX_SAFE_INTEGER, check_depth
+from taskhawk.json_values import MAX_DEPTH, MAX_SAFE_INTEGER, checked_member_count
 
 __all__ = ["parse_strict"]
 
@@ -38,9 +37,10 @@ def parse_strict(text: str) -> Any:
         raise ValidationError("$", str(error)) from None
     except RecursionError:
         raise ValidationError("$", f"nested deeper than {MAX_DEPTH} levels") from None
-    # Counting brackets is cheap; only a body that could be deep is walked.
-    if text.count("[") + text.count("{") > MAX_DEPTH:
-        check_depth(data)
+    # Counting brackets is cheap; only a body that could be deep is walked. The hooks have
+    # checked every number, so a refusal here can only be the depth.
+    if text.count("[") + text.count("{") > MAX_DEPTH and checked_member_count(data) < 0:
+        raise ValidationError("$", f"nested deeper than {MAX_DEPTH} levels")
     return data
 
 
@@ -52,35 +52,37 @@ def _parse_plain(text: str) -> Any:
         data = _PLAIN_DECODER.decode(text)
     except (ValueError, RecursionError):  # bad JSON, NaN, an integer too long to convert
         return _DOUBT
-    # Each object member has one colon; colons inside strings only add to the count. So equal
-    # counts mean no member was lost to a duplicate key (decision duplicate-keys).
-    if _checked_member_count(data) != text.count(":"):
+    if type(data) is not dict and type(data) is not list:
+        return _DOUBT  # a bare value: rare, and the strict parse names its problem best
+    members = checked_member_count(data)
+    if members < 0:
+        return _DOUBT
+    # Every object member in the text has one colon, and strings may hold more. With no \u
+    # escape a string holds as many colons as its text, so the counts agree exactly when no
+    # member was lost to a duplicate key (decision duplicate-keys).
+    colons = text.count(":")
+    if members == colons:
+        return data
+    if "\\u" in text or members + _colons_in_strings(data) != colons:
         return _DOUBT
     return data
 
 
-def _checked_member_count(data: Any) -> int:
-    """Members of all objects in `data`, or -1 if a number or the nesting breaks the rules the
-    strict parse enforces (safe integers, finite numbers, MAX_DEPTH)."""
-    members = 0
-    stack: list[tuple[Any, int]] = [(data, 1)] if type(data) in (dict, list) else []
+def _colons_in_strings(data: Any) -> int:
+    """Colons in every key and string of parsed `data`."""
+    colons = 0
+    stack = [data]
     while stack:
-        node, level = stack.pop()
-        if level > MAX_DEPTH:
-            return -1
-        if type(node) is dict:
-            members += len(node)
-            node = node.values()
-        for child in node:
-            kind = type(child)
-            if kind is dict or kind is list:
-                stack.append((child, level + 1))
-            elif kind is int:
-                if not -MAX_SAFE_INTEGER <= child <= MAX_SAFE_INTEGER:
-                    return -1
-            elif kind is float and not math.isfinite(child):
-                return -1
-    return members
+        node = stack.pop()
+        kind = type(node)
+        if kind is str:
+            colons += node.count(":")
+        elif kind is dict:
+            colons += sum(key.count(":") for key in node)
+            stack.extend(node.values())
+        elif kind is list:
+            stack.extend(node)
+    return colons
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

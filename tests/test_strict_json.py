@@ -26,14 +26,21 @@ def nested(levels: int) -> str:
     return padded('"n": ' + "[" * (levels - 1) + "]" * (levels - 1))
 
 
-def verdict(text: str, strict_only: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
-    with monkeypatch.context() as patch:
-        if strict_only:
-            patch.setattr(strict_json, "_PLAIN_PARSE_MIN_CHARS", 10**9)
-        try:
-            return ("value", strict_json.parse_strict(text))
-        except ValidationError as error:
-            return ("error", error.path, error.reason)
+def verdict(text: str, strict_only: bool = False) -> Any:
+    """What parse_strict says: ("value", data) or ("error", path, reason)."""
+    saved = strict_json._PLAIN_PARSE_MIN_CHARS
+    if strict_only:
+        strict_json._PLAIN_PARSE_MIN_CHARS = 10**9
+    try:
+        return ("value", strict_json.parse_strict(text))
+    except ValidationError as error:
+        return ("error", error.path, error.reason)
+    finally:
+        strict_json._PLAIN_PARSE_MIN_CHARS = saved
+
+
+def fast_route_taken(text: str) -> bool:
+    return strict_json._parse_plain(text) is not strict_json._DOUBT
 
 
 CASES = {
@@ -42,6 +49,9 @@ CASES = {
     "duplicate-at-root": padded('"a": 1, "a": 2'),
     "duplicate-deep": padded('"a": [{"b": 1, "b": 1}]'),
     "duplicate-hidden-by-colon-in-string": padded('"a": "x:y", "a": 1'),
+    "duplicate-key-with-colon": padded('"a:b": 1, "a:b": 2'),
+    "duplicate-hidden-by-escaped-colon": padded('"a": "\\u003a", "a": 1'),
+    "escaped-colon": padded('"a": "\\u003a"'),
     "unsafe-integer": padded(f'"n": {2**53}'),
     "unsafe-negative-integer": padded(f'"n": {-(2**53)}'),
     "safe-integer-limit": padded(f'"n": {2**53 - 1}, "m": {-(2**53 - 1)}'),
@@ -56,19 +66,30 @@ CASES = {
     "truncated": padded('"a": [1, 2'),
     "array": "[" + ", ".join(['"' + "x" * 50 + '"'] * 40) + "]",
     "string": '"' + "s" * 2000 + '"',
+    "bare-unsafe-integer": " " * 2000 + str(2**60),
+    "bare-float-overflow": " " * 2000 + "1e400",
+    "bare-number": " " * 2000 + "12",
 }
+ACCEPTED_FAST = ["valid", "colons-in-strings", "safe-integer-limit", "deepest-allowed", "array"]
 
 
 @pytest.mark.parametrize("text", CASES.values(), ids=CASES.keys())
-def test_large_bodies_get_the_strict_verdict(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_bodies_get_the_strict_verdict(text: str) -> None:
     assert len(text) >= strict_json._PLAIN_PARSE_MIN_CHARS
-    assert verdict(text, False, monkeypatch) == verdict(text, True, monkeypatch)
+    assert verdict(text) == verdict(text, strict_only=True)
 
 
-def test_the_cases_cover_both_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
-    kinds = {name: verdict(text, True, monkeypatch)[0] for name, text in CASES.items()}
-    assert kinds["valid"] == kinds["deepest-allowed"] == kinds["colons-in-strings"] == "value"
-    assert kinds["duplicate-deep"] == kinds["too-deep"] == kinds["unsafe-integer"] == "error"
+def test_the_cases_cover_both_verdicts_and_the_fast_route() -> None:
+    kinds = {name: verdict(text, strict_only=True)[0] for name, text in CASES.items()}
+    assert {name for name, kind in kinds.items() if kind == "value"} == {
+        *ACCEPTED_FAST,
+        "escaped-colon",
+        "string",
+        "bare-number",
+    }
+    assert all(fast_route_taken(CASES[name]) for name in ACCEPTED_FAST)
+    refused = [name for name, kind in kinds.items() if kind == "error"]
+    assert not any(fast_route_taken(CASES[name]) for name in refused)
 
 
 JSON_VALUES = st.recursive(
@@ -76,23 +97,27 @@ JSON_VALUES = st.recursive(
     | st.booleans()
     | st.integers(min_value=-(2**60), max_value=2**60)
     | st.floats(allow_nan=False)
-    | st.text(alphabet=st.characters(codec="utf-8"), max_size=8),
+    | st.text(alphabet='ab:\\u"é', max_size=6),
     lambda children: (
         st.lists(children, max_size=4)
         | st.dictionaries(st.text(alphabet="ab:", max_size=3), children, max_size=4)
     ),
     max_leaves=30,
 )
+KEYS = st.sampled_from(["a", "b", "a:b", ":", "\\u0061", "\\u003a"])
 
 
-@settings(max_examples=200, deadline=None)
-@given(JSON_VALUES)
-def test_any_large_value_gets_the_strict_verdict(value: Any) -> None:
-    text = padded('"v": ' + json.dumps(value))
-    fast = strict_json._parse_plain(text)
-    try:
-        strict = strict_json._DECODER.decode(text)
-    except ValueError:  # refused by the strict parse: the fast route must have doubted it
-        assert fast is strict_json._DOUBT
-        return
-    assert fast is strict_json._DOUBT or fast == strict
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(KEYS, JSON_VALUES), max_size=6), st.booleans())
+def test_any_large_object_gets_the_strict_verdict(
+    members: list[tuple[str, Any]], nest: bool
+) -> None:
+    """Objects written member by member, so keys repeat (written raw, so escapes stay)."""
+    body = ", ".join(f'"{key}": {json.dumps(value)}' for key, value in members)
+    text = padded(f'"inner": {{{body}}}' if nest else body)
+    strict = verdict(text, strict_only=True)
+    assert verdict(text) == strict
+    if strict[0] == "value" and "\\u" not in text:
+        assert fast_route_taken(text)
+    if strict[0] == "error":
+        assert not fast_route_taken(text)
