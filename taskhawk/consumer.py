@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from taskhawk.dead_letter import dead_letter_reason, send_to_dead_letter
-from taskhawk.exceptions import ArgumentsMismatch, ConfigurationError, ValidationError
+from taskhawk.exceptions import ConfigurationError, ValidationError
 from taskhawk.heartbeat import VisibilityHeartbeat
 from taskhawk.outcomes import (
     MAX_VISIBILITY_S,
@@ -199,21 +199,16 @@ class Consumer:
         try:
             message = decode(received.body)
             check_runnable(message)
-        except ValidationError as error:
-            release(received.receipt)
-            self._dead_letter(received, dead_letter_queue, error, fields)
-            return
-        fields.update(task=message.task, message_id=message.id)
-        metadata = build_metadata(
-            message,
-            receipt=received.receipt,
-            queue=received.queue,
-            extender=_extender(self.transport, received),
-        )
-        hook_kwargs = {"queue_name": received.queue, "sqs_queue_message": received}
-        try:
+            fields.update(task=message.task, message_id=message.id)
+            metadata = build_metadata(
+                message,
+                receipt=received.receipt,
+                queue=received.queue,
+                extender=_extender(self.transport, received),
+            )
+            hook_kwargs = {"queue_name": received.queue, "sqs_queue_message": received}
             result = run_task(message, self.settings, hook_kwargs, metadata)
-        except ArgumentsMismatch as error:
+        except ValidationError as error:  # undecodable, unknown task, arguments that cannot fit
             release(received.receipt)
             self._dead_letter(received, dead_letter_queue, error, fields)
             return

@@ -43,7 +43,12 @@ class ValidationError(TaskhawkError, ValueError):
 
 class ArgumentsMismatch(ValidationError):
     """The message's args and kwargs do not fit its task's signature: it could only ever fail,
-    so consumers dead-letter it at once instead of retrying it."""
+    so consumers dead-letter it at once instead of retrying it. `message_id` names that
+    message, so a mismatch met by a task it ran (in sync mode) fails that task instead."""
+
+    def __init__(self, path: str, reason: str, *, message_id: str) -> None:
+        super().__init__(path, reason)
+        self.message_id = message_id
 
 
 class TaskNotFound(ValidationError):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypedDict
 
 from taskhawk.dead_letter import dead_letter_reason, send_to_dead_letter
-from taskhawk.exceptions import ArgumentsMismatch, RetryException, TaskhawkError, ValidationError
+from taskhawk.exceptions import RetryException, TaskhawkError, ValidationError
 from taskhawk.outcomes import (
     MAX_VISIBILITY_S,
     Outcome,
@@ -143,16 +143,13 @@ def _sqs_record(record: Mapping[str, Any], settings: Settings) -> bool:
     }
     try:
         message = _decode(received.body)
-    except ValidationError as error:
-        return _poison(received, settings, error, fields)
-    fields.update(task=message.task, message_id=message.id)
-    metadata = build_metadata(
-        message, receipt=received.receipt, queue=received.queue, extender=_extender(received)
-    )
-    hook_kwargs = {"queue_name": received.queue, "sqs_record": record}
-    try:
+        fields.update(task=message.task, message_id=message.id)
+        metadata = build_metadata(
+            message, receipt=received.receipt, queue=received.queue, extender=_extender(received)
+        )
+        hook_kwargs = {"queue_name": received.queue, "sqs_record": record}
         result = run_task(message, settings, hook_kwargs, metadata)
-    except ArgumentsMismatch as error:
+    except ValidationError as error:  # undecodable, unknown task, arguments that cannot fit
         return _poison(received, settings, error, fields)
     delay = None
     if result.outcome is Outcome.RETRYING and isinstance(result.error, RetryException):

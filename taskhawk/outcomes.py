@@ -18,7 +18,6 @@ from taskhawk.exceptions import (
     IgnoreException,
     LoggingException,
     RetryException,
-    ValidationError,
 )
 from taskhawk.metadata import Metadata
 from taskhawk.processing import process_message
@@ -102,11 +101,7 @@ def check_runnable(message: Message) -> Task[Any, Any]:
     """The message's registered task, or the ValidationError (TaskNotFound included) that makes
     the message poison: run as it is, it could only fail, on every receive."""
     task = find_task(message.task)
-    for name in task.injected_names():
-        if name in message.kwargs:
-            raise ValidationError(
-                f"$.kwargs.{name}", f"is filled in by the consumer of {task.name}"
-            )
+    task.check_kwargs(message.kwargs)
     return task
 
 
@@ -114,7 +109,7 @@ def run_task(
     message: Message, settings: Settings, hook_kwargs: Mapping[str, Any], metadata: Metadata
 ) -> TaskResult:
     """Pre-hook, task, post-hook; an exception from any of them is the task's outcome, except
-    ArgumentsMismatch, which is raised: the message is poison, for the caller to dead-letter."""
+    this message's ArgumentsMismatch, which is raised: the message is poison, to dead-letter."""
     started = time.monotonic()
     try:
         process_message(message, settings, hook_kwargs, metadata)
@@ -122,8 +117,10 @@ def run_task(
         return TaskResult(Outcome.IGNORED, time.monotonic() - started, error)
     except RetryException as error:
         return TaskResult(Outcome.RETRYING, time.monotonic() - started, error)
-    except ArgumentsMismatch:
-        raise
+    except ArgumentsMismatch as error:
+        if error.message_id == message.id:
+            raise
+        return TaskResult(Outcome.FAILED, time.monotonic() - started, error)
     except Exception as error:  # the task's failure, not ours: reported, message retried
         return TaskResult(Outcome.FAILED, time.monotonic() - started, error)
     return TaskResult(Outcome.SUCCEEDED, time.monotonic() - started)

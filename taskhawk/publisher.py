@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from taskhawk import batching
 from taskhawk.attributes import SNS_MAX_BYTES, SQS_MAX_BYTES, message_attributes, transport_size
-from taskhawk.exceptions import IgnoreException, MessageTooLarge, PublishError, ValidationError
+from taskhawk.exceptions import IgnoreException, MessageTooLarge, PublishError
 from taskhawk.priority import Priority, queue_name, topic_name
 from taskhawk.processing import build_metadata, process_message
 from taskhawk.settings import Settings, get_settings
@@ -65,11 +65,7 @@ def new_message(
     settings: Settings,
 ) -> Message:
     task = invocation.task
-    for name in task.injected_names():
-        if name in kwargs:
-            raise ValidationError(
-                f"$.kwargs.{name}", f"task {task.name} receives {name} from the consumer"
-            )
+    task.check_kwargs(kwargs)
     return build_message(
         message_id=new_message_id(),
         task=task.name,

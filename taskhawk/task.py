@@ -115,16 +115,19 @@ class Task(Generic[P, R]):
     def dispatch_many(self, calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]) -> list[str]:
         return self.invocation().dispatch_many(calls)
 
-    def injected_names(self) -> tuple[str, ...]:
-        """Keyword names the consumer fills in, which a caller therefore may not pass."""
-        return self._injected
+    def check_kwargs(self, kwargs: Mapping[str, Any]) -> None:
+        """Refuse keyword arguments that name a parameter the consumer fills in."""
+        for name in self._injected:
+            if name in kwargs:
+                raise ValidationError(
+                    f"$.kwargs.{name}", f"is filled in by the consumer of {self.name}"
+                )
 
     def call(self, message: Message, metadata: Metadata) -> R:
-        """Run the function for a consumed message, adding `metadata`/`headers` if it takes them."""
+        """Run the function for a consumed message, adding `metadata`/`headers` if it takes them.
+        Arguments the function cannot take raise ArgumentsMismatch for this message's id."""
+        self.check_kwargs(message.kwargs)
         kwargs = dict(message.kwargs)
-        for name in self.injected_names():
-            if name in kwargs:
-                raise ValidationError(f"$.kwargs.{name}", "is filled in by the consumer")
         if self.accepts_metadata:
             kwargs["metadata"] = metadata
         if self.accepts_headers:
@@ -132,18 +135,19 @@ class Task(Generic[P, R]):
         try:
             return self.fn(*message.args, **kwargs)
         except TypeError:
-            mismatch = self._mismatch(message.args, kwargs)
-            if mismatch is None:
+            reason = self._mismatch(message.args, kwargs)
+            if reason is None:
                 raise  # raised inside the task: its own failure, retried like any other
-            raise mismatch from None
+            raise ArgumentsMismatch("$", reason, message_id=message.id) from None
 
-    def _mismatch(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> ArgumentsMismatch | None:
-        """Why the arguments do not fit the function, or None when they do. Asked only after a
-        TypeError, so a successful call pays nothing for it."""
+    def _mismatch(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> str | None:
+        """Why the arguments cannot bind to the function, or None when they can. Asked only
+        after a TypeError, so a successful call pays nothing for it. The function's own
+        signature, not the one it wraps: a decorator may supply arguments itself."""
         try:
-            inspect.signature(self.fn).bind(*args, **kwargs)
+            inspect.signature(self.fn, follow_wrapped=False).bind(*args, **kwargs)
         except TypeError as error:
-            return ArgumentsMismatch("$", f"args and kwargs do not fit task {self.name}: {error}")
+            return f"args and kwargs do not fit task {self.name}: {error}"
         return None
 
 

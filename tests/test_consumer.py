@@ -3,12 +3,13 @@ incl. redrive), recording every delete, visibility change and send the consumer 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from taskhawk import (
     listen_for_messages,
 )
 from taskhawk.consumer import Consumer
-from taskhawk.exceptions import TransportError
+from taskhawk.exceptions import ArgumentsMismatch, TransportError
 from taskhawk.outcomes import Backoff
 from taskhawk.priority import dead_letter_queue_name, queue_name
 from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendFailures
@@ -239,6 +240,37 @@ def test_a_type_error_raised_inside_the_task_is_its_failure_and_retried(
     assert transport.bodies(DEFAULT_DLQ) == []
     assert [s for _, _, s in transport.visibility] == [5]
     assert "task failed: tests.behave (receive 1), retry in 5s" in caplog.text
+
+
+def with_connection(fn: Callable[..., None]) -> Callable[..., None]:
+    """A decorator that supplies an argument itself, as database helpers do."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        fn("connection", *args, **kwargs)
+
+    return wrapper
+
+
+@taskhawk.task(name="tests.decorated")
+@with_connection
+def decorated(connection: str, mode: str) -> None:
+    calls.append(("task", {"mode": mode, "connection": connection}))
+    if mode == "type_error":
+        raise TypeError("raised inside a decorated task")
+    if mode == "nested_mismatch":  # as a sync-mode dispatch of another task with bad arguments
+        raise ArgumentsMismatch("$", "another message's arguments", message_id="another")
+
+
+@pytest.mark.parametrize("mode", ["type_error", "nested_mismatch"])
+def test_errors_raised_inside_a_decorated_task_are_its_failures_and_retried(
+    transport: Recording, mode: str
+) -> None:
+    put(transport, body(mode, task="tests.decorated"))
+    listen_for_messages(Priority.default, loop_count=1)
+    assert task_calls() == [{"mode": mode, "connection": "connection"}]
+    assert transport.bodies(DEFAULT_DLQ) == []
+    assert [s for _, _, s in transport.visibility] == [5]
 
 
 def test_after_the_max_receive_count_redrive_moves_a_failing_message_to_the_dlq(
