@@ -157,16 +157,13 @@ def test_a_defect_handling_one_message_stops_neither_the_consumer_nor_its_batch(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr("taskhawk.consumer.build_metadata", fail_for_n(2))
-    put(memory, good_body(1), good_body(2), good_body(3))
+    bodies = [good_body(n) for n in (1, 2, 3)]
+    put(memory, *bodies)
     with caplog.at_level(logging.ERROR, logger="taskhawk.consumer"):
         assert Consumer([Priority.default], num_messages=10).poll(0, wait_s=0) == 3
     assert ran(tmp_path) == [1, 3]
-    assert memory.bodies(MAIN) == [good_body_of(memory, 2)]  # kept: it comes back
+    assert memory.bodies(MAIN) == [bodies[1]]  # kept: it comes back
     assert "could not handle a message" in caplog.text and "Defect" in caplog.text
-
-
-def good_body_of(memory: MemoryTransport, n: int) -> str:
-    return next(body for body in memory.bodies(MAIN) if json.loads(body)["args"] == [n])
 
 
 def test_a_defect_handling_one_sns_record_fails_that_record_alone(
