@@ -28,7 +28,7 @@ from taskhawk.outcomes import (
 from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
 from taskhawk.processing import build_metadata
 from taskhawk.settings import Settings, get_settings
-from taskhawk.transport import ReceivedMessage, Transport
+from taskhawk.transport import LONG_POLL_SECONDS, SHORT_POLL_SECONDS, ReceivedMessage, Transport
 from taskhawk.transport.current import current_transport
 from taskhawk.wire import decode
 
@@ -36,8 +36,8 @@ __all__ = ["LONG_POLL_S", "SHORT_POLL_S", "Consumer", "ShutdownEvent", "listen_f
 
 logger = logging.getLogger("taskhawk.consumer")
 
-LONG_POLL_S = 20  # SQS's longest poll: fewest requests when nothing asks us to stop
-SHORT_POLL_S = 1  # with a shutdown event or several queues: stop or switch within ~1 s
+# Receives wait the longest poll, or the short one with a shutdown event or several queues.
+LONG_POLL_S, SHORT_POLL_S = LONG_POLL_SECONDS, SHORT_POLL_SECONDS
 DELETE_BATCH = 10  # SQS's limit (moto accepts 11; AWS does not)
 STALE_DELETE_S = 1.0  # slow tasks do not keep finished messages waiting for the batch's end
 MAX_RECEIVE_PAUSE_S = 30

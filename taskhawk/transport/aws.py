@@ -27,17 +27,22 @@ from botocore.exceptions import (
 
 from taskhawk.exceptions import TransportError
 from taskhawk.settings import Settings
-from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendFailures
+from taskhawk.transport import (
+    LONG_POLL_SECONDS,
+    SHORT_POLL_SECONDS,
+    Destination,
+    OutgoingMessage,
+    ReceivedMessage,
+    SendFailures,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import DeleteMessageBatchRequestEntryTypeDef
 
-__all__ = ["LONG_POLL_SECONDS", "SHORT_POLL_SECONDS", "AWSTransport"]
+__all__ = ["AWSTransport"]
 
-LONG_POLL_SECONDS = 20  # SQS's maximum; the polling client's read timeout adds it
-SHORT_POLL_SECONDS = 1  # polls at most this long use a client that gives up sooner on a stall
 SEND_ATTEMPTS = 3
 # Refusals that prove nothing was enqueued (a subset of what botocore's standard mode retries).
 _NOT_SENT_ERRORS = (EndpointConnectionError, ConnectTimeoutError)
