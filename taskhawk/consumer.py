@@ -20,7 +20,6 @@ from taskhawk.heartbeat import VisibilityHeartbeat
 from taskhawk.outcomes import (
     MAX_VISIBILITY_S,
     Backoff,
-    check_runnable,
     log_result,
     retry_visibility,
     run_task,
@@ -28,6 +27,7 @@ from taskhawk.outcomes import (
 from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
 from taskhawk.processing import build_metadata
 from taskhawk.settings import Settings, get_settings
+from taskhawk.task import find_task
 from taskhawk.transport import LONG_POLL_SECONDS, SHORT_POLL_SECONDS, ReceivedMessage, Transport
 from taskhawk.transport.current import current_transport
 from taskhawk.wire import decode
@@ -198,7 +198,7 @@ class Consumer:
         }
         try:
             message = decode(received.body)
-            check_runnable(message)
+            find_task(message.task)
             fields.update(task=message.task, message_id=message.id)
             metadata = build_metadata(
                 message,

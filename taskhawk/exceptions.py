@@ -42,7 +42,8 @@ class ValidationError(TaskhawkError, ValueError):
 
 
 class ArgumentsMismatch(ValidationError):
-    """The message's args and kwargs do not fit its task's signature: it could only ever fail,
+    """The message's args and kwargs do not fit its task (a missing or unexpected argument, or
+    one the consumer fills in, such as `metadata`): it could only ever fail,
     so consumers dead-letter it at once instead of retrying it. `message_id` names that
     message, so a mismatch met by a task it ran (in sync mode) fails that task instead."""
 

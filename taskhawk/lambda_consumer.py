@@ -18,7 +18,6 @@ from taskhawk.exceptions import RetryException, TaskhawkError, ValidationError
 from taskhawk.outcomes import (
     MAX_VISIBILITY_S,
     Outcome,
-    check_runnable,
     log_result,
     logger,
     run_task,
@@ -26,6 +25,7 @@ from taskhawk.outcomes import (
 from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
 from taskhawk.processing import build_metadata
 from taskhawk.settings import Settings, get_settings
+from taskhawk.task import find_task
 from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.current import current_transport
 from taskhawk.wire import Message, decode
@@ -172,7 +172,7 @@ def _poison(
 
 def _decode(body: str) -> Message:
     message = decode(body)
-    check_runnable(message)
+    find_task(message.task)
     return message
 
 

@@ -22,7 +22,6 @@ from taskhawk.exceptions import (
 from taskhawk.metadata import Metadata
 from taskhawk.processing import process_message
 from taskhawk.settings import Settings
-from taskhawk.task import Task, find_task
 from taskhawk.wire import Message
 
 __all__ = [
@@ -30,7 +29,6 @@ __all__ = [
     "Backoff",
     "Outcome",
     "TaskResult",
-    "check_runnable",
     "log_extra",
     "log_result",
     "logger",
@@ -95,14 +93,6 @@ def retry_visibility(result: TaskResult, receive_count: int, backoff: Backoff) -
     if isinstance(error, RetryException) and error.delay_seconds > 0:
         return min(int(error.delay_seconds), MAX_VISIBILITY_S)
     return backoff.delay(receive_count)
-
-
-def check_runnable(message: Message) -> Task[Any, Any]:
-    """The message's registered task, or the ValidationError (TaskNotFound included) that makes
-    the message poison: run as it is, it could only fail, on every receive."""
-    task = find_task(message.task)
-    task.check_kwargs(message.kwargs)
-    return task
 
 
 def run_task(

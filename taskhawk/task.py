@@ -117,16 +117,24 @@ class Task(Generic[P, R]):
 
     def check_kwargs(self, kwargs: Mapping[str, Any]) -> None:
         """Refuse keyword arguments that name a parameter the consumer fills in."""
-        for name in self._injected:
-            if name in kwargs:
-                raise ValidationError(
-                    f"$.kwargs.{name}", f"is filled in by the consumer of {self.name}"
-                )
+        name = self._injected_in(kwargs)
+        if name is not None:
+            raise ValidationError(f"$.kwargs.{name}", self._filled_in)
+
+    def _injected_in(self, kwargs: Mapping[str, Any]) -> str | None:
+        return next((name for name in self._injected if name in kwargs), None)
+
+    @property
+    def _filled_in(self) -> str:
+        return f"is filled in by the consumer of {self.name}"
 
     def call(self, message: Message, metadata: Metadata) -> R:
         """Run the function for a consumed message, adding `metadata`/`headers` if it takes them.
         Arguments the function cannot take raise ArgumentsMismatch for this message's id."""
-        self.check_kwargs(message.kwargs)
+        injected = self._injected_in(message.kwargs)
+        if injected is not None:
+            path = f"$.kwargs.{injected}"
+            raise ArgumentsMismatch(path, self._filled_in, message_id=message.id)
         kwargs = dict(message.kwargs)
         if self.accepts_metadata:
             kwargs["metadata"] = metadata
