@@ -135,8 +135,7 @@ def measure(function: Callable[[], object], per: int = 1) -> dict[str, float]:
 
 def received_messages(count: int) -> list[dict[str, Any]]:
     """What botocore returns for ReceiveMessage, `count` messages of the benchmark task."""
-    from taskhawk.attributes import message_attributes
-    from taskhawk.wire import build_message, encode
+    from taskhawk.wire import build_message, encode, message_attributes
 
     raw = []
     for index in range(count):
@@ -176,7 +175,7 @@ def publish_calls() -> dict[str, tuple[bool, Callable[[], object], int]]:
 
 
 def consumer(num_messages: int) -> Any:
-    from taskhawk.consumer import Consumer
+    from taskhawk.consume.sqs import Consumer
     from taskhawk.priority import Priority
     from taskhawk.settings import get_settings
     from taskhawk.transport.current import current_transport

@@ -144,8 +144,8 @@ def endpoint() -> Iterator[Endpoint]:
 
 def provision(point: Endpoint) -> None:
     """The library's and upstream's queues, topics and raw subscriptions; the peers' queues."""
+    from taskhawk.admin.provision import provision as provision_app
     from taskhawk.priority import Priority
-    from taskhawk.provision import provision as provision_app
     from taskhawk.settings import Settings
 
     for app in (LIB_APP, UP_APP):

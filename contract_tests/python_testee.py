@@ -12,9 +12,9 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from taskhawk.attributes import SQS_MAX_BYTES, message_attributes, transport_size
 from taskhawk.exceptions import MessageTooLarge
-from taskhawk.wire import build_message, encode
+from taskhawk.transport.limits import SQS_MAX_BYTES, transport_size
+from taskhawk.wire import build_message, encode, message_attributes
 
 __all__ = ["from_input", "respond", "serve"]
 

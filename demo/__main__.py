@@ -95,8 +95,8 @@ def dispatch_examples() -> None:
 
 
 def dead_letters(queue: str) -> int:
+    from taskhawk.admin.aws_admin import AWSAdmin
     from taskhawk.settings import get_settings
-    from taskhawk.transport.aws_admin import AWSAdmin
 
     return AWSAdmin(get_settings()).approximate_count(queue) or 0
 

@@ -1,8 +1,16 @@
-"""taskhawk: asynchronous tasks over AWS SQS, SNS and Lambda, on a versioned JSON wire format."""
+"""taskhawk: asynchronous tasks over AWS SQS, SNS and Lambda, on a versioned JSON wire format.
 
-from taskhawk.batching import batch
-from taskhawk.consumer import listen_for_messages
-from taskhawk.dead_letter import requeue_dead_letter
+Layers, each importing only those before it: the wire format (`taskhawk.wire`, generated from
+schema/) and the transport boundary (`taskhawk.transport`); declaring and dispatching tasks
+(`taskhawk.task`, `taskhawk.publisher`); consuming (`taskhawk.consume`: one execution core and
+its drivers); the admin commands and the CLI (`taskhawk.admin`, `taskhawk.cli`).
+"""
+
+from taskhawk.admin.requeue import requeue_dead_letter
+from taskhawk.consume.lambda_handler import process_messages_for_lambda_consumer
+from taskhawk.consume.sqs import listen_for_messages
+from taskhawk.consume.sync import run_now
+from taskhawk.consume.visibility import extend_visibility_timeout
 from taskhawk.exceptions import (
     ArgumentsMismatch,
     ConfigurationError,
@@ -16,14 +24,17 @@ from taskhawk.exceptions import (
     TransportError,
     ValidationError,
 )
-from taskhawk.lambda_consumer import process_messages_for_lambda_consumer
 from taskhawk.metadata import Metadata
 from taskhawk.priority import Priority
+from taskhawk.publisher import batch, install_sync_runner
 from taskhawk.settings import configure
 from taskhawk.task import Invocation, Task, task
-from taskhawk.visibility import extend_visibility_timeout
 
 __version__ = "5.0.0.dev0"
+
+# Sync mode runs dispatched messages through the consume layer, which the publisher (a layer
+# below it) cannot import: the runner is handed down here, where both are known.
+install_sync_runner(run_now)
 
 __all__ = [  # noqa: RUF022 - grouped by purpose, sorted within groups
     # declaring and dispatching tasks

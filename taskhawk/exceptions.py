@@ -21,6 +21,7 @@ __all__ = [
     "TaskhawkError",
     "TransportError",
     "ValidationError",
+    "summarize_failures",
 ]
 
 
@@ -73,6 +74,11 @@ class MessageTooLarge(ValidationError):
 
 class ConfigurationError(TaskhawkError):
     """Settings or task declarations are wrong or missing."""
+
+
+def summarize_failures(head: str, failures: Mapping[str, str]) -> str:
+    """`head`, then every failed key with its reason: the text of every multi-failure error."""
+    return f"{head}: " + "; ".join(f"{key}: {reason}" for key, reason in failures.items())
 
 
 class PublishError(TaskhawkError):

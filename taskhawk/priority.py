@@ -1,10 +1,10 @@
-"""Priorities, and the SQS queue / SNS topic / dead-letter names upstream Taskhawk uses for them."""
+"""Priorities: which of an app's four queues a task goes to."""
 
 from __future__ import annotations
 
 import enum
 
-__all__ = ["Priority", "dead_letter_queue_name", "queue_name", "topic_name"]
+__all__ = ["Priority"]
 
 
 class Priority(enum.Enum):
@@ -25,26 +25,3 @@ class Priority(enum.Enum):
         except KeyError:
             names = ", ".join(member.name for member in cls)
             raise ValueError(f"unknown priority {value!r}; expected one of {names}") from None
-
-
-_SUFFIX = {
-    Priority.default: "",
-    Priority.high: "-HIGH-PRIORITY",
-    Priority.low: "-LOW-PRIORITY",
-    Priority.bulk: "-BULK",
-}
-
-
-def queue_name(queue: str, priority: Priority) -> str:
-    """SQS queue of a priority: `TASKHAWK-DEV-MYAPP-HIGH-PRIORITY`."""
-    return f"TASKHAWK-{queue.upper()}{_SUFFIX[priority]}"
-
-
-def dead_letter_queue_name(queue: str, priority: Priority) -> str:
-    """Each priority has its own dead-letter queue: `TASKHAWK-DEV-MYAPP-HIGH-PRIORITY-DLQ`."""
-    return f"{queue_name(queue, priority)}-DLQ"
-
-
-def topic_name(queue: str, priority: Priority) -> str:
-    """SNS topic of a priority: `taskhawk-dev-myapp-high-priority`."""
-    return f"taskhawk-{queue.lower()}{_SUFFIX[priority].lower()}"

@@ -1,7 +1,8 @@
-"""Dispatch: build the canonical message, then send it (or run it, in sync mode).
+"""Dispatch: build the canonical message, then send it (or run it now, in sync mode).
 
-Exactly one message per dispatch: the transport's single request is the only send, retried only
-by botocore's standard retry mode. Batches go out ten at a time and report every failure.
+Exactly one message per dispatch: the transport sends it once, re-sending only when an error
+proves nothing was sent. Batches go out ten at a time and report every failure. The publisher
+knows nothing of consuming: sync mode runs through a runner the consume layer installs.
 """
 
 from __future__ import annotations
@@ -9,26 +10,62 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Protocol
 
-from taskhawk import batching
-from taskhawk.attributes import SNS_MAX_BYTES, SQS_MAX_BYTES, message_attributes, transport_size
-from taskhawk.exceptions import IgnoreException, MessageTooLarge, PublishError
-from taskhawk.priority import Priority, queue_name, topic_name
-from taskhawk.processing import build_metadata, process_message
+from taskhawk.batching import PendingBatch, collecting, current_batch
+from taskhawk.exceptions import (
+    ConfigurationError,
+    MessageTooLarge,
+    PublishError,
+    summarize_failures,
+)
+from taskhawk.priority import Priority
 from taskhawk.settings import Settings, get_settings
-from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage
+from taskhawk.transport import Destination, OutgoingMessage
 from taskhawk.transport.current import current_transport
-from taskhawk.wire import Message, build_message, decode, encode
+from taskhawk.transport.limits import MAX_BATCH, SNS_MAX_BYTES, SQS_MAX_BYTES, transport_size
+from taskhawk.transport.naming import queue_name, topic_name
+from taskhawk.wire import Message, build_message, encode, message_attributes
 
 if TYPE_CHECKING:
     from taskhawk.task import Invocation, Task
 
-__all__ = ["destination_for", "dispatch", "dispatch_many", "send_messages"]
+__all__ = [
+    "SyncRunner",
+    "batch",
+    "destination_for",
+    "dispatch",
+    "dispatch_many",
+    "install_sync_runner",
+    "send_messages",
+]
 
 logger = logging.getLogger(__name__)
-BATCH_SIZE = 10
+
+
+class SyncRunner(Protocol):
+    """Runs one encoded message in this process now (TASKHAWK_SYNC); raises what a worker
+    would retry or dead-letter."""
+
+    def __call__(
+        self,
+        body: str,
+        attributes: Mapping[str, str],
+        *,
+        queue: str | None,
+        transport_id: str,
+        settings: Settings,
+    ) -> None: ...
+
+
+_sync_runners: list[SyncRunner] = []
+
+
+def install_sync_runner(runner: SyncRunner) -> None:
+    """Sync mode's runner, from the consume layer (wired up by `taskhawk/__init__.py`)."""
+    _sync_runners[:] = [runner]
 
 
 def dispatch(
@@ -38,11 +75,12 @@ def dispatch(
     message = new_message(invocation, args, kwargs, settings)
     if settings.taskhawk_sync:
         return run_sync(message, settings)
-    pending = batching.current_batch()
+    destination = destination_for(settings, invocation.priority)
+    pending = current_batch()
     if pending is not None:
-        pending.add(destination_for(settings, invocation.priority), message)
-        return message.id
-    send_messages(destination_for(settings, invocation.priority), [message])
+        pending.add(destination, message)
+    else:
+        send_messages(destination, [message])
     return message.id
 
 
@@ -56,6 +94,25 @@ def dispatch_many(
         return [run_sync(message, settings) for message in messages]
     send_messages(destination_for(settings, invocation.priority), messages)
     return [message.id for message in messages]
+
+
+@contextmanager
+def batch() -> Iterator[PendingBatch]:
+    """Dispatches inside return their ids at once; the messages go out when the block ends
+    without an exception (an exception discards them: nothing half-sent)."""
+    with collecting() as pending:
+        yield pending
+    failures: dict[str, str] = {}
+    for destination, messages in pending.messages.items():
+        try:
+            send_messages(destination, messages)
+        except PublishError as error:
+            failures.update(error.failures)
+        pending.sent_ids.extend(m.id for m in messages if m.id not in failures)
+    pending.messages.clear()
+    if failures:
+        head = f"{len(failures)} batched messages not sent"
+        raise PublishError(summarize_failures(head, failures), failures=failures)
 
 
 def new_message(
@@ -87,7 +144,7 @@ def new_message_id() -> str:
 
 
 def default_headers(task: Task[Any, Any], settings: Settings) -> Mapping[str, str]:
-    hook = settings.callable("TASKHAWK_DEFAULT_HEADERS")
+    hook = settings.default_headers_hook
     return dict(hook(task=task)) if hook is not None else {}
 
 
@@ -96,19 +153,16 @@ def destination_for(settings: Settings, priority: Priority) -> Destination:
     cached = _destinations.get(priority)
     if cached is not None and cached[0] is settings:
         return cached[1]
-    destination = _destination(settings, priority)
+    app_queue = settings.app_queue
+    if settings.is_lambda_app or settings.taskhawk_publish_via_sns:
+        destination = Destination("topic", topic_name(app_queue, priority))
+    else:
+        destination = Destination("queue", queue_name(app_queue, priority))
     _destinations[priority] = (settings, destination)
     return destination
 
 
 _destinations: dict[Priority, tuple[Settings, Destination]] = {}
-
-
-def _destination(settings: Settings, priority: Priority) -> Destination:
-    queue = settings.require("TASKHAWK_QUEUE")
-    if settings.is_lambda_app or settings.taskhawk_publish_via_sns:
-        return Destination("topic", topic_name(queue, priority))
-    return Destination("queue", queue_name(queue, priority))
 
 
 def send_messages(destination: Destination, messages: Sequence[Message]) -> None:
@@ -133,7 +187,11 @@ def send_messages(destination: Destination, messages: Sequence[Message]) -> None
                 message.task, message.id, destination.kind, destination.name,
             )  # fmt: skip
     if failures:
-        raise PublishError(_failure_text(destination, failures, len(messages)), failures=failures)
+        head = (
+            f"{len(failures)} of {len(messages)} messages not sent to "
+            f"{destination.kind} {destination.name}"
+        )
+        raise PublishError(summarize_failures(head, failures), failures=failures)
 
 
 def _outgoing(message: Message, limit: int, service: str) -> tuple[OutgoingMessage, int]:
@@ -152,7 +210,7 @@ def _chunks(
     chunk: list[OutgoingMessage] = []
     chunk_size = 0
     for message, size in outgoing:
-        if chunk and (len(chunk) == BATCH_SIZE or chunk_size + size > limit):
+        if chunk and (len(chunk) == MAX_BATCH or chunk_size + size > limit):
             yield chunk
             chunk, chunk_size = [], 0
         chunk.append(message)
@@ -161,36 +219,17 @@ def _chunks(
         yield chunk
 
 
-def _failure_text(destination: Destination, failures: Mapping[str, str], total: int) -> str:
-    details = "; ".join(f"{key}: {reason}" for key, reason in failures.items())
-    where = f"{destination.kind} {destination.name}"
-    return f"{len(failures)} of {total} messages not sent to {where}: {details}"
-
-
 def run_sync(message: Message, settings: Settings) -> str:
-    """TASKHAWK_SYNC: run the task now, through encode and decode like a real consumer."""
-    body = encode(message)
-    decoded = decode(body)
+    """TASKHAWK_SYNC: run the task now, from its encoded text, as a worker would."""
+    if not _sync_runners:
+        raise ConfigurationError("sync mode needs taskhawk's consumer; import taskhawk first")
     queue = (
-        queue_name(settings.taskhawk_queue, Priority[decoded.metadata.priority])
+        queue_name(settings.taskhawk_queue, Priority[message.metadata.priority])
         if settings.taskhawk_queue
         else None
     )
-    received = ReceivedMessage(
-        queue=queue or "",
-        body=body,
-        receipt=f"sync-{message.id}",
-        attributes=message_attributes(decoded),
-        receive_count=1,
-        transport_id=message.id,
+    body = encode(message)
+    _sync_runners[0](
+        body, message_attributes(message), queue=queue, transport_id=message.id, settings=settings
     )
-    try:
-        process_message(
-            decoded,
-            settings,
-            {"queue_name": queue, "sqs_queue_message": received},
-            build_metadata(decoded, queue=queue),
-        )
-    except IgnoreException:
-        logger.info("ignored task=%s id=%s (IgnoreException)", decoded.task, decoded.id)
     return message.id

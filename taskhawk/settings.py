@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from taskhawk.exceptions import ConfigurationError
@@ -27,6 +28,7 @@ __all__ = [
     "get_settings",
     "import_string",
     "setting_definitions",
+    "unconfigure",
 ]
 
 
@@ -78,7 +80,10 @@ class Settings:
         None, "Callable (or dotted path) called with task= returning headers; explicit ones win."
     )
     taskhawk_pre_process_hook: Callable[..., Any] | str | None = _setting(
-        None, "Called before each task with queue_name= and sqs_queue_message= (or sns_record=)."
+        None,
+        "Called before each task with keyword arguments: queue_name= and sqs_queue_message= "
+        "(worker), queue_name= and sqs_record= (Lambda SQS event), or sns_record= (Lambda SNS "
+        "event).",
     )
     taskhawk_post_process_hook: Callable[..., Any] | str | None = _setting(
         None, "Called after a task succeeded or was ignored, with the pre-hook's arguments."
@@ -112,23 +117,48 @@ class Settings:
     )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
 
-    def require(self, name: str) -> Any:
-        """Value of an upper-case setting that must be set, or a ConfigurationError naming it."""
-        value = getattr(self, name.lower())
-        if value is None or value == "":
-            raise ConfigurationError(
-                f"setting {name} is required but not set (looked in {self.source})"
-            )
-        return value
+    @property
+    def app_queue(self) -> str:
+        """TASKHAWK_QUEUE, which names every queue and topic of the app; required."""
+        return _required("TASKHAWK_QUEUE", self.taskhawk_queue, self.source)
 
-    def callable(self, name: str) -> Callable[..., Any] | None:
-        """A hook setting resolved to a callable; dotted paths are imported on first use."""
-        value = getattr(self, name.lower())
-        if value is None:
-            return None
-        if callable(value):
-            return value  # type: ignore[no-any-return]
-        return import_string(name, value)
+    @property
+    def account_id(self) -> str:
+        """AWS_ACCOUNT_ID, part of every SNS topic ARN; required to publish through SNS."""
+        return _required("AWS_ACCOUNT_ID", self.aws_account_id, self.source)
+
+    # Hooks given as dotted paths are imported once, on first use, not per message.
+    @cached_property
+    def pre_process_hook(self) -> Callable[..., Any] | None:
+        return _hook("TASKHAWK_PRE_PROCESS_HOOK", self.taskhawk_pre_process_hook)
+
+    @cached_property
+    def post_process_hook(self) -> Callable[..., Any] | None:
+        return _hook("TASKHAWK_POST_PROCESS_HOOK", self.taskhawk_post_process_hook)
+
+    @cached_property
+    def default_headers_hook(self) -> Callable[..., Mapping[str, str]] | None:
+        return _hook("TASKHAWK_DEFAULT_HEADERS", self.taskhawk_default_headers)
+
+    @cached_property
+    def task_class(self) -> object:
+        """TASKHAWK_TASK_CLASS imported when a dotted path (taskhawk.task checks it is a Task
+        subclass); None when unset."""
+        value = self.taskhawk_task_class
+        return import_string("TASKHAWK_TASK_CLASS", value) if isinstance(value, str) else value
+
+
+def _required(name: str, value: str | None, source: str) -> str:
+    if not value:
+        raise ConfigurationError(f"setting {name} is required but not set (looked in {source})")
+    return value
+
+
+def _hook(name: str, value: Callable[..., Any] | str | None) -> Callable[..., Any] | None:
+    hook = import_string(name, value) if isinstance(value, str) else value
+    if hook is not None and not callable(hook):
+        raise ConfigurationError(f"setting {name}={value!r} is not callable")
+    return hook
 
 
 def setting_definitions() -> list[dataclasses.Field[Any]]:
@@ -157,6 +187,13 @@ def configure(values: Mapping[str, Any] | object | None = None, **settings: Any)
     given.update(settings)
     with _state.lock:
         _state.configured = {name.upper(): value for name, value in given.items()}
+        _state.cached = None
+
+
+def unconfigure() -> None:
+    """Forget what `configure()` was given (the pytest plugin undoes its own configuration)."""
+    with _state.lock:
+        _state.configured = None
         _state.cached = None
 
 
@@ -200,7 +237,8 @@ def _resolve() -> Settings:
 def _from_django() -> dict[str, Any] | None:
     if "django.conf" not in sys.modules and not os.environ.get("DJANGO_SETTINGS_MODULE"):
         return None
-    from django.conf import settings as django_settings  # only imported when Django is in use
+    # Django is imported only when it is in use: merely having it installed changes nothing.
+    from django.conf import settings as django_settings  # noqa: PLC0415
 
     if not django_settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
         return None
@@ -225,7 +263,9 @@ def _build(values: Mapping[str, Any], source: str) -> Settings:
     return Settings(**kwargs, source=source)
 
 
-def import_string(setting: str, dotted: str) -> Callable[..., Any]:
+def import_string(setting: str, dotted: str) -> object:
+    """The object a dotted path names; ConfigurationError naming the setting if it cannot be
+    imported."""
     module_name, _, attribute = dotted.rpartition(".")
     try:
         value = getattr(importlib.import_module(module_name), attribute)
@@ -233,6 +273,4 @@ def import_string(setting: str, dotted: str) -> Callable[..., Any]:
         raise ConfigurationError(
             f"setting {setting}={dotted!r} cannot be imported: {error}"
         ) from error
-    if not callable(value):
-        raise ConfigurationError(f"setting {setting}={dotted!r} is not callable")
-    return value  # type: ignore[no-any-return]
+    return value

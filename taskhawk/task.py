@@ -1,30 +1,23 @@
-"""@taskhawk.task, Task and Invocation, and the registry of task names.
-
-A message names its task; the consumer finds it only in this registry of decorated functions,
-never by importing or evaluating anything the message says.
-"""
+"""@taskhawk.task, Task and Invocation: declaring a task and dispatching it."""
 
 from __future__ import annotations
 
 import inspect
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
-from taskhawk.exceptions import (
-    ArgumentsMismatch,
-    ConfigurationError,
-    TaskNotFound,
-    ValidationError,
-)
+from taskhawk import publisher
+from taskhawk.exceptions import ArgumentsMismatch, ConfigurationError, ValidationError
 from taskhawk.priority import Priority
+from taskhawk.registry import register
+from taskhawk.settings import get_settings
 
 if TYPE_CHECKING:
     from taskhawk.metadata import Metadata
     from taskhawk.wire import Message
 
-__all__ = ["Invocation", "Task", "find_task", "registered_tasks", "task"]
+__all__ = ["Invocation", "Task", "task"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -62,15 +55,11 @@ class Invocation(Generic[P, R]):
 
     def dispatch(self, *args: P.args, **kwargs: P.kwargs) -> str:
         """Send one message; return its id. In sync mode the task runs before this returns."""
-        from taskhawk.publisher import dispatch
-
-        return dispatch(self, args, kwargs)
+        return publisher.dispatch(self, args, kwargs)
 
     def dispatch_many(self, calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]) -> list[str]:
         """Send one message per (args, kwargs) pair in batches of ten; return their ids."""
-        from taskhawk.publisher import dispatch_many
-
-        return dispatch_many(self, calls)
+        return publisher.dispatch_many(self, calls)
 
 
 class Task(Generic[P, R]):
@@ -159,60 +148,20 @@ class Task(Generic[P, R]):
         return None
 
 
-class _Registry:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.tasks: dict[str, Task[Any, Any]] = {}
-
-
-_registry = _Registry()
-
-
-def _register(new: Task[Any, Any]) -> None:
-    with _registry.lock:
-        existing = _registry.tasks.get(new.name)
-        if existing is not None and _qualified(existing.fn) != _qualified(new.fn):
-            raise ConfigurationError(
-                f"task name {new.name!r} is already used by {_qualified(existing.fn)}; "
-                f"cannot register {_qualified(new.fn)} under it (pass name=...)"
-            )
-        _registry.tasks[new.name] = new  # same function re-declared (module reload): replace
-
-
-def _qualified(fn: Callable[..., Any]) -> str:
-    return f"{fn.__module__}.{getattr(fn, '__qualname__', repr(fn))}"
-
-
-def find_task(name: str) -> Task[Any, Any]:
-    try:
-        return _registry.tasks[name]
-    except KeyError:
-        raise TaskNotFound(name) from None
-
-
-def registered_tasks() -> Mapping[str, Task[Any, Any]]:
-    return MappingProxyType(dict(_registry.tasks))
-
-
 def _task_class() -> type[Task[Any, Any]]:
-    from taskhawk.settings import get_settings
-
+    """TASKHAWK_TASK_CLASS, or Task (also for tasks declared before settings exist)."""
     try:
-        configured = get_settings().taskhawk_task_class
+        settings = get_settings()
     except ConfigurationError:
-        return Task  # declared before settings exist: the default class
+        return Task
+    configured = settings.task_class
     if configured is None:
         return Task
-    resolved: object = configured
-    if isinstance(configured, str):
-        from taskhawk.settings import import_string
-
-        resolved = import_string("TASKHAWK_TASK_CLASS", configured)
-    if not (isinstance(resolved, type) and issubclass(resolved, Task)):
+    if not (isinstance(configured, type) and issubclass(configured, Task)):
         raise ConfigurationError(
-            f"TASKHAWK_TASK_CLASS {resolved!r} is not a taskhawk.Task subclass"
+            f"TASKHAWK_TASK_CLASS {configured!r} is not a taskhawk.Task subclass"
         )
-    return resolved
+    return configured
 
 
 @overload
@@ -235,7 +184,7 @@ def task(
         if not isinstance(priority, Priority):
             raise ConfigurationError(f"task {task_name}: priority must be a taskhawk.Priority")
         created: Task[P, R] = _task_class()(function, name=task_name, priority=priority)
-        _register(created)
+        register(created)
         return created
 
     return decorate(fn) if fn is not None else decorate

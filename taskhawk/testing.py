@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 
-from taskhawk.exceptions import ConfigurationError, IgnoreException
+from taskhawk.consume.sync import run_now
+from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
-from taskhawk.processing import build_metadata, process_message
-from taskhawk.settings import configure, get_settings
+from taskhawk.settings import configure, get_settings, unconfigure
 from taskhawk.task import Task
-from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from taskhawk.wire import Message, decode
@@ -66,7 +65,8 @@ class Recorder:
 
     def run_all(self) -> int:
         """Run every recorded message not run yet, and any they dispatch; return how many ran.
-        A task's exception propagates (IgnoreException counts as handled)."""
+        Each runs as a worker would run it; what a worker would retry or dead-letter is raised
+        here (IgnoreException counts as done)."""
         settings = get_settings()
         ran = 0
         for _ in range(_MAX_ROUNDS):
@@ -76,17 +76,13 @@ class Recorder:
             for destination, outgoing in pending:
                 self._ran += 1
                 ran += 1
-                message = decode(outgoing.body)
-                received = ReceivedMessage(
-                    destination.name, outgoing.body, f"test-{message.id}", outgoing.attributes,
-                    1, message.id,
-                )  # fmt: skip
-                hooks = {"queue_name": destination.name, "sqs_queue_message": received}
-                metadata = build_metadata(message, queue=destination.name)
-                try:
-                    process_message(message, settings, hooks, metadata)
-                except IgnoreException:
-                    pass
+                run_now(
+                    outgoing.body,
+                    outgoing.attributes,
+                    queue=destination.name,
+                    transport_id=outgoing.key,
+                    settings=settings,
+                )
         raise RuntimeError(f"tasks kept dispatching tasks for {_MAX_ROUNDS} rounds")
 
 
@@ -116,8 +112,6 @@ def _describe(message: Message) -> str:
 @pytest.fixture
 def taskhawk_recorder() -> Iterator[Recorder]:
     """Record dispatches in memory. Configures TASKHAWK_QUEUE=TEST if nothing is configured."""
-    from taskhawk import settings as settings_module
-
     configured_here = False
     try:
         get_settings()
@@ -130,5 +124,4 @@ def taskhawk_recorder() -> Iterator[Recorder]:
             yield Recorder(transport)
     finally:
         if configured_here:
-            settings_module._state.configured = None
-            settings_module.clear_cache()
+            unconfigure()

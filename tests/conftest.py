@@ -16,8 +16,9 @@ from moto.server import ThreadedMotoServer
 
 import taskhawk
 from taskhawk import settings as settings_module
-from taskhawk.priority import Priority, dead_letter_queue_name, queue_name, topic_name
-from taskhawk.task import _registry
+from taskhawk.priority import Priority
+from taskhawk.registry import registered_tasks, unregister_all
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_name
 
 QUEUE = "DEV-MYAPP"
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per moto request is noise
@@ -32,13 +33,12 @@ def _isolated_taskhawk(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test starts unconfigured, with no tasks registered and no settings env."""
     monkeypatch.delenv("SETTINGS_MODULE", raising=False)
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
-    saved_tasks = dict(_registry.tasks)
+    saved_tasks = dict(registered_tasks())
     saved_configured = settings_module._state.configured
     settings_module._state.configured = None
     settings_module.clear_cache()
     yield
-    _registry.tasks.clear()
-    _registry.tasks.update(saved_tasks)
+    unregister_all(keep=saved_tasks)
     settings_module._state.configured = saved_configured
     settings_module.clear_cache()
 

@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 
 import taskhawk
+from taskhawk.admin.provision import DLQ_RETENTION_S
 from taskhawk.cli import build_parser, main
 from taskhawk.logs import KeyValueFormatter
-from taskhawk.priority import Priority, dead_letter_queue_name, queue_name, topic_name
-from taskhawk.provision import DLQ_RETENTION_S
+from taskhawk.priority import Priority
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_name
 from tests.conftest import aws_settings, boto_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +143,7 @@ def test_provision_creates_everything_and_is_safe_to_rerun(
 def test_requeue_dlq_prints_plain_counts_off_a_terminal(
     aws: dict[str, str], moto_endpoint: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    app = taskhawk.settings.get_settings().require("TASKHAWK_QUEUE")
+    app = taskhawk.settings.get_settings().app_queue
     dlq, main_queue = dead_letter_queue_name(app, Priority.low), queue_name(app, Priority.low)
     sqs = boto_client("sqs", moto_endpoint)
     for task in ("a.one", "a.one", "b.two"):
@@ -197,6 +198,6 @@ def test_dev_server_prints_settings_serves_and_stops_on_sigterm() -> None:
 
 
 def test_no_progress_bar_without_a_terminal() -> None:
-    from taskhawk.cli import _progress_bar
+    from taskhawk.cli.main import _progress_bar
 
     assert _progress_bar(io.StringIO(), 10) is None

@@ -23,13 +23,13 @@ from taskhawk import (
     RetryException,
     listen_for_messages,
 )
-from taskhawk.consumer import Consumer
+from taskhawk.consume.outcomes import Backoff
+from taskhawk.consume.sqs import Consumer
 from taskhawk.exceptions import ArgumentsMismatch, TransportError
-from taskhawk.outcomes import Backoff
-from taskhawk.priority import dead_letter_queue_name, queue_name
 from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendFailures
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 
 APP = "DEV-MYAPP"
 DEFAULT = queue_name(APP, Priority.default)

@@ -12,15 +12,15 @@ import pytest
 
 import taskhawk
 from taskhawk import Priority, listen_for_messages, requeue_dead_letter
-from taskhawk.dead_letter import (
+from taskhawk.admin.requeue import peek_dead_letters
+from taskhawk.consume.dead_letter import (
     REASON_ATTRIBUTE,
     dead_letter_attributes,
     dead_letter_reason,
-    peek_dead_letters,
 )
 from taskhawk.exceptions import PublishError, TaskNotFound, ValidationError
-from taskhawk.priority import dead_letter_queue_name, queue_name
 from taskhawk.transport.current import use_transport
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.test_consumer import APP, DEFAULT, DEFAULT_DLQ, Recording, body, calls, put, task_calls
 
 HIGH = queue_name(APP, Priority.high)
@@ -176,7 +176,7 @@ def test_requeue_over_http_keeps_body_and_attributes(
 ) -> None:
     from tests.conftest import boto_client, drain
 
-    app = taskhawk.settings.get_settings().require("TASKHAWK_QUEUE")
+    app = taskhawk.settings.get_settings().app_queue
     dlq, main = dead_letter_queue_name(app, Priority.high), queue_name(app, Priority.high)
     sqs = boto_client("sqs", moto_endpoint)
     sqs.send_message(

@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
+from taskhawk.priority import Priority
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.conftest import ACCOUNT_ID, REGION, boto_client, create_queues
 from tests.support.worker_rig import queue_counts
 
@@ -34,7 +35,7 @@ APP_QUEUE = "DEV-MYAPP"  # the queue name docs/examples/settings.py uses
 TIMEOUT_S = 60
 # A worker started without importing `tasks`: what sends the quickstart's message to the DLQ.
 WITHOUT_TASKS = (
-    "from taskhawk.consumer import listen_for_messages as listen\nlisten('default', loop_count=1)"
+    "from taskhawk import listen_for_messages as listen\nlisten('default', loop_count=1)"
 )
 
 pytestmark = pytest.mark.integration

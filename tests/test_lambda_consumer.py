@@ -19,11 +19,11 @@ from taskhawk import (
     RetryException,
     process_messages_for_lambda_consumer,
 )
-from taskhawk.dead_letter import REASON_ATTRIBUTE
+from taskhawk.consume.dead_letter import REASON_ATTRIBUTE
+from taskhawk.consume.lambda_handler import LambdaRecordsFailed
 from taskhawk.exceptions import ValidationError
-from taskhawk.lambda_consumer import LambdaRecordsFailed
-from taskhawk.priority import dead_letter_queue_name, queue_name
 from taskhawk.transport.current import use_transport
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.test_consumer import Recording, put
 
 EVENTS = Path(__file__).parent / "events"

@@ -12,10 +12,11 @@ import jsonschema
 import pytest
 
 import taskhawk
-from taskhawk.priority import Priority, queue_name
+from taskhawk.priority import Priority
 from taskhawk.transport import Destination, OutgoingMessage, SendFailures
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
+from taskhawk.transport.naming import queue_name
 from tests.conftest import ACCOUNT_ID, aws_settings, boto_client, create_queues, drain
 
 PUBLISH_SCHEMA = json.loads(
@@ -33,7 +34,7 @@ def send_email() -> taskhawk.Task[Any, None]:
 
 def queued(endpoint: str, urls: dict[str, str], priority: Priority) -> list[dict[str, Any]]:
     settings = taskhawk.settings.get_settings()
-    return drain(endpoint, urls[queue_name(settings.require("TASKHAWK_QUEUE"), priority)])
+    return drain(endpoint, urls[queue_name(settings.app_queue, priority)])
 
 
 def assert_canonical(

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 import taskhawk
-from taskhawk.priority import Priority, queue_name
+from taskhawk.priority import Priority
+from taskhawk.transport.naming import queue_name
 from tests.conftest import create_queues, drain, proxied_sqs_settings
 from tests.support.faultproxy import FaultProxy
 

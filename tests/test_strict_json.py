@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taskhawk import strict_json
 from taskhawk.exceptions import ValidationError
-from taskhawk.json_values import MAX_DEPTH
+from taskhawk.wire import strict_json
+from taskhawk.wire.json_values import MAX_DEPTH
 
 PAD = '"pad": "' + "p" * strict_json._PLAIN_PARSE_MIN_CHARS + '"'
 

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 import taskhawk
-from taskhawk.processing import build_metadata
-from taskhawk.task import Invocation, find_task, registered_tasks
+from taskhawk.consume.execute import Origin, task_metadata
+from taskhawk.registry import find_task, registered_tasks
+from taskhawk.task import Invocation
 from taskhawk.wire import build_message
 
 
@@ -91,7 +92,7 @@ def test_consumer_call_injects_metadata_and_headers() -> None:
         seen.update(to=to, metadata=metadata, headers=headers)
 
     message = _message(with_meta.name, ["x"], {}, {"request_id": "r"})
-    metadata = build_metadata(message, receipt="rcpt", queue="TASKHAWK-Q")
+    metadata = task_metadata(message, Origin(queue="TASKHAWK-Q", receipt="rcpt"))
     with_meta.call(message, metadata)
     assert seen["to"] == "x"
     assert seen["headers"] == {"request_id": "r"}
@@ -110,7 +111,7 @@ def test_var_keyword_receives_both() -> None:
         seen.update(kwargs)
 
     message = _message(catch_all.name, [], {"a": 1}, {})
-    catch_all.call(message, build_metadata(message))
+    catch_all.call(message, task_metadata(message, Origin()))
     assert set(seen) == {"a", "metadata", "headers"}
 
 
@@ -122,7 +123,7 @@ def test_task_without_injection_receives_only_its_kwargs() -> None:
         seen["metadata2"] = metadata2
 
     message = _message(takes_metadata_value.name, [], {"metadata2": 5}, {})
-    takes_metadata_value.call(message, build_metadata(message))
+    takes_metadata_value.call(message, task_metadata(message, Origin()))
     assert seen == {"metadata2": 5}
 
 
@@ -132,7 +133,7 @@ def test_wire_kwarg_colliding_with_injection_is_a_validation_error() -> None:
 
     message = _message(needs_meta.name, [], {"metadata": "forged"}, {})
     with pytest.raises(taskhawk.ValidationError, match="filled in by the consumer"):
-        needs_meta.call(message, build_metadata(message))
+        needs_meta.call(message, task_metadata(message, Origin()))
 
 
 def test_unknown_task_is_task_not_found() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from taskhawk import wire
+from taskhawk.transport.limits import SQS_MAX_BYTES
 from taskhawk.exceptions import ValidationError
 
 SEED = {
@@ -106,7 +107,7 @@ def test_deep_nesting_inside_a_message_is_refused() -> None:
 
 
 def test_oversized_body_is_refused_before_parsing() -> None:
-    assert "over the 1048576 limit" in refusal(" " * (wire.MAX_BODY_BYTES + 1)).reason
+    assert "over the 1048576 limit" in refusal(" " * (SQS_MAX_BYTES + 1)).reason
 
 
 def test_go_message_without_args_decodes_with_empty_args() -> None:

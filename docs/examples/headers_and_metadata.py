@@ -6,7 +6,7 @@ from typing import Any
 import settings
 
 import taskhawk
-from taskhawk.consumer import listen_for_messages
+from taskhawk.consume.sqs import listen_for_messages
 
 
 def default_headers(task: taskhawk.Task[Any, Any]) -> dict[str, str]:

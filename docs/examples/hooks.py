@@ -5,7 +5,7 @@ from typing import Any
 import settings
 
 import taskhawk
-from taskhawk.consumer import listen_for_messages
+from taskhawk.consume.sqs import listen_for_messages
 
 
 def before_task(**context: Any) -> None:

@@ -8,7 +8,10 @@ from typing import Any
 
 import tasks  # noqa: F401 - registers the tasks this function can run
 
-from taskhawk.lambda_consumer import PartialBatchResponse, process_messages_for_lambda_consumer
+from taskhawk.consume.lambda_handler import (
+    PartialBatchResponse,
+    process_messages_for_lambda_consumer,
+)
 
 
 def handler(event: Mapping[str, Any], context: object) -> PartialBatchResponse | None:

@@ -3,7 +3,7 @@
 import settings
 
 import taskhawk
-from taskhawk.consumer import listen_for_messages
+from taskhawk.consume.sqs import listen_for_messages
 
 taskhawk.configure(settings)
 

@@ -5,7 +5,7 @@ import logging
 import settings
 
 import taskhawk
-from taskhawk.consumer import listen_for_messages
+from taskhawk.consume.sqs import listen_for_messages
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
 taskhawk.configure(settings)

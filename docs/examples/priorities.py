@@ -3,8 +3,8 @@
 import settings
 
 import taskhawk
-from taskhawk.consumer import listen_for_messages
-from taskhawk.priority import dead_letter_queue_name, queue_name, topic_name
+from taskhawk.consume.sqs import listen_for_messages
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_name
 
 taskhawk.configure(settings)
 

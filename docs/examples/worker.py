@@ -4,7 +4,7 @@ import logging
 
 import tasks  # noqa: F401 - registers the tasks this worker can run
 
-from taskhawk.consumer import listen_for_messages
+from taskhawk.consume.sqs import listen_for_messages
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 

@@ -10,12 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-LONG_POLL_SECONDS = 20  # SQS's longest poll: fewest requests when nothing asks a consumer to stop
-SHORT_POLL_SECONDS = 1  # what a consumer that must stop or switch queues within ~1 s waits
-
 __all__ = [
-    "LONG_POLL_SECONDS",
-    "SHORT_POLL_SECONDS",
     "Destination",
     "OutgoingMessage",
     "ReceivedMessage",

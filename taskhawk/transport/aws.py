@@ -1,9 +1,9 @@
-"""SQS and SNS through boto3: the only module of the runtime that imports boto3.
+"""SQS and SNS through boto3, for moving messages (`taskhawk.admin.aws_admin` provisions).
 
 Every client gets the connect and read timeouts from settings. Receives, deletes and visibility
-changes use botocore's standard retry mode. Sends are retried only when the error proves the
-request was not processed (no connection, throttled): a read timeout after the request went out
-leaves the outcome unknown, and re-sending then could deliver the task twice.
+changes use botocore's standard retry mode. Sends are retried here, only when the error proves
+the request was not processed (no connection, throttled): a read timeout after the request went
+out leaves the outcome unknown, and re-sending then could deliver the task twice.
 """
 
 from __future__ import annotations
@@ -27,14 +27,8 @@ from botocore.exceptions import (
 
 from taskhawk.exceptions import TransportError
 from taskhawk.settings import Settings
-from taskhawk.transport import (
-    LONG_POLL_SECONDS,
-    SHORT_POLL_SECONDS,
-    Destination,
-    OutgoingMessage,
-    ReceivedMessage,
-    SendFailures,
-)
+from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendFailures
+from taskhawk.transport.limits import ATTRIBUTE_DATA_TYPE, LONG_POLL_S, SHORT_POLL_S
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -56,7 +50,8 @@ T = TypeVar("T")
 
 def _string_attributes(attributes: dict[str, str] | Any) -> dict[str, Any]:
     return {
-        name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()
+        name: {"DataType": ATTRIBUTE_DATA_TYPE, "StringValue": value}
+        for name, value in attributes.items()
     }
 
 
@@ -72,8 +67,8 @@ class AWSTransport:
         config = self._config(settings.aws_read_timeout_s, attempts=3)
         send_config = self._config(settings.aws_read_timeout_s, attempts=1)
         read_timeout = settings.aws_read_timeout_s
-        poll_config = self._config(read_timeout + LONG_POLL_SECONDS, attempts=3)
-        short_poll_config = self._config(read_timeout + SHORT_POLL_SECONDS, attempts=3)
+        poll_config = self._config(read_timeout + LONG_POLL_S, attempts=3)
+        short_poll_config = self._config(read_timeout + SHORT_POLL_S, attempts=3)
         sqs_endpoint, sns_endpoint = settings.aws_endpoint_sqs, settings.aws_endpoint_sns
         self._sqs: SQSClient = session.client("sqs", endpoint_url=sqs_endpoint, config=config)
         self._sqs_send: SQSClient = session.client(
@@ -113,7 +108,7 @@ class AWSTransport:
 
     def topic_arn(self, name: str) -> str:
         region = self.settings.aws_region or self._sns.meta.region_name
-        return f"arn:aws:sns:{region}:{self.settings.require('AWS_ACCOUNT_ID')}:{name}"
+        return f"arn:aws:sns:{region}:{self.settings.account_id}:{name}"
 
     def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendFailures:
         try:
@@ -186,7 +181,7 @@ class AWSTransport:
         if visibility_timeout is not None:
             request["VisibilityTimeout"] = visibility_timeout
         try:
-            client = self._sqs_short_poll if wait_seconds <= SHORT_POLL_SECONDS else self._sqs_poll
+            client = self._sqs_short_poll if wait_seconds <= SHORT_POLL_S else self._sqs_poll
             response = client.receive_message(**request)
         except (ClientError, BotoCoreError) as error:
             raise TransportError(f"receiving from {queue} failed: {error}") from error

@@ -31,7 +31,8 @@ def current_transport() -> Transport:
     cached = _current.aws
     if cached is not None and cached[0] is settings:
         return cached[1]
-    from taskhawk.transport.aws import AWSTransport  # boto3 is imported only when AWS is used
+    # boto3 is imported only when AWS is used: tests and Lambda cold starts without it are faster
+    from taskhawk.transport.aws import AWSTransport  # noqa: PLC0415
 
     with _current.lock:
         if _current.aws is None or _current.aws[0] is not settings:

@@ -13,8 +13,8 @@ import pytest
 
 import taskhawk
 from taskhawk import Metadata, Priority, listen_for_messages
-from taskhawk.priority import dead_letter_queue_name, queue_name
 from taskhawk.transport import ReceivedMessage
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.conftest import SECRET_KEY, aws_settings, boto_client, drain
 
 pytestmark = pytest.mark.integration
@@ -63,7 +63,7 @@ def load(name: str) -> Any:
 @pytest.fixture
 def app(aws: dict[str, str], moto_endpoint: str) -> dict[str, str]:
     calls.clear()
-    queue = taskhawk.settings.get_settings().require("TASKHAWK_QUEUE")
+    queue = taskhawk.settings.get_settings().app_queue
     taskhawk.configure(aws_settings(moto_endpoint, queue, TASKHAWK_PRE_PROCESS_HOOK=pre_hook))
     for name in ("wire_tasks.send_email", "tasks14.send_email"):
 
@@ -136,7 +136,7 @@ def test_bodies_published_by_4_7_are_consumed_like_upstream(
     capture: str,
     priority: Priority,
 ) -> None:
-    queue = queue_name(taskhawk.settings.get_settings().require("TASKHAWK_QUEUE"), priority)
+    queue = queue_name(taskhawk.settings.get_settings().app_queue, priority)
     captured = load(capture)
     for message in captured:  # upstream's triple publish: three copies of one message
         send(moto_endpoint, app[queue], message["Body"], message["MessageAttributes"])
@@ -151,7 +151,7 @@ def test_bodies_published_by_4_7_are_consumed_like_upstream(
 def test_bodies_published_by_1_4_and_the_seed_are_consumed(
     app: dict[str, str], moto_endpoint: str
 ) -> None:
-    app_queue = taskhawk.settings.get_settings().require("TASKHAWK_QUEUE")
+    app_queue = taskhawk.settings.get_settings().app_queue
     captured = load("v1_4_0_sqs_direct_publish.json")
     for priority in (Priority.default, Priority.high):
         queue = queue_name(app_queue, priority)
@@ -180,7 +180,7 @@ def test_bodies_published_by_1_4_and_the_seed_are_consumed(
 def test_hand_written_bodies_run_or_are_dead_lettered_at_once(
     app: dict[str, str], moto_endpoint: str
 ) -> None:
-    app_queue = taskhawk.settings.get_settings().require("TASKHAWK_QUEUE")
+    app_queue = taskhawk.settings.get_settings().app_queue
     main = queue_name(app_queue, Priority.default)
     dlq = dead_letter_queue_name(app_queue, Priority.default)
     recorded = load("consume_handwritten_outcomes.json")
@@ -215,7 +215,7 @@ def test_hand_written_bodies_run_or_are_dead_lettered_at_once(
 def test_sns_envelope_of_a_non_raw_subscription_is_dead_lettered_with_the_fix(
     app: dict[str, str], moto_endpoint: str
 ) -> None:
-    app_queue = taskhawk.settings.get_settings().require("TASKHAWK_QUEUE")
+    app_queue = taskhawk.settings.get_settings().app_queue
     main = queue_name(app_queue, Priority.default)
     dlq = dead_letter_queue_name(app_queue, Priority.default)
     (envelope,) = load("sns_envelope.json")[:1]

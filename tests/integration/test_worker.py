@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from taskhawk import Priority
-from taskhawk.priority import dead_letter_queue_name, queue_name
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.integration.conftest import ROOT, Stack, alive, wait_for
 from tests.integration.tasks import behave
 

@@ -24,9 +24,10 @@ import pytest
 from moto.sqs.models import SQSBackend
 
 import taskhawk
-from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
+from taskhawk.priority import Priority
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.conftest import aws_settings, boto_client, create_queues
 from tests.reliability.tasks import EVENTS
 from tests.support import worker_rig

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 
-from taskhawk.dead_letter import REASON_ATTRIBUTE
+from taskhawk.consume.dead_letter import REASON_ATTRIBUTE
 from tests.support.hostile import GOOD, corpus, hostile_bodies
 
 __all__ = ["CANARY_MARK", "PWNED", "SQS_MAX", "Case", "good_body", "hostile_cases", "sqs_text"]

@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 import taskhawk
-from taskhawk.priority import Priority, queue_name
+from taskhawk.priority import Priority
+from taskhawk.transport.naming import queue_name
 from tests.conftest import SECRET_KEY, create_queues, drain, proxied_sqs_settings
 from tests.reliability.conftest import (
     Rig,

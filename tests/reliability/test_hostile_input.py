@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from taskhawk import process_messages_for_lambda_consumer
-from taskhawk.dead_letter import REASON_ATTRIBUTE
-from taskhawk.lambda_consumer import LambdaRecordsFailed
+from taskhawk.consume.dead_letter import REASON_ATTRIBUTE
+from taskhawk.consume.lambda_handler import LambdaRecordsFailed
 from tests.conftest import ACCOUNT_ID, REGION, SECRET_KEY, boto_client
 from tests.reliability.conftest import (
     Rig,

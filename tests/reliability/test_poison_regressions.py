@@ -22,13 +22,14 @@ import pytest
 
 import taskhawk
 from taskhawk import Priority, process_messages_for_lambda_consumer
-from taskhawk.consumer import Consumer
-from taskhawk.dead_letter import REASON_ATTRIBUTE, dead_letter_reason, peek_dead_letters
+from taskhawk.admin.requeue import peek_dead_letters
+from taskhawk.consume.dead_letter import REASON_ATTRIBUTE, dead_letter_reason
+from taskhawk.consume.lambda_handler import LambdaRecordsFailed
+from taskhawk.consume.sqs import Consumer
 from taskhawk.exceptions import ValidationError
-from taskhawk.lambda_consumer import LambdaRecordsFailed
-from taskhawk.priority import dead_letter_queue_name, queue_name
 from taskhawk.transport import Destination, OutgoingMessage
 from taskhawk.transport.memory import MemoryTransport
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.reliability.conftest import memory_app
 from tests.reliability.hostile_cases import good_body
 from tests.reliability.tasks import EVENTS
@@ -139,13 +140,13 @@ class Defect(Exception):
 
 
 def fail_for_n(n: int) -> Any:
-    """A build_metadata that fails (an unexpected defect) for the message of task number n."""
-    from taskhawk.processing import build_metadata
+    """A task_metadata that fails (an unexpected defect) for the message of task number n."""
+    from taskhawk.consume.execute import task_metadata
 
-    def build(message: Any, **kwargs: Any) -> Any:
+    def build(message: Any, origin: Any) -> Any:
         if message.args == [n]:
             raise Defect(f"unexpected failure handling {n}")
-        return build_metadata(message, **kwargs)
+        return task_metadata(message, origin)
 
     return build
 
@@ -156,7 +157,7 @@ def test_a_defect_handling_one_message_stops_neither_the_consumer_nor_its_batch(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr("taskhawk.consumer.build_metadata", fail_for_n(2))
+    monkeypatch.setattr("taskhawk.consume.execute.task_metadata", fail_for_n(2))
     bodies = [good_body(n) for n in (1, 2, 3)]
     put(memory, *bodies)
     with caplog.at_level(logging.ERROR, logger="taskhawk.consumer"):
@@ -169,7 +170,7 @@ def test_a_defect_handling_one_message_stops_neither_the_consumer_nor_its_batch(
 def test_a_defect_handling_one_sns_record_fails_that_record_alone(
     memory: MemoryTransport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("taskhawk.lambda_consumer.build_metadata", fail_for_n(2))
+    monkeypatch.setattr("taskhawk.consume.execute.task_metadata", fail_for_n(2))
     with pytest.raises(LambdaRecordsFailed) as caught:
         process_messages_for_lambda_consumer(sns_event(good_body(1), good_body(2), good_body(3)))
     assert list(caught.value.failures) == ["s-1"]

@@ -19,17 +19,18 @@ import pytest
 
 import taskhawk
 from taskhawk import Priority
-from taskhawk.consumer import Consumer
-from taskhawk.dead_letter import REASON_ATTRIBUTE
+from taskhawk.consume.dead_letter import REASON_ATTRIBUTE
+from taskhawk.consume.sqs import Consumer
 from taskhawk.exceptions import ValidationError
-from taskhawk.priority import dead_letter_queue_name, queue_name
+from taskhawk.registry import registered_tasks
 from taskhawk.settings import get_settings
-from taskhawk.task import registered_tasks
 from taskhawk.transport import Destination, OutgoingMessage
 from taskhawk.transport.aws import AWSTransport
 from taskhawk.transport.current import use_transport
+from taskhawk.transport.limits import SQS_MAX_BYTES as MAX_BODY_BYTES
 from taskhawk.transport.memory import MemoryTransport
-from taskhawk.wire import MAX_BODY_BYTES, decode
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
+from taskhawk.wire import decode
 from tests.conftest import SECRET_KEY, aws_settings, create_queues
 from tests.reliability.conftest import memory_app, record_figures
 from tests.reliability.hostile_cases import CANARY_MARK, PWNED, hostile_cases
@@ -146,7 +147,7 @@ FORBIDDEN_MODULES = frozenset(
 FORBIDDEN_CALLS = frozenset({"eval", "exec", "compile", "__import__", "execfile"})
 # Dynamic imports are for configuration only: settings modules, hooks and task modules named by
 # the operator, never by a message.
-IMPORTS_ALLOWED_IN = frozenset({"taskhawk/settings.py", "taskhawk/worker.py"})
+IMPORTS_ALLOWED_IN = frozenset({"taskhawk/settings.py", "taskhawk/consume/worker.py"})
 
 
 def test_the_runtime_has_no_pickle_no_eval_and_imports_only_from_configuration() -> None:

@@ -15,12 +15,28 @@ from typing import Any
 
 from taskhawk.exceptions import ValidationError
 
-__all__ = ["MAX_DEPTH", "MAX_SAFE_INTEGER", "checked_member_count", "to_json_value"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_SAFE_INTEGER",
+    "checked_member_count",
+    "is_safe_integer",
+    "to_json_value",
+    "unsafe_integer_reason",
+]
 
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_DEPTH = 32
 _SCALARS = (str, bool, type(None))
 _CONTAINERS = (dict, list)
+
+
+def is_safe_integer(value: int) -> bool:
+    """The safe-integers rule: JavaScript and Go read integers within +-(2^53-1) exactly."""
+    return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+
+
+def unsafe_integer_reason(digits: object) -> str:
+    return f"integer {digits} is outside +-(2^53-1) (decision safe-integers)"
 
 
 def to_json_value(value: Any, path: str, depth: int = 1) -> Any:
@@ -45,7 +61,7 @@ def to_json_value(value: Any, path: str, depth: int = 1) -> Any:
 def _plain(item: Any) -> bool:
     """Already a JSON value as it stands; checked inline so no path string is built for it."""
     kind = type(item)
-    return kind in _SCALARS or (kind is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER)
+    return kind in _SCALARS or (kind is int and is_safe_integer(item))
 
 
 def _convert_sequence(value: list[Any] | tuple[Any, ...], path: str, depth: int) -> list[Any]:
@@ -95,9 +111,9 @@ def _convert_decimal(value: Decimal, path: str) -> int | float:
 
 
 def _checked_int(value: int, path: str) -> int:
-    if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+    if is_safe_integer(value):
         return value
-    raise ValidationError(path, f"integer {value} is outside +-(2^53-1) (decision safe-integers)")
+    raise ValidationError(path, unsafe_integer_reason(value))
 
 
 def _checked_float(value: float, path: str) -> float:
@@ -124,7 +140,7 @@ def checked_member_count(data: Any) -> int:
             if kind is dict or kind is list:
                 stack.append((child, level + 1))
             elif kind is int:
-                if not -MAX_SAFE_INTEGER <= child <= MAX_SAFE_INTEGER:
+                if not is_safe_integer(child):
                     return -1
             elif kind is float and not math.isfinite(child):
                 return -1

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from taskhawk.admin.provision import provision
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
-from taskhawk.provision import provision
 from taskhawk.settings import Settings
 
 __all__ = ["DEV_ACCOUNT_ID", "dev_settings", "serve"]
@@ -49,7 +49,7 @@ def serve(
 ) -> int:
     """Start, provision, print settings, serve until a signal (or until `ready()` is False)."""
     try:
-        from moto.server import ThreadedMotoServer
+        from moto.server import ThreadedMotoServer  # noqa: PLC0415 - only the dev extra has moto
     except ImportError as error:
         raise ConfigurationError(
             "taskhawk dev-server needs moto's server: pip install 'moto[server]'"

@@ -13,8 +13,10 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from taskhawk.priority import Priority, dead_letter_queue_name, queue_name, topic_name
+from taskhawk.admin.aws_admin import AWSAdmin, sns_send_policy
+from taskhawk.priority import Priority
 from taskhawk.settings import Settings, get_settings
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_name
 
 __all__ = ["DLQ_RETENTION_S", "Provisioned", "provision"]
 
@@ -36,11 +38,8 @@ def provision(
     priorities: Iterable[Priority] = tuple(Priority), settings: Settings | None = None
 ) -> list[Provisioned]:
     """Create or update every resource of the given priorities; what was done, in order."""
-    # boto3 is imported only when provisioning AWS
-    from taskhawk.transport.aws_admin import AWSAdmin, sns_send_policy
-
     settings = settings or get_settings()
-    app_queue = settings.require("TASKHAWK_QUEUE")
+    app_queue = settings.app_queue
     max_receive_count = settings.taskhawk_max_receive_count
     if max_receive_count < 1:
         raise ValueError(f"TASKHAWK_MAX_RECEIVE_COUNT must be at least 1, not {max_receive_count}")

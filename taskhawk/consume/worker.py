@@ -27,7 +27,7 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
-from taskhawk.consumer import Consumer
+from taskhawk.consume.sqs import Consumer
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.logs import configure_logging
 from taskhawk.priority import Priority
@@ -67,7 +67,7 @@ def load_tasks(options: WorkerOptions) -> list[str]:
         os.environ["SETTINGS_MODULE"] = options.settings_module
         clear_cache()
     settings = get_settings()
-    settings.require("TASKHAWK_QUEUE")
+    _ = settings.app_queue  # required: a missing one fails here, naming the setting
     modules = list(dict.fromkeys((*settings.taskhawk_task_modules, *options.imports)))
     for module in modules:
         try:

@@ -13,8 +13,9 @@ import threading
 from collections.abc import Iterable
 from types import TracebackType
 
-from taskhawk.outcomes import MAX_VISIBILITY_S
+from taskhawk.consume.visibility import set_visibility
 from taskhawk.transport import ReceivedMessage, Transport
+from taskhawk.transport.limits import MAX_VISIBILITY_S
 
 __all__ = ["VisibilityHeartbeat"]
 
@@ -65,7 +66,7 @@ class VisibilityHeartbeat:
         with self._lock:
             for receipt, queue in list(self._held.items()):
                 try:
-                    self._transport.change_visibility(queue, receipt, self.visibility_s)
+                    set_visibility(self._transport, queue, receipt, self.visibility_s)
                 except Exception as error:  # the message may return early; nothing is lost
                     logger.warning(
                         "heartbeat could not extend a message on %s: %s", queue, error,

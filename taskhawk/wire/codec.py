@@ -17,27 +17,24 @@ from taskhawk._generated import (
     LATEST_VERSION,
     FormatVersion,
     Message,
-    Metadata,
     SchemaViolation,
 )
+from taskhawk._generated import Metadata as MessageMetadata
 from taskhawk.exceptions import ValidationError
-from taskhawk.json_values import to_json_value
-from taskhawk.legacy import normalize_legacy_shapes
-from taskhawk.strict_json import parse_strict
+from taskhawk.transport.limits import SQS_MAX_BYTES
+from taskhawk.wire.json_values import to_json_value
+from taskhawk.wire.legacy import normalize_legacy_shapes
+from taskhawk.wire.strict_json import parse_strict
 
 __all__ = [
-    "MAX_BODY_BYTES",
     "Message",
-    "Metadata",
+    "MessageMetadata",
     "build_message",
     "decode",
     "encode",
     "message_to_dict",
     "validation_errors",
 ]
-
-# SQS's message size limit; nothing larger can arrive, so anything larger is hostile.
-MAX_BODY_BYTES = 1_048_576
 
 
 def decode(body: str | bytes) -> Message:
@@ -134,8 +131,9 @@ def message_to_dict(message: Message) -> dict[str, Any]:
 
 
 def _as_text(body: str | bytes) -> str:
-    if len(body) > MAX_BODY_BYTES:
-        raise ValidationError("$", f"body is {len(body)} long, over the {MAX_BODY_BYTES} limit")
+    # Nothing larger than SQS's limit can arrive, so anything larger is hostile.
+    if len(body) > SQS_MAX_BYTES:
+        raise ValidationError("$", f"body is {len(body)} long, over the {SQS_MAX_BYTES} limit")
     if isinstance(body, str):
         return body
     try:

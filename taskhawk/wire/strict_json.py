@@ -12,7 +12,12 @@ import json
 from typing import Any
 
 from taskhawk.exceptions import ValidationError
-from taskhawk.json_values import MAX_DEPTH, MAX_SAFE_INTEGER, checked_member_count
+from taskhawk.wire.json_values import (
+    MAX_DEPTH,
+    checked_member_count,
+    is_safe_integer,
+    unsafe_integer_reason,
+)
 
 __all__ = ["parse_strict"]
 
@@ -103,9 +108,9 @@ def _bounded_int(text: str) -> int:
         value = int(text)
     except ValueError:
         raise _ParseRefused(f"integer with {len(text)} digits is too long") from None
-    if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+    if is_safe_integer(value):
         return value
-    raise _ParseRefused(f"integer {text} is outside +-(2^53-1) (decision safe-integers)")
+    raise _ParseRefused(unsafe_integer_reason(text))
 
 
 def _finite_float(text: str) -> float:

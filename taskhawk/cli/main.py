@@ -16,9 +16,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from taskhawk.admin.aws_admin import AWSAdmin
+from taskhawk.admin.devserver import serve
+from taskhawk.admin.provision import provision
+from taskhawk.admin.requeue import peek_dead_letters, requeue_dead_letter
+from taskhawk.consume.dead_letter import dead_letter_reason
+from taskhawk.consume.worker import WorkerOptions, run_worker
 from taskhawk.exceptions import ConfigurationError, TaskhawkError
 from taskhawk.logs import configure_logging
-from taskhawk.priority import Priority, dead_letter_queue_name, queue_name
+from taskhawk.priority import Priority
+from taskhawk.settings import clear_cache, get_settings
+from taskhawk.transport.limits import check_batch_size
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
+from taskhawk.wire import decode, validation_errors
 
 __all__ = ["build_parser", "main"]
 
@@ -92,14 +102,10 @@ def _use_settings(args: argparse.Namespace) -> None:
         sys.path.insert(0, os.path.abspath(path))
     if args.settings:
         os.environ["SETTINGS_MODULE"] = args.settings
-    from taskhawk.settings import clear_cache
-
     clear_cache()
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from taskhawk.worker import WorkerOptions, run_worker
-
     options = WorkerOptions(
         priorities=tuple(dict.fromkeys(args.priority or ["default"])),
         processes=args.processes,
@@ -111,16 +117,12 @@ def _worker(args: argparse.Namespace) -> int:
         paths=tuple(os.path.abspath(path) for path in args.path),
         log_level=args.log_level,
     )
-    if not 1 <= options.num_messages <= 10:
-        raise ValueError("--num-messages must be 1..10")
+    check_batch_size(options.num_messages, "--num-messages")
     return run_worker(options)
 
 
 def _requeue(args: argparse.Namespace) -> int:
-    from taskhawk.dead_letter import peek_dead_letters, requeue_dead_letter
-    from taskhawk.settings import get_settings
-
-    app_queue = get_settings().require("TASKHAWK_QUEUE")
+    app_queue = get_settings().app_queue
     priority = Priority.parse(args.priority)
     source, target = dead_letter_queue_name(app_queue, priority), queue_name(app_queue, priority)
     if args.dry_run:
@@ -139,9 +141,6 @@ def _requeue(args: argparse.Namespace) -> int:
 
 def _approximate(queue: str, limit: int | None) -> int | None:
     try:
-        from taskhawk.settings import get_settings
-        from taskhawk.transport.aws_admin import AWSAdmin
-
         count = AWSAdmin(get_settings()).approximate_count(queue)
     except Exception:  # only the progress bar's total: never worth failing for
         return limit
@@ -165,8 +164,6 @@ def _progress_bar(stream: TextIO, total: int | None) -> Callable[[int], None] | 
 
 
 def _provision(args: argparse.Namespace) -> int:
-    from taskhawk.provision import provision
-
     priorities = [Priority.parse(name) for name in dict.fromkeys(args.priority or [])]
     for done in provision(priorities or tuple(Priority)):
         print(done)
@@ -174,9 +171,6 @@ def _provision(args: argparse.Namespace) -> int:
 
 
 def _dev_server(args: argparse.Namespace) -> int:
-    from taskhawk.devserver import serve
-    from taskhawk.settings import get_settings
-
     try:
         configured = get_settings()
     except ConfigurationError:
@@ -192,9 +186,6 @@ def _dev_server(args: argparse.Namespace) -> int:
 
 def _validate(path: str, out: TextIO) -> int:
     """Print each schema error with its JSON path; 0 when the message is valid."""
-    from taskhawk.dead_letter import dead_letter_reason
-    from taskhawk.wire import decode, validation_errors
-
     try:
         body = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as error:
@@ -220,6 +211,3 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "provision": _provision,
     "dev-server": _dev_server,
 }
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,7 @@
+"""The `taskhawk` command (worker, requeue-dlq, provision, dev-server, validate)."""
+
+from __future__ import annotations
+
+from taskhawk.cli.main import build_parser, main
+
+__all__ = ["build_parser", "main"]

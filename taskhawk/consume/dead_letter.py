@@ -1,0 +1,100 @@
+"""Dead letters: sending a message that can never run to its priority's DLQ, with its reason.
+
+A poison message (undecodable, invalid, naming an unknown task, arguments its task cannot take)
+goes to the DLQ at once with a `taskhawk_dead_letter_reason` attribute instead of spinning
+through the redrive count. `taskhawk.admin.requeue` moves dead letters back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from taskhawk.consume.outcomes import logger
+from taskhawk.exceptions import TaskNotFound, ValidationError
+from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, Transport
+from taskhawk.transport.limits import MAX_ATTRIBUTES
+
+__all__ = [
+    "REASON_ATTRIBUTE",
+    "dead_letter_attributes",
+    "dead_letter_reason",
+    "loads_leniently",
+    "send_to_dead_letter",
+]
+
+REASON_ATTRIBUTE = "taskhawk_dead_letter_reason"
+_MAX_REASON = 1024
+# Characters SQS refuses in an attribute value (it accepts #x9 #xA #xD #x20-#xD7FF ...).
+_NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def dead_letter_reason(error: ValidationError, body: str) -> str:
+    """One line saying why the message can never run, safe to carry as an SQS attribute."""
+    if isinstance(error, TaskNotFound):
+        reason = f"unknown task: {error.reason}"
+    elif _is_sns_envelope(body):
+        reason = (
+            "SNS notification envelope, not a taskhawk message: enable RawMessageDelivery on "
+            "the SNS subscription of this queue"
+        )
+    else:
+        reason = f"invalid message: {error.path}: {error.reason}"
+    return _NOT_SQS_TEXT.sub("?", reason)[:_MAX_REASON]
+
+
+def _is_sns_envelope(body: str) -> bool:
+    if '"Notification"' not in body:  # cheap: most poison is not an envelope
+        return False
+    data = loads_leniently(body)
+    return (
+        isinstance(data, dict)
+        and data.get("Type") == "Notification"
+        and "TopicArn" in data
+        and "Message" in data
+    )
+
+
+def dead_letter_attributes(attributes: Mapping[str, str], reason: str) -> dict[str, str]:
+    """The original attributes plus the reason, within SQS's ten: `taskhawk_*` ones are kept
+    first, then headers in order; headers dropped here still travel in the body."""
+    kept = [(name, value) for name, value in attributes.items() if name != REASON_ATTRIBUTE]
+    kept.sort(key=lambda item: not item[0].startswith("taskhawk_"))  # stable: order kept
+    return {**dict(kept[: MAX_ATTRIBUTES - 1]), REASON_ATTRIBUTE: reason}
+
+
+def send_to_dead_letter(
+    transport: Transport,
+    dead_letter_queue: str,
+    received: ReceivedMessage,
+    reason: str,
+    fields: Mapping[str, Any],
+) -> bool:
+    """Send a copy to the DLQ; True once it is there (only then may the original be deleted)."""
+    outgoing = OutgoingMessage(
+        received.transport_id, received.body, dead_letter_attributes(received.attributes, reason)
+    )
+    extra = {**fields, "dead_letter_queue": dead_letter_queue, "reason": reason}
+    try:
+        failures = transport.send(Destination("queue", dead_letter_queue), [outgoing])
+    except Exception as error:  # the message stays on its queue; nothing is lost
+        failures = {outgoing.key: f"{type(error).__name__}: {error}"}
+    if failures:
+        logger.error(
+            "dead-letter send failed, message kept on %s: %s (%s)",
+            received.queue, reason, "; ".join(failures.values()), extra=extra,
+        )  # fmt: skip
+        return False
+    logger.error("message dead-lettered to %s: %s", dead_letter_queue, reason, extra=extra)
+    return True
+
+
+def loads_leniently(body: str) -> Any:
+    """json.loads for bodies that wire.decode refused: any of them may be hostile (nested deep
+    enough to raise RecursionError), so failing to parse is None, never an exception."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None

@@ -1,0 +1,183 @@
+"""The execution core: one received message in, one decision out.
+
+Every driver (the SQS worker, the Lambda handler for SQS and SNS records, sync mode and the test
+recorder) hands each message to `Executor.execute` and maps the `Decision` onto its transport:
+delete it, hide it for a while so it is retried, or dead-letter it with a reason. So a message
+meets the same rules, and gets the same log line, wherever it runs.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from taskhawk.consume.dead_letter import dead_letter_reason
+from taskhawk.consume.outcomes import Backoff, Outcome, TaskResult, log_result, retry_delay
+from taskhawk.exceptions import ArgumentsMismatch, IgnoreException, RetryException, ValidationError
+from taskhawk.metadata import Metadata
+from taskhawk.priority import Priority
+from taskhawk.registry import find_task
+from taskhawk.settings import Settings
+from taskhawk.task import Task
+from taskhawk.transport import ReceivedMessage
+from taskhawk.wire import Message, decode
+
+__all__ = ["Action", "Decision", "Executor", "Origin", "Redelivery", "isolated", "task_metadata"]
+
+logger = logging.getLogger("taskhawk.consumer")
+T = TypeVar("T")
+
+
+class Action(enum.Enum):
+    DELETE = "delete"  # finished: the task succeeded or chose to be ignored
+    RETRY = "retry"  # hide for `delay_s`, then the queue redelivers it
+    DEAD_LETTER = "dead-letter"  # can never run: to the dead-letter queue at once, with `reason`
+
+
+class Redelivery(enum.Enum):
+    """How a message that is not done comes back, as its log line says."""
+
+    QUEUE = "queue"  # the worker and Lambda SQS events: the queue redelivers after the delay
+    LAMBDA = "lambda"  # Lambda SNS events: Lambda retries the event
+    CALLER = "caller"  # sync mode and the test recorder: the error is raised to the caller
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a message was received, as its task's `Metadata` shows it."""
+
+    queue: str | None = None
+    receipt: str | None = None
+    extender: Callable[[int], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do with one received message, and why."""
+
+    action: Action
+    fields: dict[str, Any]  # what its log lines carry: queue, ids, receive count, task
+    result: TaskResult | None = None  # the task's run; None when it never ran
+    delay_s: int = 0  # RETRY: seconds hidden before the next receive
+    reason: str = ""  # DEAD_LETTER: why it can never run, one SQS-safe line
+    error: Exception | None = field(default=None, repr=False)  # the task's or the message's
+
+
+class Executor:
+    """Runs received messages under one app's settings; one per driver."""
+
+    def __init__(self, settings: Settings, redelivery: Redelivery) -> None:
+        self.settings = settings
+        self.redelivery = redelivery
+        self.backoff = Backoff.from_settings(settings)
+        self._pre_hook = settings.pre_process_hook
+        self._post_hook = settings.post_process_hook
+
+    def execute(
+        self, received: ReceivedMessage, hook_kwargs: Mapping[str, Any], origin: Origin
+    ) -> Decision:
+        """Decode, find the task, run hooks and task; the decision, after its log line."""
+        fields: dict[str, Any] = {
+            "queue": received.queue,
+            "transport_id": received.transport_id,
+            "receive_count": received.receive_count,
+        }
+        try:
+            message = decode(received.body)
+            task = find_task(message.task)
+        except ValidationError as error:  # undecodable, invalid, unknown task
+            return _dead_letter(error, received, fields)
+        fields.update(task=message.task, message_id=message.id)
+        try:
+            result = self._run(task, message, task_metadata(message, origin), hook_kwargs)
+        except ArgumentsMismatch as error:  # this message's arguments can never fit its task
+            return _dead_letter(error, received, fields)
+        return self._decide(result, received, fields)
+
+    def _run(
+        self,
+        task: Task[Any, Any],
+        message: Message,
+        metadata: Metadata,
+        hook_kwargs: Mapping[str, Any],
+    ) -> TaskResult:
+        """Pre-hook, task, post-hook (also after IgnoreException); an exception from any of them
+        is the task's outcome, except this message's own ArgumentsMismatch, which is raised."""
+        started = time.monotonic()
+        try:
+            if self._pre_hook is not None:
+                self._pre_hook(**hook_kwargs)
+            try:
+                task.call(message, metadata)
+            except IgnoreException as ignored:
+                self._post_process(hook_kwargs)
+                return TaskResult(Outcome.IGNORED, time.monotonic() - started, ignored)
+            self._post_process(hook_kwargs)
+        except RetryException as error:
+            return TaskResult(Outcome.RETRYING, time.monotonic() - started, error)
+        except ArgumentsMismatch as error:
+            if error.message_id == message.id:
+                raise
+            return TaskResult(Outcome.FAILED, time.monotonic() - started, error)
+        except Exception as error:  # the task's failure, not ours: reported, message retried
+            return TaskResult(Outcome.FAILED, time.monotonic() - started, error)
+        return TaskResult(Outcome.SUCCEEDED, time.monotonic() - started)
+
+    def _post_process(self, hook_kwargs: Mapping[str, Any]) -> None:
+        if self._post_hook is not None:
+            self._post_hook(**hook_kwargs)
+
+    def _decide(
+        self, result: TaskResult, received: ReceivedMessage, fields: dict[str, Any]
+    ) -> Decision:
+        if result.done:
+            log_result(result, fields, retry="")
+            return Decision(Action.DELETE, fields, result)
+        delay = retry_delay(result, received.receive_count, self.backoff)
+        if self.redelivery is Redelivery.QUEUE:
+            log_result(result, fields, retry=f"in {delay}s", retry_in=delay)
+        elif self.redelivery is Redelivery.LAMBDA:
+            log_result(result, fields, retry="when Lambda retries the event")
+        else:
+            log_result(result, fields, retry="not retried: raised to the caller")
+        return Decision(Action.RETRY, fields, result, delay_s=delay, error=result.error)
+
+
+def _dead_letter(
+    error: ValidationError, received: ReceivedMessage, fields: dict[str, Any]
+) -> Decision:
+    reason = dead_letter_reason(error, received.body)
+    return Decision(Action.DEAD_LETTER, fields, reason=reason, error=error)
+
+
+def task_metadata(message: Message, origin: Origin) -> Metadata:
+    """The `metadata` a task that asks for it receives."""
+    return Metadata(
+        id=message.id,
+        priority=Priority[message.metadata.priority],
+        timestamp=message.metadata.timestamp,
+        version=message.metadata.version,
+        headers=dict(message.headers),
+        receipt=origin.receipt,
+        queue=origin.queue,
+        extender=origin.extender,
+    )
+
+
+def isolated(
+    handle: Callable[[], T], fallback: Callable[[Exception], T], fields: Mapping[str, Any]
+) -> T:
+    """`handle()`; a defect met while handling one message is logged and `fallback(error)` is
+    returned instead, so it neither stops the consumer nor fails the rest of its batch."""
+    try:
+        return handle()
+    except Exception as error:
+        logger.exception(
+            "could not handle a message from %s; it is kept and will be received again",
+            fields.get("queue") or "its source", extra=dict(fields),
+        )  # fmt: skip
+        return fallback(error)

@@ -1,0 +1,179 @@
+"""The Lambda driver: SQS-triggered and SNS-triggered events, through the execution core.
+
+SQS events (eventSource "aws:sqs") return Lambda's partial batch response: only the records
+named in `batchItemFailures` are retried, so one bad record never fails the others (enable
+ReportBatchItemFailures on the event source mapping). A failed record is hidden for its retry
+delay, as the worker would; a record that can never run goes straight to its queue's DLQ when
+the queue is one of this app's. SNS events (EventSource "aws:sns") have no queue to report to:
+every record is run, then one error lists the failed ones, so Lambda's retries and on-failure
+destination take over. IgnoreException counts as success in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any, TypedDict
+
+from taskhawk.consume.dead_letter import send_to_dead_letter
+from taskhawk.consume.execute import Action, Executor, Origin, Redelivery, isolated
+from taskhawk.consume.outcomes import logger
+from taskhawk.consume.visibility import extender, hide
+from taskhawk.exceptions import TaskhawkError, ValidationError, summarize_failures
+from taskhawk.priority import Priority
+from taskhawk.settings import Settings, get_settings
+from taskhawk.transport import ReceivedMessage
+from taskhawk.transport.current import current_transport
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
+
+__all__ = [
+    "BatchItemFailure",
+    "LambdaRecordsFailed",
+    "PartialBatchResponse",
+    "process_messages_for_lambda_consumer",
+]
+
+
+class BatchItemFailure(TypedDict):
+    itemIdentifier: str
+
+
+class PartialBatchResponse(TypedDict):
+    batchItemFailures: list[BatchItemFailure]
+
+
+class LambdaRecordsFailed(TaskhawkError):
+    """Records of an SNS event failed; raised after every record was tried."""
+
+    def __init__(self, failures: Mapping[str, str]) -> None:
+        super().__init__(summarize_failures(f"{len(failures)} SNS records failed", failures))
+        self.failures = dict(failures)
+
+
+def process_messages_for_lambda_consumer(
+    lambda_event: Mapping[str, Any],
+) -> PartialBatchResponse | None:
+    """Run every record of an SNS or SQS Lambda event.
+
+    SQS events return {"batchItemFailures": [{"itemIdentifier": messageId}, ...]}; SNS events
+    return None, or raise LambdaRecordsFailed naming the records that failed.
+    """
+    records = lambda_event.get("Records")
+    if not isinstance(records, list) or not records:
+        raise ValidationError("$.Records", "not a Lambda SNS or SQS event: no records")
+    settings = get_settings()
+    if records[0].get("eventSource") == "aws:sqs":
+        executor = Executor(settings, Redelivery.QUEUE)
+        failures = [
+            BatchItemFailure(itemIdentifier=str(record.get("messageId", "")))
+            for record in records
+            if not isolated(partial(_sqs_record, executor, record), _failed, _sqs_fields(record))
+        ]
+        return PartialBatchResponse(batchItemFailures=failures)
+    executor = Executor(settings, Redelivery.LAMBDA)
+    failed: dict[str, str] = {}
+    for index, record in enumerate(records):
+        fields = {"transport_id": _sns_id(record)}
+        error = isolated(partial(_sns_record, executor, record), _describe, fields)
+        if error is not None:
+            failed[str(_sns_id(record) or f"record {index}")] = error
+    if failed:
+        raise LambdaRecordsFailed(failed)
+    return None
+
+
+def _sqs_record(executor: Executor, record: Mapping[str, Any]) -> bool:
+    """Run one SQS record; True when Lambda may delete it."""
+    received = _received(record)
+    transport = current_transport()
+    origin = Origin(received.queue, received.receipt, extender(transport, received))
+    hook_kwargs = {"queue_name": received.queue, "sqs_record": record}
+    decision = executor.execute(received, hook_kwargs, origin)
+    if decision.action is Action.DELETE:
+        return True
+    if decision.action is Action.RETRY:
+        hide(transport, received, decision.delay_s)
+        return False
+    dead_letter_queue = _dead_letter_queue_of(received.queue, executor.settings)
+    if dead_letter_queue is None:
+        logger.error(
+            "invalid message, left to the queue's redrive: %s", decision.reason,
+            extra=decision.fields,
+        )  # fmt: skip
+        return False
+    return send_to_dead_letter(
+        transport, dead_letter_queue, received, decision.reason, decision.fields
+    )
+
+
+def _sns_record(executor: Executor, record: Mapping[str, Any]) -> str | None:
+    """Run one SNS record; the failure's description, or None."""
+    sns = record.get("Sns")
+    if record.get("EventSource") != "aws:sns" or not isinstance(sns, Mapping):
+        return "not an SNS record"
+    received = ReceivedMessage(
+        queue=str(sns.get("TopicArn", "")),
+        body=str(sns.get("Message", "")),
+        receipt="",
+        attributes={},
+        receive_count=1,
+        transport_id=str(sns.get("MessageId", "")),
+        raw=record,
+    )
+    decision = executor.execute(received, {"sns_record": record}, Origin())
+    if decision.action is Action.DELETE:
+        return None
+    if decision.action is Action.DEAD_LETTER:
+        logger.error(
+            "invalid message in SNS record: %s", decision.reason,
+            extra={**decision.fields, "reason": decision.reason},
+        )  # fmt: skip
+        return decision.reason
+    result = decision.result
+    assert result is not None  # a RETRY decision always comes from a task run
+    return f"{result.outcome.value}: {result.error!r}"
+
+
+def _failed(error: Exception) -> bool:
+    return False
+
+
+def _describe(error: Exception) -> str | None:
+    return f"{type(error).__name__}: {error}"
+
+
+def _sns_id(record: Mapping[str, Any]) -> Any:
+    sns = record.get("Sns")
+    return sns.get("MessageId") if isinstance(sns, Mapping) else None
+
+
+def _sqs_fields(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {"transport_id": record.get("messageId")}
+
+
+def _received(record: Mapping[str, Any]) -> ReceivedMessage:
+    attributes = {
+        name: value["stringValue"]
+        for name, value in (record.get("messageAttributes") or {}).items()
+        if isinstance(value, Mapping) and isinstance(value.get("stringValue"), str)
+    }
+    system = record.get("attributes") or {}
+    return ReceivedMessage(
+        queue=str(record.get("eventSourceARN", "")).rsplit(":", 1)[-1],
+        body=str(record.get("body", "")),
+        receipt=str(record.get("receiptHandle", "")),
+        attributes=attributes,
+        receive_count=int(system.get("ApproximateReceiveCount", "1")),
+        transport_id=str(record.get("messageId", "")),
+        raw=record,
+    )
+
+
+def _dead_letter_queue_of(queue: str, settings: Settings) -> str | None:
+    """The DLQ of a queue that is one of this app's priority queues, else None."""
+    if not settings.taskhawk_queue:
+        return None
+    for priority in Priority:
+        if queue_name(settings.taskhawk_queue, priority) == queue:
+            return dead_letter_queue_name(settings.taskhawk_queue, priority)
+    return None

@@ -1,0 +1,99 @@
+"""What one task run came to, how long a failed message waits, and the log line it gets.
+
+The execution core (`taskhawk.consume.execute`) is the only user: every driver (worker, Lambda,
+sync mode, test recorder) gets its outcomes from there, so a task's outcome reads the same
+wherever it ran.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from taskhawk.exceptions import LoggingException, RetryException
+from taskhawk.logs import with_user_fields
+from taskhawk.settings import Settings
+from taskhawk.transport.limits import MAX_VISIBILITY_S
+
+__all__ = ["Backoff", "Outcome", "TaskResult", "log_result", "logger", "retry_delay"]
+
+# Every outcome line goes to this one logger, whichever driver ran the task.
+logger = logging.getLogger("taskhawk.consumer")
+
+
+class Outcome(enum.Enum):
+    SUCCEEDED = "succeeded"
+    IGNORED = "ignored"
+    RETRYING = "retrying"  # RetryException: retried without an error log
+    FAILED = "failed"  # any other exception, LoggingException included: retried, logged
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    outcome: Outcome
+    duration_s: float
+    error: Exception | None = None
+
+    @property
+    def done(self) -> bool:
+        """True when the message may be deleted: the task succeeded or chose to be ignored."""
+        return self.outcome in (Outcome.SUCCEEDED, Outcome.IGNORED)
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Visibility of a failed message: base * 2**(receive_count - 1), capped.
+
+    A growing delay keeps a failing task from spinning while its queue's redrive policy counts
+    receives toward the dead-letter queue.
+    """
+
+    base_s: int = 30
+    max_s: int = 900
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Backoff:
+        return cls(settings.taskhawk_retry_backoff_base_s, settings.taskhawk_retry_backoff_max_s)
+
+    def delay(self, receive_count: int) -> int:
+        exponent = min(max(receive_count, 1) - 1, 20)
+        delay: int = self.base_s * 2**exponent
+        return max(0, min(delay, self.max_s, MAX_VISIBILITY_S))
+
+
+def retry_delay(result: TaskResult, receive_count: int, backoff: Backoff) -> int:
+    """RetryException(delay_seconds=N>0) waits N seconds; everything else uses the backoff,
+    RetryException() included, so "retry" never means an immediate hot loop."""
+    error = result.error
+    if isinstance(error, RetryException) and error.delay_seconds > 0:
+        return min(int(error.delay_seconds), MAX_VISIBILITY_S)
+    return backoff.delay(receive_count)
+
+
+def log_result(
+    result: TaskResult, fields: Mapping[str, Any], retry: str, retry_in: int | None = None
+) -> None:
+    """The one line per task outcome. `fields` holds task, message_id, queue, receive_count;
+    `retry` says what happens next to a message that is not done ("in 30s"), `retry_in` the
+    seconds when the queue redelivers it."""
+    task = fields.get("task")
+    extra = {**fields, "duration_s": round(result.duration_s, 3), "outcome": result.outcome.value}
+    if retry_in is not None and not result.done:
+        extra["retry_in_s"] = retry_in
+    error = result.error
+    if result.outcome is Outcome.SUCCEEDED:
+        logger.info("task succeeded: %s in %.3fs", task, result.duration_s, extra=extra)
+    elif result.outcome is Outcome.IGNORED:
+        logger.info("task ignored: %s (%s)", task, error, extra=extra)
+    elif result.outcome is Outcome.RETRYING:
+        logger.info("task retrying: %s, %s", task, retry, extra=extra)
+    elif isinstance(error, LoggingException):
+        logger.exception(str(error), exc_info=error, extra=with_user_fields(extra, error.extra))
+    else:
+        logger.exception(
+            "task failed: %s (receive %s), retry %s",
+            task, fields.get("receive_count"), retry, exc_info=error, extra=extra,
+        )  # fmt: skip

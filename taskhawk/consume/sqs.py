@@ -1,0 +1,188 @@
+"""The SQS worker's driver: `listen_for_messages` and the `Consumer` behind it.
+
+It receives, hands each message to the execution core and carries out the decision: a finished
+message is deleted (in batches), a failed one is hidden for its retry delay so the queue
+redelivers it until the redrive policy moves it to the dead-letter queue, and one that can never
+run goes to the dead-letter queue at once, deleted only once the DLQ has it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Protocol
+
+from taskhawk.consume.dead_letter import send_to_dead_letter
+from taskhawk.consume.deletes import DeleteBuffer
+from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, isolated
+from taskhawk.consume.heartbeat import VisibilityHeartbeat
+from taskhawk.consume.visibility import extender, hide
+from taskhawk.exceptions import ConfigurationError
+from taskhawk.priority import Priority
+from taskhawk.settings import Settings, get_settings
+from taskhawk.transport import ReceivedMessage, Transport
+from taskhawk.transport.current import current_transport
+from taskhawk.transport.limits import LONG_POLL_S, SHORT_POLL_S, check_batch_size, check_visibility
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
+
+__all__ = ["Consumer", "ShutdownEvent", "listen_for_messages"]
+
+logger = logging.getLogger("taskhawk.consumer")
+
+MAX_RECEIVE_PAUSE_S = 30
+
+
+class ShutdownEvent(Protocol):
+    """threading.Event or multiprocessing.Event."""
+
+    def is_set(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+def listen_for_messages(
+    priority: Priority | str,
+    num_messages: int = 1,
+    visibility_timeout_s: int | None = None,
+    loop_count: int | None = None,
+    shutdown_event: ShutdownEvent | None = None,
+) -> None:
+    """Receive and run tasks from the priority's queue until `loop_count` receives were made or
+    `shutdown_event` is set; messages already received are finished first.
+
+    Long polls last 20 s, or 1 s when a shutdown event is given, so setting it stops the loop
+    within about a second. `num_messages` (1..10) is how many one receive may return.
+    """
+    consumer = Consumer(
+        [Priority.parse(priority)],
+        num_messages=num_messages,
+        visibility_timeout_s=visibility_timeout_s,
+    )
+    consumer.run(loop_count=loop_count, shutdown_event=shutdown_event)
+
+
+class Consumer:
+    """Receives from one or more priority queues; the first given is polled first after work.
+
+    Several queues are polled round-robin with 1 s long polls; after a receive that returned
+    messages, polling starts again from the first queue, so earlier priorities are preferred.
+    """
+
+    def __init__(
+        self,
+        priorities: Sequence[Priority],
+        *,
+        num_messages: int = 1,
+        visibility_timeout_s: int | None = None,
+        settings: Settings | None = None,
+        transport: Transport | None = None,
+    ) -> None:
+        check_batch_size(num_messages)
+        if visibility_timeout_s is not None:
+            check_visibility(visibility_timeout_s)
+        if not priorities:
+            raise ValueError("at least one priority is needed")
+        self.settings = settings or get_settings()
+        app_queue = self.settings.app_queue
+        self.queues = [
+            (queue_name(app_queue, p), dead_letter_queue_name(app_queue, p)) for p in priorities
+        ]
+        self.num_messages = num_messages
+        self.visibility_timeout_s = visibility_timeout_s
+        self.transport = transport or current_transport()
+        self.executor = Executor(self.settings, Redelivery.QUEUE)
+        self._deletes = DeleteBuffer(self.transport)
+        self._receive_pause = 0.0
+
+    def run(
+        self, loop_count: int | None = None, shutdown_event: ShutdownEvent | None = None
+    ) -> None:
+        """Poll until `loop_count` receives were made or `shutdown_event` is set."""
+        single = len(self.queues) == 1 and shutdown_event is None
+        wait_s = LONG_POLL_S if single else SHORT_POLL_S
+        names = ", ".join(queue for queue, _ in self.queues)
+        logger.info("consumer listening on %s", names)
+        loops, index = 0, 0
+        try:
+            while loop_count is None or loops < loop_count:
+                if shutdown_event is not None and shutdown_event.is_set():
+                    break
+                loops += 1
+                received = self.poll(index, wait_s, shutdown_event)
+                index = 0 if received else (index + 1) % len(self.queues)
+        finally:
+            self._deletes.flush()
+        logger.info("consumer stopped listening on %s", names)
+
+    def poll(self, index: int, wait_s: int, shutdown_event: ShutdownEvent | None = None) -> int:
+        """One receive from the index-th queue and every message it returned; how many."""
+        queue, dead_letter_queue = self.queues[index]
+        try:
+            batch = self.transport.receive(
+                queue,
+                max_messages=self.num_messages,
+                wait_seconds=wait_s,
+                visibility_timeout=self.visibility_timeout_s,
+            )
+        except ConfigurationError:
+            raise
+        except Exception as error:  # SQS unreachable: wait, then try again
+            self._pause_after_receive_error(queue, error, shutdown_event)
+            return 0
+        self._receive_pause = 0.0
+        interval = self.settings.taskhawk_heartbeat_interval_s
+        with VisibilityHeartbeat(self.transport, interval, batch) as heartbeat:
+            for received in batch:
+                self._deletes.flush_if_stale()
+                handle = partial(self.handle, received, dead_letter_queue, heartbeat.release)
+                fields = {"queue": queue, "transport_id": received.transport_id}
+                isolated(handle, _kept, fields)
+        self._deletes.flush()
+        return len(batch)
+
+    def handle(
+        self,
+        received: ReceivedMessage,
+        dead_letter_queue: str,
+        release: Callable[[str], None] = lambda receipt: None,
+    ) -> None:
+        """Run one message and carry out its decision (deletes are buffered)."""
+        origin = Origin(received.queue, received.receipt, extender(self.transport, received))
+        hook_kwargs = {"queue_name": received.queue, "sqs_queue_message": received}
+        try:
+            decision = self.executor.execute(received, hook_kwargs, origin)
+        finally:
+            release(received.receipt)  # from here on, its decision rules its visibility
+        self._carry_out(decision, received, dead_letter_queue)
+
+    def _carry_out(
+        self, decision: Decision, received: ReceivedMessage, dead_letter_queue: str
+    ) -> None:
+        if decision.action is Action.DELETE:
+            self._deletes.add(received.queue, received.receipt)
+        elif decision.action is Action.RETRY:
+            hide(self.transport, received, decision.delay_s)
+        elif send_to_dead_letter(
+            self.transport, dead_letter_queue, received, decision.reason, decision.fields
+        ):
+            self._deletes.add(received.queue, received.receipt)
+        else:  # kept, and hidden for a while so it cannot spin
+            hide(self.transport, received, self.executor.backoff.delay(received.receive_count))
+
+    def _pause_after_receive_error(
+        self, queue: str, error: Exception, shutdown_event: ShutdownEvent | None
+    ) -> None:
+        self._receive_pause = min(max(1.0, self._receive_pause * 2), MAX_RECEIVE_PAUSE_S)
+        logger.error(
+            "receive from %s failed, next try in %.0fs: %s", queue, self._receive_pause, error,
+            extra={"queue": queue},
+        )  # fmt: skip
+        if shutdown_event is not None:
+            shutdown_event.wait(self._receive_pause)
+        else:
+            time.sleep(self._receive_pause)
+
+
+def _kept(error: Exception) -> None:
+    """A message whose handling failed is left alone: it comes back after its visibility."""

@@ -1,0 +1,30 @@
+"""The wire format: message text <-> the models generated from schema/. Pure functions, no I/O.
+
+`decode` and `encode` are the only way the runtime reads or writes a message; `build_message`
+makes a canonical one from Python values; `message_attributes` gives its transport attributes.
+"""
+
+from __future__ import annotations
+
+from taskhawk.wire.attributes import TASK_ATTRIBUTE, message_attributes
+from taskhawk.wire.codec import (
+    Message,
+    MessageMetadata,
+    build_message,
+    decode,
+    encode,
+    message_to_dict,
+    validation_errors,
+)
+
+__all__ = [
+    "TASK_ATTRIBUTE",
+    "Message",
+    "MessageMetadata",
+    "build_message",
+    "decode",
+    "encode",
+    "message_attributes",
+    "message_to_dict",
+    "validation_errors",
+]
