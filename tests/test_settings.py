@@ -69,7 +69,7 @@ def test_broken_settings_module_is_a_configuration_error(monkeypatch: pytest.Mon
 def test_missing_required_setting_names_it_and_the_source() -> None:
     taskhawk.configure(AWS_REGION="us-east-1")
     with pytest.raises(taskhawk.ConfigurationError, match=r"TASKHAWK_QUEUE .*configure\(\)"):
-        get_settings().app_queue
+        _ = get_settings().app_queue
 
 
 def test_secrets_never_appear_in_repr(caplog: pytest.LogCaptureFixture) -> None:
@@ -90,7 +90,7 @@ def test_hooks_resolve_from_dotted_paths() -> None:
     assert hook is not None and hook.__name__ == "pre_process"
     taskhawk.configure(TASKHAWK_PRE_PROCESS_HOOK="tests.support.hooks.nope")
     with pytest.raises(taskhawk.ConfigurationError, match="TASKHAWK_PRE_PROCESS_HOOK"):
-        get_settings().pre_process_hook
+        _ = get_settings().pre_process_hook
 
 
 def test_flask_and_django_installed_change_nothing() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from taskhawk import wire
-from taskhawk.transport.limits import SQS_MAX_BYTES
 from taskhawk.exceptions import ValidationError
+from taskhawk.transport.limits import SQS_MAX_BYTES
 
 SEED = {
     "id": "b1328174-a21c-43d3-b303-964dfcc76efc",
