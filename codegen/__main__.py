@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from codegen.generate import GenerationFailed, generate_package
+from codegen.errors import GenerationFailed
+from codegen.generate import generate_package
 from codegen.output import compare_tree, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["UnportableRegex", "to_python_regex"]
+from codegen.errors import UnportableRegex
+
+__all__ = ["to_python_regex"]
 
 # Escapes with one meaning in both dialects: control characters, hex and Unicode code units.
 SAME_ESCAPES = frozenset("nrtfv0xu")
 DOT = "[^\\n\\r\\u2028\\u2029]"
 HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
 HEX2 = re.compile(r"[0-9A-Fa-f]{2}")
-
-
-class UnportableRegex(ValueError):
-    """The pattern uses syntax that ECMA-262 and Python's `re` would read differently."""
 
 
 def to_python_regex(pattern: str) -> str:

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from codegen.errors import GenerationFailed
 from codegen.models import render_models
 from codegen.render import GeneratorVersions, Renderer, format_python
 from codegen.schemas import SchemaFile, SchemaProblem, load_schemas
 from codegen.validators import compile_schema
 
-__all__ = ["GeneratedFile", "GenerationFailed", "SchemaProblem", "generate_package"]
+__all__ = ["GeneratedFile", "SchemaProblem", "generate_package"]
 
 
 @dataclass(frozen=True)
 class GeneratedFile:
     name: str
     text: str
-
-
-class GenerationFailed(Exception):
-    """Schema problems or a generator that warned, errored or dropped a constraint."""
 
 
 @dataclass(frozen=True)
@@ -75,19 +70,3 @@ def _group_by_version(schemas: list[SchemaFile]) -> list[FormatVersionFiles]:
         )
         for version in ordered
     ]
-
-
-def run_checked(command: list[str], stdin: str = "") -> str:
-    """Run a generator; any warning on stderr fails generation (a constraint may be dropped)."""
-    result = subprocess.run(
-        [sys.executable, "-W", "error", *command],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0 or result.stderr.strip():
-        raise GenerationFailed(
-            f"{' '.join(command[:3])} failed (exit {result.returncode}):\n{result.stderr}"
-        )
-    return result.stdout

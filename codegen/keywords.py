@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from codegen.ecma_regex import UnportableRegex, to_python_regex
+from codegen.ecma_regex import to_python_regex
+from codegen.errors import UnportableRegex, UnsupportedSchema
 
 __all__ = [
     "ANNOTATIONS",
@@ -145,8 +146,6 @@ def _translate(ecma: str, where: str) -> str:
     try:
         return to_python_regex(ecma)
     except UnportableRegex as error:
-        from codegen.validator_compiler import UnsupportedSchema
-
         raise UnsupportedSchema(f"{where}: unportable regex {ecma!r}: {error}") from None
 
 

@@ -8,14 +8,24 @@ other member keyword is just a key-set comparison.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from codegen.keywords import Check
+from codegen.keywords import Check, Literals
 
-if TYPE_CHECKING:
-    from codegen.validator_compiler import Compiler
+__all__ = ["Compiler", "object_checks"]
 
-__all__ = ["object_checks"]
+
+class Compiler(Protocol):
+    """What object keywords need from the validator compiler: it calls them, so they see it only
+    through this interface and never import it."""
+
+    literals: Literals
+
+    def child(self, pointer: str, schema: Any, *segments: str) -> str: ...
+
+    def single(
+        self, name: str, parameters: str, returns: str, doc: str, body: list[str]
+    ) -> None: ...
 
 
 def object_checks(

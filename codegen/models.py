@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from codegen.pinned_tools import run_pinned_tool
 from codegen.schemas import SchemaFile
 
 __all__ = ["render_models"]
@@ -23,8 +24,6 @@ DATAMODEL_OPTIONS = [
 
 def render_models(schema: SchemaFile) -> str:
     """Return the model classes only: the generator's own header and imports are replaced."""
-    from codegen.generate import run_checked
-
-    output = run_checked(["-m", "datamodel_code_generator", *DATAMODEL_OPTIONS], stdin=schema.text)
+    output = run_pinned_tool("datamodel_code_generator", DATAMODEL_OPTIONS, stdin=schema.text)
     body_start = output.index("\n@dataclass")
     return output[body_start:].strip() + "\n"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
 import jinja2
 
+from codegen.pinned_tools import run_pinned_tool
 from codegen.schemas import SchemaFile
 from codegen.validators import ValidatorSource
 
@@ -74,17 +73,6 @@ def format_python(text: str) -> str:
 
 
 def _ruff(arguments: list[str], text: str) -> str:
+    # Run from the repository root so ruff reads the project's configuration.
     stdin_name = ["--stdin-filename", "taskhawk/_generated/module.py", "-"]
-    result = subprocess.run(
-        [sys.executable, "-m", "ruff", *arguments, *stdin_name],
-        input=text,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    if result.returncode != 0:
-        from codegen.generate import GenerationFailed
-
-        raise GenerationFailed(f"ruff {arguments[0]} failed:\n{result.stderr}")
-    return result.stdout
+    return run_pinned_tool("ruff", [*arguments, *stdin_name], stdin=text, cwd=ROOT)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from codegen.errors import UnsupportedSchema
 from codegen.keywords import (
     ANNOTATIONS,
     APPLICABLE,
@@ -24,8 +25,9 @@ from codegen.keywords import (
     type_message,
     type_test,
 )
+from codegen.members import object_checks
 
-__all__ = ["CompiledValidator", "Function", "UnsupportedSchema", "compile_validator"]
+__all__ = ["CompiledValidator", "Function", "compile_validator"]
 
 APPLICATORS = frozenset(
     {"type", "enum", "const", "not", "$ref", "$defs", "items", "properties", "required",
@@ -36,10 +38,6 @@ OBJECT_APPLICATORS = (
 )  # fmt: skip
 REF = re.compile(r"#/\$defs/([^/~]+)")
 TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
-
-
-class UnsupportedSchema(ValueError):
-    """A keyword or construct the compiler does not implement; the message says where."""
 
 
 @dataclass(frozen=True)
@@ -184,8 +182,6 @@ class Compiler:
             errors = (f"yield from _errors_{name}_items(data, path)",)
             return [Check("", f"_valid_{name}_items(data)", "items", "", errors)]
         if category == "object" and any(k in schema for k in OBJECT_APPLICATORS):
-            from codegen.members import object_checks
-
             return object_checks(self, pointer, schema, name)
         return []
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from codegen.errors import GenerationFailed, UnsupportedSchema
 from codegen.schemas import SchemaFile
-from codegen.validator_compiler import CompiledValidator, UnsupportedSchema, compile_validator
+from codegen.validator_compiler import CompiledValidator, compile_validator
 
 __all__ = ["ValidatorSource", "compile_schema"]
 
@@ -28,8 +29,6 @@ class ValidatorSource:
 
 def compile_schema(schema: SchemaFile) -> ValidatorSource:
     """Compile one schema file; GenerationFailed names the file and the unsupported part."""
-    from codegen.generate import GenerationFailed
-
     try:
         compiled = compile_validator(schema.document)
     except UnsupportedSchema as error:

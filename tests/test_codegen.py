@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from codegen.generate import GenerationFailed, generate_package
+from codegen.errors import GenerationFailed, UnsupportedSchema
+from codegen.generate import generate_package
 from codegen.render import GeneratorVersions, Renderer
 from codegen.schemas import SchemaFile
-from codegen.validator_compiler import UnsupportedSchema, compile_validator
+from codegen.validator_compiler import compile_validator
 from codegen.validators import compile_schema
 from tests.test_schema_differential import EcmaValidator
 
