@@ -49,20 +49,20 @@ $(NODE_STAMP): $(NODE_RUNNERS)/package.json $(NODE_RUNNERS)/package-lock.json
 	touch $(NODE_STAMP)
 
 contract: $(STAMP) $(NODE_STAMP)
-	$(PY) -m contract_tests manifest
-	$(PY) -m contract_tests replay
-	$(PY) -m contract_tests vectors --junit $(CONTRACT_REPORTS)/python-consumer.xml
+	$(PY) -m tools.conformance manifest
+	$(PY) -m tools.conformance replay
+	$(PY) -m tools.conformance vectors --junit $(CONTRACT_REPORTS)/python-consumer.xml
 	node $(NODE_RUNNERS)/consumer.mjs --junit $(CONTRACT_REPORTS)/node-consumer.xml
-	$(PY) -m contract_tests publisher --label python-publisher \
+	$(PY) -m tools.conformance publisher --label python-publisher \
 		--failure-list $(FAILURE_LISTS)/python-publisher.txt \
-		--junit $(CONTRACT_REPORTS)/python-publisher.xml -- $(PY) -m contract_tests.python_testee
-	$(PY) -m contract_tests publisher --label node-publisher \
+		--junit $(CONTRACT_REPORTS)/python-publisher.xml -- $(PY) -m tools.conformance.library_testee
+	$(PY) -m tools.conformance publisher --label node-publisher \
 		--failure-list $(FAILURE_LISTS)/node-publisher.txt \
 		--junit $(CONTRACT_REPORTS)/node-publisher.xml -- node $(NODE_RUNNERS)/publisher-testee.mjs
 
 # Local SQS/SNS endpoint, provisioning, a worker, tasks of every priority, a dead letter requeued.
 demo: $(STAMP)
-	$(PY) -m demo
+	$(PY) -m tools.demo
 
 # The documentation site, warnings as errors, into build/docs; its examples pass mypy too
 # (tests/test_docs_examples.py runs them).
@@ -71,9 +71,9 @@ docs: $(STAMP)
 	$(VENV)/bin/sphinx-build -q -W --keep-going -b html -d build/docs-doctrees docs build/docs
 
 # Codec, CPU and throughput benchmarks against a local endpoint (raw boto3, upstream 4.7, Celery,
-# dramatiq in build/bench-venvs/); writes bench/results/. Not part of `make test`.
+# dramatiq in build/bench-venvs/); writes tools/bench/results/. Not part of `make test`.
 bench: $(STAMP)
-	$(PY) -m bench
+	$(PY) -m tools.bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

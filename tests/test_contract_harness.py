@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests import FAILURE_LISTS, ROOT
-from contract_tests.corpus import load_corpus
-from contract_tests.outcomes import FailureList, RunResult, Status, read_failure_list
-from contract_tests.publisher import PublisherOptions, run_publisher
-from contract_tests.report import write_junit
+from tools.conformance import FAILURE_LISTS, ROOT
+from tools.conformance.case_results import FailureList, RunResult, Status, read_failure_list
+from tools.conformance.corpus import load_corpus
+from tools.conformance.publisher_suite import PublisherOptions, run_publisher
+from tools.conformance.report import write_junit
 
 CORPUS = load_corpus()
-PYTHON_TESTEE = [sys.executable, "-m", "contract_tests.python_testee"]
+PYTHON_TESTEE = [sys.executable, "-m", "tools.conformance.library_testee"]
 NODE_TESTEE = ["node", str(ROOT / "contract-tests" / "runners" / "node" / "publisher-testee.mjs")]
 FIRST = "publish-0001-send-email"
 NO_LIST = FailureList(None, {})
@@ -40,7 +40,7 @@ def broken_testee(tmp_path: Path, transform: str) -> list[str]:
         textwrap.dedent(f"""\
         import json, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from contract_tests.python_testee import serve
+        from tools.conformance.library_testee import serve
 
         def transform(reply):
             if "message_text" in reply:
@@ -58,7 +58,7 @@ def broken_testee(tmp_path: Path, transform: str) -> list[str]:
 def failure_lines(result: RunResult) -> list[str]:
     return [
         f"{outcome.case_id}: {problem}"
-        for outcome in result.outcomes
+        for outcome in result.cases
         if outcome.status is Status.FAILED
         for problem in outcome.problems
     ]
@@ -126,7 +126,7 @@ def test_cli_exit_status_summary_and_junit(tmp_path: Path) -> None:
     testee = broken_testee(tmp_path, 'reply["attributes"].pop("taskhawk_task")')
     junit = tmp_path / "report.xml"
     completed = subprocess.run(
-        [sys.executable, "-m", "contract_tests", "publisher", "--junit", str(junit),
+        [sys.executable, "-m", "tools.conformance", "publisher", "--junit", str(junit),
          "--case", "publish-000[1-3]-*", "--", *testee],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
@@ -143,7 +143,7 @@ def test_refusing_a_valid_input_and_publishing_a_refused_one_fail(tmp_path: Path
     script.write_text(
         "import json, sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from contract_tests.python_testee import respond\n"
+        "from tools.conformance.library_testee import respond\n"
         "for line in sys.stdin:\n"
         "    request = json.loads(line)\n"
         "    reply = respond(request)\n"
@@ -167,7 +167,7 @@ def test_a_hanging_testee_times_out_and_is_restarted(tmp_path: Path) -> None:
     script.write_text(
         "import json, pathlib, sys, time\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from contract_tests.python_testee import respond\n"
+        "from tools.conformance.library_testee import respond\n"
         f"marker = pathlib.Path({str(marker)!r})\n"
         "for line in sys.stdin:\n"
         "    if not marker.exists():\n"
@@ -176,8 +176,8 @@ def test_a_hanging_testee_times_out_and_is_restarted(tmp_path: Path) -> None:
         "    print(json.dumps(respond(json.loads(line))), flush=True)\n"
     )
     result = run([sys.executable, str(script)], timeout=2.0, select=["publish-000[1-3]-*"])
-    assert [o.status for o in result.outcomes] == [Status.FAILED, Status.PASSED, Status.PASSED]
-    assert result.outcomes[0].problems == ["no reply within 2 s"]
+    assert [o.status for o in result.cases] == [Status.FAILED, Status.PASSED, Status.PASSED]
+    assert result.cases[0].problems == ["no reply within 2 s"]
     assert "about to hang" in result.stderr
 
 
@@ -195,7 +195,7 @@ def test_crash_garbage_and_exit_status_are_reported(tmp_path: Path) -> None:
         "sys.exit(3)\n"
     )
     result = run([sys.executable, str(script)], select=["publish-000[1-5]-*"], restarts=1)
-    problems = {o.case_id: o.problems for o in result.outcomes}
+    problems = {o.case_id: o.problems for o in result.cases}
     assert problems["publish-0001-send-email"][0].startswith("reply is not one line of strict JSON")
     assert problems["publish-0002-high-priority"] == ["reply id 'other' does not match the request"]
     assert "skipped by the testee (no NaN here)" in problems["publish-0003-low-priority"][0]
@@ -208,7 +208,7 @@ def test_a_missing_command_fails_every_case() -> None:
     result = run(["/nonexistent/publisher"], select=["publish-000[1-2]-*"])
     assert result.run_problems[0].startswith("cannot start testee /nonexistent/publisher")
     assert all(o.problems == ["not run: the testee could not be (re)started"]
-               for o in result.outcomes)  # fmt: skip
+               for o in result.cases)  # fmt: skip
 
 
 def test_failure_list_entries_must_stay_true(tmp_path: Path) -> None:
@@ -223,10 +223,10 @@ def test_failure_list_entries_must_stay_true(tmp_path: Path) -> None:
     # Breaks only the high-priority case, so the listed entry is a true failure.
     testee = broken_testee(tmp_path, 'if body["metadata"]["priority"] == "high": body["x"] = 1')
     result = run(testee, failures, select=["publish-000[12]*"])
-    statuses = {o.case_id: o.status for o in result.outcomes}
+    statuses = {o.case_id: o.status for o in result.cases}
     assert statuses[FIRST] is Status.FAILED
     assert statuses["publish-0002-high-priority"] is Status.EXPECTED
-    first = next(o for o in result.outcomes if o.case_id == FIRST)
+    first = next(o for o in result.cases if o.case_id == FIRST)
     assert first.problems == [f"stale entry: passes now, remove it from {listing}"]
     assert result.run_problems == [f"{listing}: unknown case id publish-9999-no-such-case"]
     junit = tmp_path / "junit.xml"

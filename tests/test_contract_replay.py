@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from codegen.schemas import load_schemas
-from contract_tests import SCHEMA_DIR
-from contract_tests.corpus import load_corpus
-from contract_tests.replay import replay
+from tools.conformance import SCHEMA_DIR
+from tools.conformance.corpus import load_corpus
+from tools.conformance.replay import replay
 
 CORPUS = load_corpus()
 Edit = Callable[[dict[str, Any]], None]

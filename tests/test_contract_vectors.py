@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from contract_tests import CONTRACT_DIR, ROOT
-from contract_tests.consumer import check_case
-from contract_tests.corpus import Case, Corpus, load_corpus
-from contract_tests.manifest import build_manifest, manifest_problems
-from contract_tests.outcomes import read_failure_list
+from tools.conformance import CONTRACT_DIR, ROOT
+from tools.conformance.case_results import read_failure_list
+from tools.conformance.corpus import Case, Corpus, load_corpus
+from tools.conformance.manifest import build_manifest, manifest_problems
+from tools.conformance.vector_checks import check_case
 
 CORPUS = load_corpus()
 CASES = CORPUS.cases()

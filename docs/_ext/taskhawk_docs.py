@@ -2,7 +2,7 @@
 
 - `taskhawk-settings`: the configuration reference, from `taskhawk.settings.setting_definitions()`.
 - `taskhawk-schema`: a field table per message format version, from `schema/message/*/`.
-- `taskhawk-benchmarks`: the newest table in `bench/results/`, or how to produce one.
+- `taskhawk-benchmarks`: the newest table in `tools/bench/results/`, or how to produce one.
 
 Each directive writes Markdown and hands it to MyST, so the pages that use them are `.md` files.
 Nothing generated here is committed: a setting, schema field or result added to the code shows up
@@ -23,9 +23,11 @@ from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from taskhawk.settings import setting_definitions
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = ROOT / "schema" / "message"
-RESULTS_DIR = ROOT / "bench" / "results"
+RESULTS_DIR = ROOT / "tools" / "bench" / "results"
 
 
 def cell(text: object) -> str:
@@ -70,8 +72,6 @@ class SettingsDirective(MarkdownDirective):
     """Every setting: upstream name, type, default and meaning, from the Settings dataclass."""
 
     def markdown(self) -> list[str]:
-        from taskhawk.settings import setting_definitions
-
         rows = []
         for definition in setting_definitions():
             meaning = definition.metadata["doc"]
@@ -242,7 +242,7 @@ def _number(value: Any) -> str:
 
 
 class BenchmarksDirective(MarkdownDirective):
-    """Each `bench/results/*.json` as a table (or as JSON); a how-to when there is none."""
+    """Each `tools/bench/results/*.json` as a table (or as JSON); a how-to when there is none."""
 
     def markdown(self) -> list[str]:
         if RESULTS_DIR.is_dir():
@@ -250,7 +250,8 @@ class BenchmarksDirective(MarkdownDirective):
         files = result_files()
         if not files:
             return [
-                "No results are stored in `bench/results/` yet. Run `make bench` to produce them;",
+                "No results are stored in `tools/bench/results/` yet. Run `make bench` to produce"
+                " them;",
                 "the next documentation build shows them here.",
             ]
         lines: list[str] = []

@@ -1,1 +1,2 @@
-"""Benchmarks, run with `make bench` (`python -m bench [section]`); not part of `make test`."""
+"""Benchmarks, run with `make bench` (`python -m tools.bench [section]`); not part of
+`make test`."""

@@ -1,8 +1,8 @@
-"""`python -m bench [section ...]`: run the named sections, or all of them when none is named.
+"""`python -m tools.bench [section ...]`: run the named sections, or all of them when none is named.
 
 Sections: codec (wire codec micro-benchmarks), cpu (library CPU per message, with profiles),
 throughput (messages per second against a local endpoint: raw boto3, taskhawk and its peers).
-`make bench` runs them all and writes bench/results/latest.json.
+`make bench` runs them all and writes tools/bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import codec, report
+from tools.bench import codec, report
 
 SECTIONS = ("codec", "cpu", "throughput")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
     parser.add_argument("sections", nargs="*", metavar="section", help=f"one of {SECTIONS}")
     parser.add_argument(
         "--messages", type=int, default=1000, help="per batched row and round (1000)"

@@ -3,11 +3,12 @@
 Figures come from one run. The operations of a message size are timed in turns, REPEATS rounds
 of one `timeit` batch each, so a slow spell of this noisy 2-core machine slows all of them alike
 and their ratio holds; the median is the figure and the minimum is shown. Results also go to
-bench/results/codec.json.
+tools/bench/results/codec.json.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 import statistics
@@ -19,8 +20,8 @@ from typing import Any
 import jsonschema
 
 from taskhawk import wire
+from tools import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "codec.json"
 REPEATS = 9
 TARGET_RATIO = 20.0
@@ -73,9 +74,9 @@ def run() -> dict[str, Any]:
         message = wire.decode(text)
         figures = measure(
             {
-                "decode": lambda text=text: wire.decode(text),
-                "encode": lambda message=message: wire.encode(message),
-                "jsonschema": lambda text=text: validate(text),
+                "decode": functools.partial(wire.decode, text),
+                "encode": functools.partial(wire.encode, message),
+                "jsonschema": functools.partial(validate, text),
             }
         )
         rows[label] = {

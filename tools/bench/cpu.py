@@ -13,19 +13,31 @@ and with no logging configured (Python's default: WARNING, no handler).
 from __future__ import annotations
 
 import cProfile
+import functools
 import io
 import logging
 import logging.config
 import os
 import pstats
+import site
 import statistics
+import sysconfig
 import timeit
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import taskhawk
-from bench.workload import ACCOUNT, HEADERS, REGION, TASK_KWARGS
+from taskhawk.consume.sqs import Consumer
+from taskhawk.logs import logging_config
+from taskhawk.priority import Priority
+from taskhawk.settings import get_settings
+from taskhawk.transport.aws import AWSTransport
+from taskhawk.transport.current import current_transport, use_transport
+from taskhawk.wire import build_message, encode, message_attributes
+from tools import ROOT
+from tools.bench.workload import ACCOUNT, HEADERS, REGION, TASK_KWARGS
 
 REPEATS = 7
 PROFILE_TOP = 12
@@ -89,10 +101,6 @@ def recording_transport(
     via_sns: bool = False, messages: list[dict[str, Any]] | None = None
 ) -> Iterator[Any]:
     """The real AWSTransport with recorders in place of its boto3 clients."""
-    from taskhawk.settings import get_settings
-    from taskhawk.transport.aws import AWSTransport
-    from taskhawk.transport.current import use_transport
-
     taskhawk.configure(settings_for(via_sns))
     transport = AWSTransport(get_settings())
     recorder = Recorder(messages)
@@ -108,8 +116,6 @@ def recording_transport(
 @contextmanager
 def worker_logging(enabled: bool) -> Iterator[None]:
     """The `taskhawk worker` logging set-up writing to /dev/null, or no configuration at all."""
-    from taskhawk.logs import logging_config
-
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     with open(os.devnull, "w") as sink:
@@ -135,8 +141,6 @@ def measure(function: Callable[[], object], per: int = 1) -> dict[str, float]:
 
 def received_messages(count: int) -> list[dict[str, Any]]:
     """What botocore returns for ReceiveMessage, `count` messages of the benchmark task."""
-    from taskhawk.wire import build_message, encode, message_attributes
-
     raw = []
     for index in range(count):
         message = build_message(
@@ -175,11 +179,6 @@ def publish_calls() -> dict[str, tuple[bool, Callable[[], object], int]]:
 
 
 def consumer(num_messages: int) -> Any:
-    from taskhawk.consume.sqs import Consumer
-    from taskhawk.priority import Priority
-    from taskhawk.settings import get_settings
-    from taskhawk.transport.current import current_transport
-
     return Consumer(
         [Priority.default],
         num_messages=num_messages,
@@ -201,7 +200,7 @@ def run() -> dict[str, Any]:
                 with recording_transport(messages=received_messages(size)):
                     polling = consumer(size)
                     figures[f"consume: poll of {size}, {label}"] = measure(
-                        lambda c=polling: c.poll(0, 1), size
+                        functools.partial(polling.poll, 0, 1), size
                     )
     return {"us_per_message": figures, "profile": profiles()}
 
@@ -216,7 +215,9 @@ def profiles() -> dict[str, list[dict[str, Any]]]:
         label = "worker logging" if logs else "no logging configured"
         with worker_logging(logs), recording_transport(messages=received_messages(10)):
             polling = consumer(10)
-            found[f"consume: poll of 10, {label}"] = profile(lambda c=polling: c.poll(0, 1), 10)
+            found[f"consume: poll of 10, {label}"] = profile(
+                functools.partial(polling.poll, 0, 1), 10
+            )
     return found
 
 
@@ -244,10 +245,14 @@ def profile(call: Callable[[], object], per: int, calls: int = 3000) -> list[dic
 
 
 def _short(path: str) -> str:
-    for marker in ("site-packages/", "lib/python3", "/work/main/"):
-        if marker in path:
-            return path.split(marker, 1)[1].removeprefix(".").split("/", 1)[-1]
-    return path
+    """A profiled function's file without this machine's prefixes: repository-relative for the
+    repository's own code, relative to site-packages or the standard library for the rest."""
+    if not os.path.isabs(path):
+        return path  # "~" (built-ins) or "<frozen ...>"
+    for base in (*site.getsitepackages(), sysconfig.get_paths()["stdlib"], str(ROOT)):
+        if os.path.commonpath([path, base]) == base:
+            return Path(path).relative_to(base).as_posix()
+    return Path(path).name
 
 
 def report(results: dict[str, Any]) -> list[str]:

@@ -1,7 +1,7 @@
 """The benchmark endpoint: moto's server in its own process, with a gate and counters in front.
 
-`python -m bench.endpoint` serves moto's SQS/SNS app on 127.0.0.1 (as `taskhawk dev-server` does)
-behind a WSGI layer that
+`python -m tools.bench.endpoint` serves moto's SQS/SNS app on 127.0.0.1 (as `taskhawk dev-server`
+does) behind a WSGI layer that
 
 - counts requests per queue and action, messages received and receipts deleted, and remembers
   when the first receive of a round reached moto and when the last delete was answered;
@@ -18,6 +18,7 @@ does exactly the work a long poll that finds messages does. Control calls live u
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
 import logging
@@ -29,6 +30,13 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -194,7 +202,7 @@ class Gate:
                         start_response(status, headers)
                         return [body]
                     self.changed.wait_for(
-                        lambda seen=generation: state.generation != seen or state.releasing,
+                        functools.partial(_moved_on, state, generation),
                         max(0.0, deadline - time.monotonic()),
                     )
                     if state.generation == generation:
@@ -267,6 +275,11 @@ class Gate:
         return [answer]
 
 
+def _moved_on(state: QueueState, generation: int) -> bool:
+    """A held receive may return: a new round was opened, or the queue is being released."""
+    return state.generation != generation or state.releasing
+
+
 def _queue_of(url: str) -> str | None:
     name = url.rstrip("/").rsplit("/", 1)[-1]
     return name or None
@@ -282,18 +295,11 @@ def _message_count(protocol: str, body: bytes) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.endpoint", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.bench.endpoint", description=__doc__)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
-
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(
         "127.0.0.1", args.port, Gate(app), threaded=True, request_handler=MotoRequestHandler

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import taskhawk
-from bench.workload import TASK_NAME, notify
+from tools.bench.workload import TASK_NAME, notify
 
 
 @taskhawk.task(name=TASK_NAME)

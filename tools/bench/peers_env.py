@@ -1,5 +1,5 @@
-"""The peers' virtualenvs under build/bench-venvs/: created from bench/requirements/*.txt on first
-use (and again when a requirements file changes), then checked by importing what the driver
+"""The peers' virtualenvs under build/bench-venvs/: created from tools/bench/requirements/*.txt on
+first use (and again when a requirements file changes), then checked by importing what the driver
 needs. A peer that cannot be installed is reported as unavailable, with the reason."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import ROOT
+
 VENVS = ROOT / "build" / "bench-venvs"
-REQUIREMENTS = ROOT / "bench" / "requirements"
-DRIVERS = ROOT / "bench" / "peers"
+REQUIREMENTS = ROOT / "tools" / "bench" / "requirements"
+DRIVERS = ROOT / "tools" / "bench" / "peers"
 RAW_10_BATCH = "raw Receive(10) + DeleteMessageBatch"
 RAW_1 = "raw Receive(1) + DeleteMessage"
 INSTALL_TIMEOUT_S = 900

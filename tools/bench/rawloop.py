@@ -1,4 +1,4 @@
-"""`python -m bench.rawloop`: the raw boto3 consumer, the limit a task queue is compared with.
+"""`python -m tools.bench.rawloop`: the raw boto3 consumer, the limit a task queue is compared with.
 
 ReceiveMessage (long poll), report each message as a task would, then DeleteMessage per message
 or one DeleteMessageBatch per receive. Runs until SIGTERM.
@@ -11,11 +11,11 @@ import sys
 
 import boto3
 
-from bench.workload import REGION, notify
+from tools.bench.workload import REGION, notify
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.rawloop")
+    parser = argparse.ArgumentParser(prog="python -m tools.bench.rawloop")
     parser.add_argument("--endpoint", required=True)
     parser.add_argument("--queue-url", required=True)
     parser.add_argument("--max", type=int, default=10)

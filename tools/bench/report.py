@@ -1,5 +1,6 @@
 """Runs the cpu and throughput sections, prints the tables and the targets, writes the results:
-bench/results/latest.json (everything), plus cpu.json and targets.json for the docs' tables."""
+tools/bench/results/latest.json (everything), plus cpu.json and targets.json for the docs'
+tables."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import json
 import os
 import platform
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import cpu, peers_env, throughput
+from tools.bench import cpu, peers_env, throughput
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORKER_10 = "taskhawk worker --num-messages 10 --processes 1"
@@ -21,15 +23,12 @@ PUBLISH_US = "publish: dispatch (SQS)"
 
 
 def machine() -> dict[str, Any]:
-    import boto3
-    import moto
-
     return {
         "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
+        "machine": platform.machine(),  # the architecture only: nothing that names the host
         "cpus": os.cpu_count(),
-        "boto3": boto3.__version__,
-        "moto": moto.__version__,
+        "boto3": version("boto3"),
+        "moto": version("moto"),
     }
 
 
@@ -118,7 +117,7 @@ def main(chosen: list[str], args: argparse.Namespace) -> int:
     results["seconds"] = round(time.monotonic() - started, 1)
     if "throughput" in chosen:  # a cpu-only run leaves the last full results in place
         _write("latest.json", results)
-    print(f"written to bench/results/ in {results['seconds']:.0f}s", flush=True)
+    print(f"written to tools/bench/results/ in {results['seconds']:.0f}s", flush=True)
     return 0
 
 

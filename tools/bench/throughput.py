@@ -28,10 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import peers_env
-from bench.workload import ACCOUNT, HEADERS, REGION, TASK_KWARGS, UDP_ENV, Completions
+import boto3
 
-ROOT = Path(__file__).resolve().parent.parent
+import taskhawk
+from taskhawk.admin.provision import provision as provision_app
+from taskhawk.priority import Priority
+from taskhawk.settings import Settings
+from tools import ROOT
+from tools.bench import peers_env
+from tools.bench.libtasks import send_email
+from tools.bench.workload import ACCOUNT, HEADERS, REGION, TASK_KWARGS, UDP_ENV, Completions
+
 LOGS = ROOT / "build" / "bench-logs"
 CHUNK = 50  # messages on the queue at once, at most (moto slows down with depth)
 LIB_APP = "BENCH-LIB"
@@ -108,10 +115,8 @@ def stop_process(process: subprocess.Popen[Any], grace: float = 5.0) -> None:
 
 @contextmanager
 def endpoint() -> Iterator[Endpoint]:
-    import boto3
-
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.endpoint", "--port", "0"],
+        [sys.executable, "-m", "tools.bench.endpoint", "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -144,10 +149,6 @@ def endpoint() -> Iterator[Endpoint]:
 
 def provision(point: Endpoint) -> None:
     """The library's and upstream's queues, topics and raw subscriptions; the peers' queues."""
-    from taskhawk.admin.provision import provision as provision_app
-    from taskhawk.priority import Priority
-    from taskhawk.settings import Settings
-
     for app in (LIB_APP, UP_APP):
         settings = Settings(**lib_settings(point.url, app, via_sns=False))
         provision_app([Priority.default], settings)
@@ -169,8 +170,6 @@ def lib_settings(url: str, app: str, via_sns: bool) -> dict[str, Any]:
 
 
 def configure_library(url: str, via_sns: bool) -> None:
-    import taskhawk
-
     taskhawk.configure({k.upper(): v for k, v in lib_settings(url, LIB_APP, via_sns).items()})
 
 
@@ -233,8 +232,6 @@ def raw_senders(
 
 
 def library_sender(point: Endpoint, via_sns: bool, batch: bool) -> Callable[[int], None]:
-    from bench.libtasks import send_email
-
     configure_library(point.url, via_sns)
     invocation = send_email.with_headers(**HEADERS)
 
@@ -393,8 +390,6 @@ def _measure(row: Row, step: Callable[[], tuple[float, float | None]]) -> None:
 
 
 def build_plan(point: Endpoint, counts: Counts, pythons: dict[str, Path]) -> Plan:
-    from bench.libtasks import send_email
-
     plan = Plan([], [], {})
 
     def add(row: Row, step: Callable[[], tuple[float, float | None]]) -> None:
@@ -448,7 +443,7 @@ def _consumer_rows(
         ("raw Receive(10) + 10 DeleteMessage", 10, "single"),
     ):
         raw = Consumer(
-            [sys.executable, "-m", "bench.rawloop", "--endpoint", point.url,
+            [sys.executable, "-m", "tools.bench.rawloop", "--endpoint", point.url,
              "--queue-url", point.queue_url(lib_queue), "--max", str(size), "--delete", delete],
             {}, lib_queue,
         )  # fmt: skip
@@ -461,8 +456,9 @@ def _consumer_rows(
     env = {"BENCH_ENDPOINT": point.url, "BENCH_APP_QUEUE": LIB_APP}
     for size, processes in ((1, 1), (1, 2), (10, 1), (10, 2)):
         worker = Consumer(
-            [sys.executable, "-m", "taskhawk.cli", "worker", "--settings", "bench.libsettings",
-             "--import", "bench.libtasks", "--num-messages", str(size),
+            [sys.executable, "-m", "taskhawk.cli", "worker",
+             "--settings", "tools.bench.libsettings", "--import", "tools.bench.libtasks",
+             "--num-messages", str(size),
              "--processes", str(processes)],
             env, lib_queue, processes,
         )  # fmt: skip

@@ -8,11 +8,10 @@ part of the taskhawk distribution.
 
 from __future__ import annotations
 
-from pathlib import Path
+from tools import ROOT
 
 __all__ = ["CONTRACT_DIR", "FAILURE_LISTS", "ROOT", "SCHEMA_DIR"]
 
-ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_DIR = ROOT / "contract-tests"
 SCHEMA_DIR = ROOT / "schema"
 FAILURE_LISTS = CONTRACT_DIR / "failure-lists"

@@ -1,10 +1,10 @@
-"""`python -m contract_tests ...`: see contract-tests/README.md."""
+"""`python -m tools.conformance ...`: see contract-tests/README.md."""
 
 from __future__ import annotations
 
 import sys
 
-from contract_tests.cli import main
+from tools.conformance.command_line import main
 
 __all__: list[str] = []
 

@@ -1,4 +1,4 @@
-"""Case outcomes and failure lists: an unlisted failure fails the run, and so does a listed case
+"""Case results and failure lists: an unlisted failure fails the run, and so does a listed case
 that passes (a stale entry), so a list never outlives the bug it records.
 
 A failure list is a text file, one case id per line, optionally followed by `# reason`; blank
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-__all__ = ["FailureList", "Outcome", "RunResult", "Status", "read_failure_list", "reconcile"]
+__all__ = ["CaseResult", "FailureList", "RunResult", "Status", "read_failure_list", "reconcile"]
 
 _ENTRY = re.compile(r"^(?P<id>[a-z0-9-]+)\s*(#\s*(?P<reason>.*))?$")
 
@@ -24,7 +24,7 @@ class Status(Enum):
 
 
 @dataclass
-class Outcome:
+class CaseResult:
     """What one case did, before the failure list is consulted."""
 
     case_id: str
@@ -65,19 +65,19 @@ def read_failure_list(path: Path | None) -> FailureList:
 @dataclass
 class RunResult:
     label: str
-    outcomes: list[Outcome]
+    cases: list[CaseResult]
     run_problems: list[str]
     stderr: str = ""
 
     def count(self, status: Status) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.status is status)
+        return sum(1 for outcome in self.cases if outcome.status is status)
 
     @property
     def ok(self) -> bool:
         return not self.run_problems and self.count(Status.FAILED) == 0
 
 
-def reconcile(outcomes: list[Outcome], failures: FailureList, known_ids: set[str]) -> list[str]:
+def reconcile(outcomes: list[CaseResult], failures: FailureList, known_ids: set[str]) -> list[str]:
     """Set each outcome's status from the failure list; return run-level problems."""
     for outcome in outcomes:
         reason = failures.entries.get(outcome.case_id)

@@ -1,4 +1,4 @@
-"""Command line: `python -m contract_tests {vectors,publisher,replay,manifest} ...`.
+"""Command line: `python -m tools.conformance {vectors,publisher,replay,manifest} ...`.
 
 Exit status 0 when everything holds (failure lists taken into account), 1 otherwise, 2 for a
 usage error. contract-tests/README.md documents each command.
@@ -11,17 +11,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from contract_tests import FAILURE_LISTS, SCHEMA_DIR
-from contract_tests.corpus import load_corpus
-from contract_tests.manifest import manifest_problems, write_manifest
-from contract_tests.outcomes import Outcome, RunResult, read_failure_list, reconcile
-from contract_tests.report import print_summary, write_junit
+from tools.conformance import FAILURE_LISTS, SCHEMA_DIR
+from tools.conformance.case_results import CaseResult, RunResult, read_failure_list, reconcile
+from tools.conformance.corpus import load_corpus
+from tools.conformance.manifest import manifest_problems, write_manifest
+from tools.conformance.publisher_suite import PublisherOptions, run_publisher
+from tools.conformance.replay import replay
+from tools.conformance.report import print_summary, write_junit
+from tools.conformance.vector_checks import run_consumer_cases
 
 __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m contract_tests", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.conformance", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     vectors = commands.add_parser("vectors", help="check every vector with the Python runner")
     vectors.add_argument("--failure-list", type=Path, default=FAILURE_LISTS / "python-consumer.txt")
@@ -70,14 +73,12 @@ def _manifest(write: bool) -> int:
         print(f"ERROR manifest: {problem}")
     print(
         "manifest: "
-        + ("out of date (python -m contract_tests manifest --write)" if problems else "ok")
+        + ("out of date (python -m tools.conformance manifest --write)" if problems else "ok")
     )
     return 1 if problems else 0
 
 
 def _replay(schema_dir: Path) -> int:
-    from contract_tests.replay import replay  # imports codegen only when needed
-
     result = replay(schema_dir, load_corpus())
     for problem in result.problems:
         print(f"FAIL replay: {problem}")
@@ -90,12 +91,10 @@ def _replay(schema_dir: Path) -> int:
 
 
 def _vectors(args: argparse.Namespace) -> RunResult:
-    from contract_tests.consumer import run_consumer_cases  # imports taskhawk
-
     corpus = load_corpus()
     failures = read_failure_list(args.failure_list)
     outcomes = [
-        Outcome(case.id, f"{case.file.split('/')[0]}.{case.group}", problems, seconds=seconds)
+        CaseResult(case.id, f"{case.file.split('/')[0]}.{case.group}", problems, seconds=seconds)
         for case, problems, seconds in run_consumer_cases(corpus)
     ]
     problems = corpus.problems() + reconcile(outcomes, failures, {o.case_id for o in outcomes})
@@ -103,8 +102,6 @@ def _vectors(args: argparse.Namespace) -> RunResult:
 
 
 def _publisher(args: argparse.Namespace) -> RunResult:
-    from contract_tests.publisher import PublisherOptions, run_publisher
-
     command = args.testee[1:] if args.testee[:1] == ["--"] else args.testee
     options = PublisherOptions(
         command=command, timeout=args.timeout, select=args.case, label=args.label

@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 
-from contract_tests import CONTRACT_DIR, ROOT
+from tools.conformance import CONTRACT_DIR, ROOT
 
 __all__ = [
     "CONSUMER_GROUPS",

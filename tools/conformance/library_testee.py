@@ -2,7 +2,7 @@
 protocol"): the real publish path, `build_message` -> `encode` -> `message_attributes`, with the
 size check, minus the network.
 
-    python -m contract_tests publisher -- python -m contract_tests.python_testee
+    python -m tools.conformance publisher -- python -m tools.conformance.library_testee
 """
 
 from __future__ import annotations

@@ -11,14 +11,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from contract_tests import CONTRACT_DIR, ROOT
+from tools.conformance import CONTRACT_DIR, ROOT
 
 __all__ = ["MANIFEST", "build_manifest", "corpus_files", "manifest_problems", "write_manifest"]
 
 MANIFEST = CONTRACT_DIR / "MANIFEST.json"
 _DESCRIPTION = (
     "SHA-256 of every file of the Taskhawk contract corpus (vectors, publisher cases, their"
-    " meta-schemas, the message schemas). Regenerate: python -m contract_tests manifest --write"
+    " meta-schemas, the message schemas). Regenerate: python -m tools.conformance manifest --write"
 )
 
 

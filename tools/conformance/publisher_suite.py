@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract_tests.corpus import Corpus
-from contract_tests.outcomes import FailureList, Outcome, RunResult, reconcile
-from contract_tests.publisher_checks import check_reply
-from contract_tests.testee import Testee, TesteeFailure
+from tools.conformance.case_results import CaseResult, FailureList, RunResult, reconcile
+from tools.conformance.corpus import Corpus
+from tools.conformance.reply_checks import check_reply
+from tools.conformance.testee_process import Testee, TesteeFailure
 
 __all__ = ["PROTOCOL", "PublisherOptions", "run_publisher"]
 
@@ -85,7 +85,7 @@ def run_publisher(corpus: Corpus, failures: FailureList, options: PublisherOptio
     session = _Session(options)
     outcomes = []
     for case in cases:
-        outcome = Outcome(case.id, f"v{case.format_version.split('.')[0]}.publish")
+        outcome = CaseResult(case.id, f"v{case.format_version.split('.')[0]}.publish")
         request = {"protocol": PROTOCOL, "id": case.id, "input": case.data["input"]}
         started = time.perf_counter()
         try:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from codegen.schemas import load_schemas
-from contract_tests.corpus import Case, Corpus
-from contract_tests.oracle import oracle_for
+from tools.conformance.corpus import Case, Corpus
+from tools.conformance.oracle import oracle_for
 
 __all__ = ["ReplayResult", "replay"]
 

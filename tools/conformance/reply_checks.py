@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from contract_tests import ROOT
-from contract_tests.corpus import Case
-from contract_tests.jsontext import JSONTextError, parse_strict, value_differences
-from contract_tests.oracle import oracle_for
 from taskhawk import wire
 from taskhawk._generated import FORMAT_VERSIONS
 from taskhawk.exceptions import ValidationError
+from tools.conformance import ROOT
+from tools.conformance.corpus import Case
+from tools.conformance.jsontext import JSONTextError, parse_strict, value_differences
+from tools.conformance.oracle import oracle_for
 
 __all__ = ["REPLY_KEYS", "check_attributes", "check_message", "check_reply"]
 

@@ -7,13 +7,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TextIO
 
-from contract_tests.outcomes import RunResult, Status
+from tools.conformance.case_results import RunResult, Status
 
 __all__ = ["print_summary", "write_junit"]
 
 
 def print_summary(result: RunResult, out: TextIO = sys.stdout, verbose: bool = False) -> None:
-    for outcome in result.outcomes:
+    for outcome in result.cases:
         if outcome.status is Status.FAILED:
             for problem in outcome.problems:
                 print(f"FAIL {outcome.case_id}: {problem}", file=out)
@@ -43,13 +43,13 @@ def write_junit(result: RunResult, path: Path) -> None:
         suites,
         "testsuite",
         name=result.label,
-        tests=str(len(result.outcomes) + len(result.run_problems)),
+        tests=str(len(result.cases) + len(result.run_problems)),
         failures=str(result.count(Status.FAILED) + len(result.run_problems)),
         skipped=str(result.count(Status.EXPECTED)),
         errors="0",
-        time=f"{sum(o.seconds for o in result.outcomes):.3f}",
+        time=f"{sum(o.seconds for o in result.cases):.3f}",
     )
-    for outcome in result.outcomes:
+    for outcome in result.cases:
         case = ET.SubElement(
             suite,
             "testcase",

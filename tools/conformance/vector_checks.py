@@ -8,13 +8,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from contract_tests import ROOT
-from contract_tests.corpus import CONSUMER_GROUPS, Case, Corpus, payload
-from contract_tests.jsontext import value_differences
-from contract_tests.oracle import oracle_for
 from taskhawk import wire
 from taskhawk._generated import FORMAT_VERSIONS
 from taskhawk.exceptions import ValidationError
+from tools.conformance import ROOT
+from tools.conformance.corpus import CONSUMER_GROUPS, Case, Corpus, payload
+from tools.conformance.jsontext import value_differences
+from tools.conformance.oracle import oracle_for
 
 __all__ = ["check_case", "decoded_call", "run_consumer_cases"]
 

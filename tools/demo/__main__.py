@@ -1,4 +1,4 @@
-"""`python -m demo`: dev-server, worker, tasks of every priority, a dead letter requeued.
+"""`python -m tools.demo`: dev-server, worker, tasks of every priority, a dead letter requeued.
 
 Everything it starts runs in its own process group and is stopped (SIGTERM, then SIGKILL) on
 the way out, whatever happens, so nothing is left behind.
@@ -18,7 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-ROOT = Path(__file__).resolve().parent.parent
+from taskhawk.admin.aws_admin import AWSAdmin
+from taskhawk.settings import get_settings
+from tools import ROOT
+from tools.demo import tasks
+
 TASKHAWK = [sys.executable, "-m", "taskhawk.cli"]
 READY = "# taskhawk dev-server ready"
 
@@ -84,8 +88,6 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> N
 
 
 def dispatch_examples() -> None:
-    from demo import tasks
-
     tasks.send_welcome_email.dispatch("ada@example.com")
     tasks.charge_card.with_headers(request_id="req-42").dispatch("order-7", 1999)
     tasks.build_report.dispatch("2024-05")
@@ -95,9 +97,6 @@ def dispatch_examples() -> None:
 
 
 def dead_letters(queue: str) -> int:
-    from taskhawk.admin.aws_admin import AWSAdmin
-    from taskhawk.settings import get_settings
-
     return AWSAdmin(get_settings()).approximate_count(queue) or 0
 
 
@@ -117,7 +116,15 @@ def run(state: Path, env: dict[str, str]) -> int:
 def with_worker(state: Path, env: dict[str, str]) -> int:
     say("starting taskhawk worker: 2 processes over every priority")
     priorities = [arg for p in ("high", "default", "low", "bulk") for arg in ("--priority", p)]
-    command = [*TASKHAWK, "worker", "--settings", "demo.settings", *priorities, "--processes", "2"]
+    command = [
+        *TASKHAWK,
+        "worker",
+        "--settings",
+        "tools.demo.settings",
+        *priorities,
+        "--processes",
+        "2",
+    ]
     with started([*command, "--num-messages", "10"], env, stderr=subprocess.PIPE) as worker:
         assert worker.stderr is not None
         echo(worker.stderr, "   worker |")
@@ -144,7 +151,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="taskhawk-demo-") as state:
         env = {
             **os.environ,
-            "SETTINGS_MODULE": "demo.settings",
+            "SETTINGS_MODULE": "tools.demo.settings",
             "TASKHAWK_DEMO_STATE": state,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         }

@@ -11,7 +11,7 @@ AWS_ACCOUNT_ID = os.environ["AWS_ACCOUNT_ID"]
 AWS_ACCESS_KEY = os.environ["AWS_ACCESS_KEY"]
 AWS_SECRET_KEY = os.environ["AWS_SECRET_KEY"]
 TASKHAWK_QUEUE = os.environ["TASKHAWK_QUEUE"]
-TASKHAWK_TASK_MODULES = ["demo.tasks"]
+TASKHAWK_TASK_MODULES = ["tools.demo.tasks"]
 # Short delays so a failing task reaches the dead-letter queue within seconds.
 TASKHAWK_RETRY_BACKOFF_BASE_S = 1
 TASKHAWK_MAX_RECEIVE_COUNT = 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from taskhawk import IgnoreException, Metadata, Priority, task
@@ -22,12 +23,18 @@ def send_welcome_email(to: str, *, subject: str = "Welcome!") -> None:
 
 
 @task(priority=Priority.high)
-def charge_card(order_id: str, amount_cents: int, headers: dict[str, str]) -> None:
+def charge_card(
+    order_id: str, amount_cents: int, *, headers: Mapping[str, str] | None = None
+) -> None:
+    """Taking `headers` (keyword-only, defaulted) asks the worker to fill them in, and keeps
+    `dispatch` typed without them."""
+    assert headers is not None
     _ran(f"charged {amount_cents / 100:.2f} for order {order_id} (request {headers['request_id']})")
 
 
 @task(priority=Priority.low)
-def build_report(month: str, metadata: Metadata) -> None:
+def build_report(month: str, *, metadata: Metadata | None = None) -> None:
+    assert metadata is not None
     metadata.extend_visibility_timeout(120)  # a long task keeps its message hidden
     _ran(f"built the {month} report (message {metadata.id}, {metadata.priority.name} priority)")
 

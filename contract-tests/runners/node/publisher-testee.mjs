@@ -2,7 +2,7 @@
 // It is a complete, minimal Taskhawk 1.0 publisher: from a request's input it builds the message
 // body and transport attributes, or refuses the input. Protocol: contract-tests/README.md.
 //
-//   python -m contract_tests publisher -- node contract-tests/runners/node/publisher-testee.mjs
+//   python -m tools.conformance publisher -- node contract-tests/runners/node/publisher-testee.mjs
 
 import { createInterface } from "node:readline";
 

@@ -9,7 +9,10 @@ import os
 import sys
 import urllib.parse
 
+import celery
+import kombu
 import peer_common
+import pycurl
 from celery import Celery
 
 QUEUE = "bench-celery"
@@ -66,10 +69,6 @@ def main() -> int:
             ]
         )
     else:
-        import celery
-        import kombu
-        import pycurl
-
         print(f"celery {celery.__version__} kombu {kombu.__version__} {pycurl.version}")
     return 0
 

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import boto3
+
 ENDPOINT = os.environ.get("BENCH_ENDPOINT", "")
 TASK_KWARGS: dict[str, Any] = json.loads(os.environ.get("BENCH_TASK_KWARGS", "{}"))
 HEADERS: dict[str, str] = json.loads(os.environ.get("BENCH_HEADERS", "{}"))
@@ -29,8 +31,6 @@ def notify() -> None:
 
 
 def purge(queue_url: str) -> None:
-    import boto3
-
     boto3.client("sqs", endpoint_url=ENDPOINT, region_name=REGION, **CREDENTIALS).purge_queue(
         QueueUrl=queue_url
     )
