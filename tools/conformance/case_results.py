@@ -21,6 +21,7 @@ class Status(Enum):
     PASSED = "passed"
     FAILED = "failed"  # fails the run
     EXPECTED = "expected"  # listed, and failed or was skipped as the list says: reported as skipped
+    NOT_RUN = "not run"  # needs a newer testee protocol than the testee speaks: reported as skipped
 
 
 @dataclass
@@ -68,6 +69,7 @@ class RunResult:
     cases: list[CaseResult]
     run_problems: list[str]
     stderr: str = ""
+    notes: list[str] = field(default_factory=list)  # printed before the closing line
 
     def count(self, status: Status) -> int:
         return sum(1 for outcome in self.cases if outcome.status is status)
@@ -80,6 +82,8 @@ class RunResult:
 def reconcile(outcomes: list[CaseResult], failures: FailureList, known_ids: set[str]) -> list[str]:
     """Set each outcome's status from the failure list; return run-level problems."""
     for outcome in outcomes:
+        if outcome.status is Status.NOT_RUN:
+            continue  # not judged, like a case that was not selected
         reason = failures.entries.get(outcome.case_id)
         listed = outcome.case_id in failures.entries
         if outcome.problems or outcome.skipped is not None:

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tools.conformance import FAILURE_LISTS, SCHEMA_DIR
+from tools.conformance import FAILURE_LISTS, ROOT, SCHEMA_DIR
 from tools.conformance.case_results import CaseResult, RunResult, read_failure_list, reconcile
 from tools.conformance.corpus import load_corpus
 from tools.conformance.manifest import manifest_problems, write_manifest
@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     publisher.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     publisher.add_argument("--label", default="publisher", help="suite name in the report")
     publisher.add_argument("--case", action="append", default=[], help="case id glob (repeat)")
+    publisher.add_argument(
+        "--min-protocol", type=int, default=1, help="fail when the testee speaks an older one"
+    )
     publisher.add_argument("testee", nargs="+", help="the testee command, after --")
     for command in (vectors, publisher):
         command.add_argument("--junit", type=Path, help="write a JUnit XML report here")
@@ -85,7 +88,9 @@ def _replay(schema_dir: Path) -> int:
     newest = ", ".join(
         f"{major}.x -> {version}" for major, version in sorted(result.newest.items())
     )
-    print(f"replay: {result.checked} cases against {schema_dir} (newest {newest}): "
+    shown = schema_dir.resolve()
+    shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
+    print(f"replay: {result.checked} cases against {shown} (newest {newest}): "
           + ("ok" if not result.problems else f"{len(result.problems)} problems"))  # fmt: skip
     return 1 if result.problems else 0
 
@@ -104,6 +109,10 @@ def _vectors(args: argparse.Namespace) -> RunResult:
 def _publisher(args: argparse.Namespace) -> RunResult:
     command = args.testee[1:] if args.testee[:1] == ["--"] else args.testee
     options = PublisherOptions(
-        command=command, timeout=args.timeout, select=args.case, label=args.label
+        command=command,
+        timeout=args.timeout,
+        select=args.case,
+        label=args.label,
+        min_protocol=args.min_protocol,
     )
     return run_publisher(load_corpus(), read_failure_list(args.failure_list), options)

@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 
 from tools.conformance import CONTRACT_DIR, ROOT
+from tools.conformance.case_values import expand_repeats
 
 __all__ = [
     "CONSUMER_GROUPS",
@@ -23,6 +24,7 @@ __all__ = [
     "Case",
     "Corpus",
     "VectorFile",
+    "case_protocol",
     "load_corpus",
     "payload",
 ]
@@ -104,8 +106,15 @@ def payload(case: Case) -> str | bytes:
     """The exact message body of a consumer vector (bytes when it is not valid UTF-8)."""
     if "payload_base64" in case.data:
         return base64.b64decode(case.data["payload_base64"])
+    if "payload_parts" in case.data:
+        return "".join(expand_repeats(part) for part in case.data["payload_parts"])
     text: str = case.data["payload_text"]
     return text
+
+
+def case_protocol(case: Case) -> int:
+    """The lowest testee protocol that can run a publisher case."""
+    return int(case.data.get("protocol", 1))
 
 
 def _file_rules(file: VectorFile, schema_root: Path) -> list[str]:
@@ -126,4 +135,26 @@ def _file_rules(file: VectorFile, schema_root: Path) -> list[str]:
             found.append(f"{case.get('id')}: `decision` belongs in decisions/ and only there")
         if in_decisions and case["decision"] not in decisions:
             found.append(f"{case.get('id')}: decision {case['decision']!r} not in schema/README.md")
+        if file.group == "publish":
+            found.extend(_publish_case_rules(case))
+    return found
+
+
+def _publish_case_rules(case: dict[str, Any]) -> list[str]:
+    """What the meta-schema cannot say: protocol 1 cases are complete, and an expected message
+    leaves out exactly the values the publisher is to make itself."""
+    found = []
+    given = case.get("input", {})
+    if case.get("protocol", 1) == 1:
+        if not {"id", "timestamp_ms"} <= given.keys():
+            found.append(f"{case.get('id')}: a protocol 1 case gives id and timestamp_ms")
+        if expand_repeats(given) != given:
+            found.append(f"{case.get('id')}: $repeat needs protocol 2")
+    message = case.get("expected", {}).get("message")
+    if isinstance(message, dict):
+        if ("id" in message) != ("id" in given):
+            found.append(f"{case.get('id')}: expected id must be given exactly when input.id is")
+        stamped = "timestamp" in message.get("metadata", {})
+        if stamped != ("timestamp_ms" in given):
+            found.append(f"{case.get('id')}: expected timestamp only when input.timestamp_ms is")
     return found

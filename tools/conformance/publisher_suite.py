@@ -1,26 +1,23 @@
-"""The publisher suite: drive a testee through every publisher case and judge its replies.
-
-A testee that crashes or hangs fails the case it was on and is started again (a few times at
-most) for the rest, so one bad case cannot hide the others.
-"""
+"""The publisher suite: find out which protocol the testee speaks, drive it through every
+publisher case that protocol can express, and judge its replies."""
 
 from __future__ import annotations
 
 import fnmatch
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.conformance.case_results import CaseResult, FailureList, RunResult, reconcile
-from tools.conformance.corpus import Corpus
-from tools.conformance.reply_checks import check_reply
-from tools.conformance.testee_process import Testee, TesteeFailure
+from tools.conformance.case_results import CaseResult, FailureList, RunResult, Status, reconcile
+from tools.conformance.corpus import Case, Corpus, case_protocol
+from tools.conformance.generated_values import GeneratedValues
+from tools.conformance.negotiation import LATEST, Negotiation, negotiate, request
+from tools.conformance.reply_checks import Exchange, check_reply
+from tools.conformance.testee_process import TesteeFailure
+from tools.conformance.testee_session import SessionOptions, TesteeSession
 
-__all__ = ["PROTOCOL", "PublisherOptions", "run_publisher"]
-
-PROTOCOL = 1
+__all__ = ["PublisherOptions", "run_publisher"]
 
 
 @dataclass(frozen=True)
@@ -32,75 +29,72 @@ class PublisherOptions:
     select: Sequence[str] = ()  # case id globs; empty = all
     cwd: Path | None = None
     label: str = "publisher"
+    min_protocol: int = 1  # a testee speaking an older protocol fails the run
 
-
-class _Session:
-    """The current testee process, restarted after a crash or a timeout."""
-
-    def __init__(self, options: PublisherOptions) -> None:
-        self.options = options
-        self.restarts_left = options.restarts
-        self.stderr: list[str] = []
-        self.problems: list[str] = []
-        self.testee: Testee | None = self._start()
-
-    def _start(self) -> Testee | None:
-        try:
-            return Testee(self.options.command, self.options.cwd)
-        except TesteeFailure as failure:
-            self.problems.append(str(failure))
-            self.restarts_left = 0
-            return None
-
-    def ask(self, line: str) -> bytes:
-        if self.testee is None:
-            raise TesteeFailure("not run: the testee could not be (re)started")
-        try:
-            return self.testee.request(line, self.options.timeout)
-        except TesteeFailure:
-            self.stop(grace=0.5)
-            if self.restarts_left > 0:
-                self.restarts_left -= 1
-                self.stderr.append("[harness] restarting the testee")
-                self.testee = self._start()
-            raise
-
-    def stop(self, grace: float) -> int | None:
-        if self.testee is None:
-            return None
-        code, extra = self.testee.close(grace)
-        self.stderr.append(self.testee.stderr)
-        self.testee = None
-        if extra:
-            self.problems.append(f"testee wrote {len(extra)} line(s) nobody asked for: {extra[0]}")
-        return code
+    def session(self) -> SessionOptions:
+        return SessionOptions(self.command, self.timeout, self.exit_grace, self.restarts, self.cwd)
 
 
 def run_publisher(corpus: Corpus, failures: FailureList, options: PublisherOptions) -> RunResult:
+    all_cases = corpus.cases("publish")
     cases = [
         case
-        for case in corpus.cases("publish")
+        for case in all_cases
         if not options.select or any(fnmatch.fnmatch(case.id, g) for g in options.select)
     ]
-    session = _Session(options)
-    outcomes = []
-    for case in cases:
-        outcome = CaseResult(case.id, f"v{case.format_version.split('.')[0]}.publish")
-        request = {"protocol": PROTOCOL, "id": case.id, "input": case.data["input"]}
-        started = time.perf_counter()
-        try:
-            reply = session.ask(json.dumps(request, ensure_ascii=True))
-        except TesteeFailure as failure:
-            outcome.problems.append(str(failure))
-        else:
-            outcome.problems, outcome.skipped = check_reply(case, reply)
-        outcome.seconds = time.perf_counter() - started
-        outcomes.append(outcome)
+    session = TesteeSession(options.session())
+    negotiation = negotiate(session, _probe(all_cases))
+    generated = GeneratedValues(c.data["input"]["id"] for c in all_cases if "id" in c.data["input"])
+    results = [negotiation.unknown_version]
+    results += [_run_case(session, case, negotiation.protocol, generated) for case in cases]
     code = session.stop(options.exit_grace)
     if code:
         session.problems.append(f"testee exited with status {code} after its stdin was closed")
     # Entries for cases not selected are neither stale nor unknown: only run cases are judged.
-    known = {case.id for case in corpus.cases("publish")}
-    problems = session.problems + reconcile(outcomes, failures, known)
+    known = {case.id for case in all_cases} | {negotiation.unknown_version.case_id}
+    problems = session.problems + negotiation.problems + reconcile(results, failures, known)
+    notes, protocol_problems = _protocol_verdict(negotiation, options.min_protocol, results)
     stderr = "\n".join(part for part in session.stderr if part)
-    return RunResult(options.label, outcomes, problems, stderr)
+    return RunResult(options.label, results, problems + protocol_problems, stderr, notes)
+
+
+def _probe(cases: list[Case]) -> Case:
+    """A protocol 1 case every publisher must publish: its input is what the probes send."""
+    return next(c for c in cases if case_protocol(c) == 1 and "message" in c.data["expected"])
+
+
+def _run_case(
+    session: TesteeSession, case: Case, protocol: int | None, generated: GeneratedValues
+) -> CaseResult:
+    result = CaseResult(case.id, f"v{case.format_version.split('.')[0]}.publish")
+    needed = case_protocol(case)
+    if protocol is None or needed > protocol:
+        result.status = Status.NOT_RUN
+        result.notes.append(f"needs protocol {needed}; the testee speaks {protocol or 'none'}")
+        return result
+    started = time.perf_counter()
+    sent_ms = int(time.time() * 1000)
+    try:
+        line = session.ask(request(case.id, case.data, protocol))
+    except TesteeFailure as failure:
+        result.problems.append(str(failure))
+    else:
+        exchange = Exchange(case, protocol, line, sent_ms, int(time.time() * 1000))
+        result.problems, result.skipped = check_reply(exchange, generated)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _protocol_verdict(
+    negotiation: Negotiation, min_protocol: int, results: list[CaseResult]
+) -> tuple[list[str], list[str]]:
+    """(notes, run problems) about the protocol the testee speaks."""
+    if negotiation.protocol is None:
+        return [], ["the testee answered no protocol version with anything but an error"]
+    not_run = sum(1 for r in results if r.status is Status.NOT_RUN)
+    notes = [f"the testee speaks protocol {negotiation.protocol}"]
+    if not_run:
+        notes.append(f"{not_run} cases need protocol {LATEST} and were not run (see -v)")
+    if negotiation.protocol < min_protocol:
+        return notes, [f"the testee speaks protocol {negotiation.protocol}; {min_protocol} needed"]
+    return notes, []

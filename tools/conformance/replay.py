@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from codegen.schemas import load_schemas
-from tools.conformance.corpus import Case, Corpus
+from tools.conformance.case_values import expand_repeats, with_stand_ins
+from tools.conformance.corpus import Case, Corpus, payload
 from tools.conformance.oracle import oracle_for
 
 __all__ = ["ReplayResult", "replay"]
@@ -67,12 +68,12 @@ def _schema_instance(case: Case) -> tuple[Any, bool] | None:
     """The parsed instance and its recorded plain-schema verdict (None: nothing to validate)."""
     if case.group == "publish":
         message = case.data["expected"].get("message")
-        return None if message is None else (message, True)
+        return None if message is None else (with_stand_ins(expand_repeats(message)), True)
+    if "payload_base64" in case.data:
+        return None  # not text: no schema ever sees it
     try:
-        if "payload_base64" in case.data:
-            return None  # not text: no schema ever sees it
-        data = json.loads(case.data["payload_text"])
-    except ValueError:
+        data = json.loads(payload(case))
+    except (ValueError, RecursionError):
         return None
     return data, bool(case.data.get("schema_valid", case.data["valid"]))
 

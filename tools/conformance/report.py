@@ -22,8 +22,12 @@ def print_summary(result: RunResult, out: TextIO = sys.stdout, verbose: bool = F
             if verbose:
                 for problem in outcome.problems:
                     print(f"    {problem}", file=out)
-        elif verbose:
+        elif outcome.status is Status.NOT_RUN and verbose:
+            print(f"NOTRUN {outcome.case_id}: {'; '.join(outcome.notes)}", file=out)
+        elif verbose and outcome.status is Status.PASSED:
             print(f"ok {outcome.case_id}", file=out)
+    for note in result.notes:
+        print(f"NOTE {result.label}: {note}", file=out)
     for problem in result.run_problems:
         print(f"ERROR {result.label}: {problem}", file=out)
     if result.stderr.strip() and not result.ok:
@@ -33,8 +37,8 @@ def print_summary(result: RunResult, out: TextIO = sys.stdout, verbose: bool = F
     # The closing line has the plain `N passed, N failed, N skipped` shape CI systems read.
     passed, failed = result.count(Status.PASSED), result.count(Status.FAILED)
     failed += len(result.run_problems)
-    print(f"{result.label}: {passed} passed, {failed} failed, {result.count(Status.EXPECTED)} "
-          "skipped", file=out)  # fmt: skip
+    skipped = result.count(Status.EXPECTED) + result.count(Status.NOT_RUN)
+    print(f"{result.label}: {passed} passed, {failed} failed, {skipped} skipped", file=out)
 
 
 def write_junit(result: RunResult, path: Path) -> None:
@@ -45,7 +49,7 @@ def write_junit(result: RunResult, path: Path) -> None:
         name=result.label,
         tests=str(len(result.cases) + len(result.run_problems)),
         failures=str(result.count(Status.FAILED) + len(result.run_problems)),
-        skipped=str(result.count(Status.EXPECTED)),
+        skipped=str(result.count(Status.EXPECTED) + result.count(Status.NOT_RUN)),
         errors="0",
         time=f"{sum(o.seconds for o in result.cases):.3f}",
     )
@@ -60,8 +64,9 @@ def write_junit(result: RunResult, path: Path) -> None:
         if outcome.status is Status.FAILED:
             failure = ET.SubElement(case, "failure", message=_xml_safe(outcome.problems[0][:500]))
             failure.text = _xml_safe("\n".join(outcome.problems))
-        elif outcome.status is Status.EXPECTED:
-            skipped = ET.SubElement(case, "skipped", message="; ".join(outcome.notes)[:500])
+        elif outcome.status in (Status.EXPECTED, Status.NOT_RUN):
+            note = _xml_safe("; ".join(outcome.notes)[:500])
+            skipped = ET.SubElement(case, "skipped", message=note)
             skipped.text = _xml_safe("\n".join(outcome.problems))
     for index, problem in enumerate(result.run_problems, start=1):
         case = ET.SubElement(suite, "testcase", classname=result.label, name=f"run-{index}")

@@ -1,0 +1,104 @@
+"""Checking what a reply says about the transport: the message attributes against SQS's rules and
+the headers they mirror, and (protocol 2) the destination against upstream's naming."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["DESTINATION_KEYS", "MAX_ATTRIBUTES", "TASK_ATTRIBUTE", "check_attributes",
+           "check_destination"]  # fmt: skip
+
+MAX_ATTRIBUTES = 10
+TASK_ATTRIBUTE = "taskhawk_task"
+# SQS message attribute names: 1-256 of [A-Za-z0-9_.-], no leading, trailing or double period,
+# not starting AWS. or Amazon. in any case.
+_SQS_NAME = re.compile(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*")
+_SQS_RESERVED = re.compile(r"(aws|amazon)\.", re.IGNORECASE)
+# What a destination may say; the FIFO fields are defined now so that FIFO queues need no new
+# protocol version.
+DESTINATION_KEYS = {
+    "sqs": {"transport", "queue", "delay_seconds", "message_group_id", "message_deduplication_id"},
+    "sns": {"transport", "topic", "message_group_id", "message_deduplication_id"},
+}
+_FIFO_FIELDS = ("message_group_id", "message_deduplication_id")
+
+
+def check_attributes(
+    expected: dict[str, str], message: Any, attributes: Any, problems: list[str]
+) -> None:
+    if not isinstance(attributes, dict):
+        problems.append("attributes missing: a message needs at least taskhawk_task")
+        return
+    if len(attributes) > MAX_ATTRIBUTES:
+        problems.append(f"attributes: {len(attributes)} of them, SQS allows {MAX_ATTRIBUTES}")
+    values = {}
+    for name, value in attributes.items():
+        problem = _attribute_problem(name, value)
+        if problem:
+            problems.append(f"attribute {name!r}: {problem}")
+        else:
+            values[name] = value["StringValue"]
+    if TASK_ATTRIBUTE not in attributes:
+        problems.append("attributes: taskhawk_task is missing (Taskhawk Go consumers route on it)")
+    body: dict[str, Any] = message if isinstance(message, dict) else {}
+    headers: dict[str, Any] = body["headers"] if isinstance(body.get("headers"), dict) else {}
+    for name, value in values.items():
+        mirrored = body.get("task") if name == TASK_ATTRIBUTE else headers.get(name)
+        if name != TASK_ATTRIBUTE and name not in headers:
+            problems.append(f"attribute {name!r} mirrors no header of the body")
+        elif value != mirrored:
+            problems.append(f"attribute {name!r} is {value!r}, the body says {mirrored!r}")
+    for name in sorted(expected.keys() - attributes.keys() - {TASK_ATTRIBUTE}):
+        problems.append(
+            f"attributes: header {name!r} is missing (with nine headers or fewer, all are)"
+        )
+    extra = ", ".join(sorted(repr(n) for n in attributes.keys() - expected.keys() if n in headers))
+    if extra:
+        problems.append(
+            f"attributes: {extra} must not be attributes: with more than nine headers only "
+            "taskhawk_task is (decision header-attributes)"
+        )
+
+
+def _attribute_problem(name: str, value: Any) -> str | None:
+    if not (1 <= len(name) <= 256 and _SQS_NAME.fullmatch(name)) or _SQS_RESERVED.match(name):
+        return "not a valid SQS attribute name"
+    if not isinstance(value, dict) or set(value) != {"DataType", "StringValue"}:
+        return 'must be {"DataType": "String", "StringValue": "..."}'
+    if value["DataType"] != "String":
+        return f'DataType {value["DataType"]!r}, must be "String"'
+    if not isinstance(value["StringValue"], str) or not value["StringValue"]:
+        return "StringValue must be a non-empty string"
+    return None
+
+
+def check_destination(expected: dict[str, Any], actual: Any, problems: list[str]) -> None:
+    """The reply's destination against the case's: transport, name, delay and FIFO fields."""
+    if not isinstance(actual, dict) or actual.get("transport") not in DESTINATION_KEYS:
+        problems.append(f'destination {actual!r} must be {{"transport": "sqs" or "sns", ...}}')
+        return
+    transport = actual["transport"]
+    unknown = sorted(actual.keys() - DESTINATION_KEYS[transport])
+    if unknown:
+        problems.append(f"destination: {', '.join(unknown)} not allowed for {transport}")
+    name_key = "queue" if transport == "sqs" else "topic"
+    want_key = "queue" if expected["transport"] == "sqs" else "topic"
+    if (transport, actual.get(name_key)) != (expected["transport"], expected[want_key]):
+        problems.append(
+            f"destination: {transport} {name_key} {actual.get(name_key)!r}, expected "
+            f"{expected['transport']} {want_key} {expected[want_key]!r}"
+        )
+    delay = actual.get("delay_seconds", 0)
+    if delay != expected.get("delay_seconds", 0) or type(delay) is not int:
+        problems.append(
+            f"destination: DelaySeconds {delay!r}, expected {expected.get('delay_seconds', 0)}"
+        )
+    fifo = str(actual.get(name_key, "")).endswith(".fifo")
+    for field in _FIFO_FIELDS:
+        if field in actual and not fifo:
+            problems.append(f"destination: {field} on a standard {name_key} (SQS/SNS refuse it)")
+        elif actual.get(field) != expected.get(field):
+            problems.append(
+                f"destination: {field} {actual.get(field)!r}, expected {expected.get(field)!r}"
+            )
