@@ -37,8 +37,9 @@ unit: $(STAMP)
 test: check-generated lint typecheck docs contract unit
 
 # Cross-language contract suite (contract-tests/README.md): corpus digests, version replay, the
-# Python and Node consumer runners, and the publisher suite against the library and the Node
-# reference testee. JUnit reports go to build/contract/. Needs node 20+ and npm.
+# Python and Node consumer runners, the publisher suite against the library and the Node
+# reference testee, and the self-test: every wrong publisher in mutants.mjs must fail it. JUnit
+# reports go to build/contract/. Needs node 20+ and npm.
 NODE_RUNNERS := contract-tests/runners/node
 NODE_STAMP := $(NODE_RUNNERS)/node_modules/.installed-stamp
 CONTRACT_REPORTS := build/contract
@@ -59,6 +60,7 @@ contract: $(STAMP) $(NODE_STAMP)
 	$(PY) -m tools.conformance publisher --label node-publisher --min-protocol 2 \
 		--failure-list $(FAILURE_LISTS)/node-publisher.txt \
 		--junit $(CONTRACT_REPORTS)/node-publisher.xml -- node $(NODE_RUNNERS)/publisher-testee.mjs
+	$(PY) -m tools.conformance mutants -- node $(NODE_RUNNERS)/mutants.mjs
 
 # Local SQS/SNS endpoint, provisioning, a worker, tasks of every priority, a dead letter requeued.
 demo: $(STAMP)

@@ -1,5 +1,5 @@
 """Publisher testee protocol 2 in the harness: negotiation with older and careless testees, the
-destination and publisher-made ids and timestamps."""
+destination and publisher-made ids and timestamps, and the mutant self-test's verdicts."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from tools.conformance import FAILURE_LISTS, ROOT
-from tools.conformance.case_results import RunResult, Status, read_failure_list
+from tools.conformance.case_results import CaseResult, RunResult, Status, read_failure_list
 from tools.conformance.corpus import case_protocol, load_corpus
 from tools.conformance.generated_values import CLOCK_SLACK_MS, GeneratedValues
+from tools.conformance.mutant_suite import Mutant, run_mutants, verdict
 from tools.conformance.negotiation import UNKNOWN_VERSION_CASE
 from tools.conformance.publisher_suite import PublisherOptions, run_publisher
 from tools.conformance.transport_checks import check_destination
@@ -120,3 +121,40 @@ def test_fifo_fields_are_compared_when_the_destination_is_fifo() -> None:
     problems: list[str] = []
     check_destination(expected, {**expected, "message_group_id": "other"}, problems)
     assert problems == ["destination: message_group_id 'other', expected 'tasks'"]
+
+
+def test_a_mutant_counts_as_killed_only_for_its_own_defect() -> None:
+    mutant = Mutant("m", "writes the wrong queue", "destination:")
+    failed = CaseResult("publish-0002-high", "v1.publish", ["destination: sqs queue 'X'"])
+    failed.status = Status.FAILED
+    other = CaseResult("publish-0001", "v1.publish", ["message $.task: expected 'a'"])
+    other.status = Status.FAILED
+    assert verdict(mutant, RunResult("m", [failed], [])).killed
+    wrong_reason = verdict(mutant, RunResult("m", [other], []))
+    assert not wrong_reason.killed and "no line mentions 'destination:'" in wrong_reason.evidence
+    assert verdict(mutant, RunResult("m", [], [])).evidence == "passed the suite"
+
+
+def test_the_mutant_command_reports_each_mutant(tmp_path: Path) -> None:
+    script = tmp_path / "mutants.py"
+    script.write_text(
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from tools.conformance.library_testee import serve\n"
+        "if sys.argv[1] == '--list':\n"
+        "    mutants = {'other-defect': 'NO SUCH TEXT', 'no-task-attribute': 'taskhawk_task'}\n"
+        "    for name, caught in mutants.items():\n"
+        "        print(json.dumps({'name': name, 'defect': name, 'caught_by': caught}))\n"
+        "    sys.exit(0)\n"
+        "def drop(reply):\n"
+        "    reply.get('attributes', {}).pop('taskhawk_task', None)\n"
+        "    return reply\n"
+        "serve(transform=drop if sys.argv[1] == 'no-task-attribute' else None)\n"
+    )
+    verdicts = run_mutants(CORPUS, [sys.executable, str(script)], jobs=2, cwd=ROOT)
+    by_name = {found.mutant.name: found for found in verdicts}
+    assert by_name["no-task-attribute"].killed
+    assert "attributes: taskhawk_task is missing" in by_name["no-task-attribute"].evidence
+    # Run without its failure list, the library's testee fails, but not for that mutant's defect.
+    assert not by_name["other-defect"].killed
+    assert by_name["other-defect"].evidence.startswith("failed, but no line mentions")

@@ -1,4 +1,4 @@
-"""Command line: `python -m tools.conformance {vectors,publisher,replay,manifest} ...`.
+"""Command line: `python -m tools.conformance {vectors,publisher,mutants,replay,manifest} ...`.
 
 Exit status 0 when everything holds (failure lists taken into account), 1 otherwise, 2 for a
 usage error. contract-tests/README.md documents each command.
@@ -7,6 +7,7 @@ usage error. contract-tests/README.md documents each command.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from tools.conformance import FAILURE_LISTS, ROOT, SCHEMA_DIR
 from tools.conformance.case_results import CaseResult, RunResult, read_failure_list, reconcile
 from tools.conformance.corpus import load_corpus
 from tools.conformance.manifest import manifest_problems, write_manifest
+from tools.conformance.mutant_suite import run_mutants
 from tools.conformance.publisher_suite import PublisherOptions, run_publisher
 from tools.conformance.replay import replay
 from tools.conformance.report import print_summary, write_junit
@@ -40,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     for command in (vectors, publisher):
         command.add_argument("--junit", type=Path, help="write a JUnit XML report here")
         command.add_argument("-v", "--verbose", action="store_true", help="list passing cases")
+    mutants = commands.add_parser("mutants", help="every wrong publisher must fail the suite")
+    mutants.add_argument("--jobs", type=int, default=2, help="mutants run at once")
+    mutants.add_argument("mutant_command", nargs="+", help="the mutants command, after --")
     replay = commands.add_parser("replay", help="replay old vectors against the newest schemas")
     replay.add_argument("--schema-dir", type=Path, default=SCHEMA_DIR)
     manifest = commands.add_parser("manifest", help="check (or --write) MANIFEST.json")
@@ -53,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = _manifest(args.write)
     elif args.command == "replay":
         status = _replay(args.schema_dir)
+    elif args.command == "mutants":
+        status = _mutants(args.mutant_command, args.jobs)
     else:
         try:
             result = _vectors(args) if args.command == "vectors" else _publisher(args)
@@ -79,6 +86,21 @@ def _manifest(write: bool) -> int:
         + ("out of date (python -m tools.conformance manifest --write)" if problems else "ok")
     )
     return 1 if problems else 0
+
+
+def _mutants(command: list[str], jobs: int) -> int:
+    command = command[1:] if command[:1] == ["--"] else command
+    try:
+        verdicts = run_mutants(load_corpus(), command, jobs)
+    except (OSError, ValueError, subprocess.TimeoutExpired) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for found in verdicts:
+        word = "killed" if found.killed else "SURVIVED"
+        print(f"{word} {found.mutant.name} ({found.mutant.defect}): {found.evidence}")
+    killed = sum(found.killed for found in verdicts)
+    print(f"mutants: {killed} of {len(verdicts)} killed")
+    return 0 if verdicts and killed == len(verdicts) else 1
 
 
 def _replay(schema_dir: Path) -> int:

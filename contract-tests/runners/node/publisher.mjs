@@ -1,6 +1,6 @@
 // A reference Taskhawk 1.0 publisher in JavaScript, Node standard library only: from an app's
 // settings and a call it builds the message body, the transport attributes and the destination,
-// or refuses the input. Every rule is a named function of RULES, so that a variant can break
+// or refuses the input. Every rule is a named function of RULES, so that mutants.mjs can break
 // exactly one of them. The rules themselves are in schema/README.md and contract-tests/README.md.
 
 import { randomUUID } from "node:crypto";
