@@ -43,10 +43,10 @@ class ValidationError(TaskhawkError, ValueError):
 
 
 class ArgumentsMismatch(ValidationError):
-    """The message's args and kwargs do not fit its task (a missing or unexpected argument, or
-    one the consumer fills in, such as `metadata`): it could only ever fail,
-    so consumers dead-letter it at once instead of retrying it. `message_id` names that
-    message, so a mismatch met by a task it ran (in sync mode) fails that task instead."""
+    """The args and kwargs do not fit the task (a missing or unexpected argument, or one the
+    consumer fills in, such as `metadata`): `dispatch` refuses the call before sending, and a
+    consumer dead-letters such a message at once instead of retrying it. `message_id` names
+    the message, so a mismatch met by a task it ran (in sync mode) fails that task instead."""
 
     def __init__(self, path: str, reason: str, *, message_id: str) -> None:
         super().__init__(path, reason)

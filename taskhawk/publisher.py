@@ -122,9 +122,10 @@ def new_message(
     settings: Settings,
 ) -> Message:
     task = invocation.task
-    task.check_kwargs(kwargs)
+    message_id = new_message_id()
+    task.check_arguments(args, kwargs, message_id=message_id)
     return build_message(
-        message_id=new_message_id(),
+        message_id=message_id,
         task=task.name,
         args=args,
         kwargs=kwargs,

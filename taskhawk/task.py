@@ -8,8 +8,9 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from taskhawk import publisher
-from taskhawk.exceptions import ArgumentsMismatch, ConfigurationError, ValidationError
-from taskhawk.priority import Priority
+from taskhawk.arguments import INJECTED, Arguments
+from taskhawk.exceptions import ArgumentsMismatch, ConfigurationError
+from taskhawk.priority import Priority, PriorityName
 from taskhawk.registry import register
 from taskhawk.settings import get_settings
 
@@ -21,7 +22,6 @@ __all__ = ["Invocation", "Task", "task"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-INJECTED = ("metadata", "headers")
 
 
 class Invocation(Generic[P, R]):
@@ -48,10 +48,9 @@ class Invocation(Generic[P, R]):
     def with_headers(self, **headers: str) -> Invocation[P, R]:
         return Invocation(self.task, {**self._headers, **headers}, self._priority)
 
-    def with_priority(self, priority: Priority) -> Invocation[P, R]:
-        if not isinstance(priority, Priority):
-            raise TypeError(f"priority must be a taskhawk.Priority, not {priority!r}")
-        return Invocation(self.task, self._headers, priority)
+    def with_priority(self, priority: Priority | PriorityName) -> Invocation[P, R]:
+        """A new invocation with this priority: a `Priority` or its name (`"high"`)."""
+        return Invocation(self.task, self._headers, Priority.parse(priority))
 
     def dispatch(self, *args: P.args, **kwargs: P.kwargs) -> str:
         """Send one message; return its id. In sync mode the task runs before this returns."""
@@ -77,9 +76,8 @@ class Task(Generic[P, R]):
         self.accepts_metadata = var_keyword or "metadata" in names
         self.accepts_headers = var_keyword or "headers" in names
         accepted = (self.accepts_metadata, self.accepts_headers)
-        self._injected = tuple(
-            name for name, takes in zip(INJECTED, accepted, strict=True) if takes
-        )
+        injected = [name for name, takes in zip(INJECTED, accepted, strict=True) if takes]
+        self._arguments = Arguments(fn, name, injected)
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
 
@@ -95,7 +93,7 @@ class Task(Generic[P, R]):
     def with_headers(self, **headers: str) -> Invocation[P, R]:
         return self.invocation().with_headers(**headers)
 
-    def with_priority(self, priority: Priority) -> Invocation[P, R]:
+    def with_priority(self, priority: Priority | PriorityName) -> Invocation[P, R]:
         return self.invocation().with_priority(priority)
 
     def dispatch(self, *args: P.args, **kwargs: P.kwargs) -> str:
@@ -104,26 +102,20 @@ class Task(Generic[P, R]):
     def dispatch_many(self, calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]) -> list[str]:
         return self.invocation().dispatch_many(calls)
 
-    def check_kwargs(self, kwargs: Mapping[str, Any]) -> None:
-        """Refuse keyword arguments that name a parameter the consumer fills in."""
-        name = self._injected_in(kwargs)
-        if name is not None:
-            raise ValidationError(f"$.kwargs.{name}", self._filled_in)
-
-    def _injected_in(self, kwargs: Mapping[str, Any]) -> str | None:
-        return next((name for name in self._injected if name in kwargs), None)
-
-    @property
-    def _filled_in(self) -> str:
-        return f"is filled in by the consumer of {self.name}"
+    def check_arguments(
+        self, args: Sequence[Any], kwargs: Mapping[str, Any], *, message_id: str
+    ) -> None:
+        """Refuse a call the function cannot take (a missing or unexpected argument, or one the
+        consumer fills in) with ArgumentsMismatch, as the consumer would refuse its message."""
+        problem = self._arguments.problem(args, kwargs)
+        if problem is not None:
+            raise ArgumentsMismatch(*problem, message_id=message_id)
 
     def call(self, message: Message, metadata: Metadata) -> R:
         """Run the function for a consumed message, adding `metadata`/`headers` if it takes them.
         Arguments the function cannot take raise ArgumentsMismatch for this message's id."""
-        injected = self._injected_in(message.kwargs)
-        if injected is not None:
-            path = f"$.kwargs.{injected}"
-            raise ArgumentsMismatch(path, self._filled_in, message_id=message.id)
+        if self._arguments.injected_in(message.kwargs) is not None:
+            self.check_arguments(message.args, message.kwargs, message_id=message.id)
         kwargs = dict(message.kwargs)
         if self.accepts_metadata:
             kwargs["metadata"] = metadata
@@ -132,20 +124,12 @@ class Task(Generic[P, R]):
         try:
             return self.fn(*message.args, **kwargs)
         except TypeError:
-            reason = self._mismatch(message.args, kwargs)
-            if reason is None:
-                raise  # raised inside the task: its own failure, retried like any other
-            raise ArgumentsMismatch("$", reason, message_id=message.id) from None
-
-    def _mismatch(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> str | None:
-        """Why the arguments cannot bind to the function, or None when they can. Asked only
-        after a TypeError, so a successful call pays nothing for it. The function's own
-        signature, not the one it wraps: a decorator may supply arguments itself."""
-        try:
-            inspect.signature(self.fn, follow_wrapped=False).bind(*args, **kwargs)
-        except TypeError as error:
-            return f"args and kwargs do not fit task {self.name}: {error}"
-        return None
+            # Asked only after a TypeError, so a successful call pays nothing for it; when the
+            # arguments do fit, the TypeError was raised inside the task: its own failure.
+            problem = self._arguments.problem(message.args, message.kwargs)
+            if problem is None:
+                raise
+            raise ArgumentsMismatch(*problem, message_id=message.id) from None
 
 
 def _task_class() -> type[Task[Any, Any]]:
@@ -168,22 +152,25 @@ def _task_class() -> type[Task[Any, Any]]:
 def task(fn: Callable[P, R], /) -> Task[P, R]: ...
 @overload
 def task(
-    *, priority: Priority = Priority.default, name: str | None = None
+    *, priority: Priority | PriorityName = Priority.default, name: str | None = None
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 def task(
     fn: Callable[P, R] | None = None,
     /,
     *,
-    priority: Priority = Priority.default,
+    priority: Priority | PriorityName = Priority.default,
     name: str | None = None,
 ) -> Task[P, R] | Callable[[Callable[P, R]], Task[P, R]]:
-    """Register a function as a task: `@task` or `@task(priority=Priority.high, name="x")`."""
+    """Register a function as a task: `@task` or `@task(priority="high", name="x")`; the
+    priority is a `Priority` or its name."""
 
     def decorate(function: Callable[P, R]) -> Task[P, R]:
         task_name = name or f"{function.__module__}.{function.__name__}"
-        if not isinstance(priority, Priority):
-            raise ConfigurationError(f"task {task_name}: priority must be a taskhawk.Priority")
-        created: Task[P, R] = _task_class()(function, name=task_name, priority=priority)
+        try:
+            chosen = Priority.parse(priority)
+        except ValueError as error:
+            raise ConfigurationError(f"task {task_name}: {error}") from None
+        created: Task[P, R] = _task_class()(function, name=task_name, priority=chosen)
         register(created)
         return created
 

@@ -62,13 +62,13 @@ def sns_envelope_body() -> str:
         (sns_envelope_body(), "SNS notification envelope, not a taskhawk message: enable Raw"),
         (
             json.dumps({**json.loads(body()), "args": []}),
-            "invalid message: $: args and kwargs do not fit task tests.behave: missing a "
-            "required argument: 'mode'",
+            "invalid message: $: arguments do not fit tests.behave(mode, metadata, headers): "
+            "missing a required argument: 'mode'",
         ),
         (
             json.dumps({**json.loads(body()), "kwargs": {"colour": "red"}}),
-            "invalid message: $: args and kwargs do not fit task tests.behave: got an "
-            "unexpected keyword argument 'colour'",
+            "invalid message: $.kwargs.colour: arguments do not fit tests.behave(mode, metadata, "
+            "headers): got an unexpected keyword argument 'colour'",
         ),
     ],
     ids=[

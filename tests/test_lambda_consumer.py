@@ -166,13 +166,14 @@ def test_records_whose_arguments_cannot_fit_the_task_are_dead_lettered(
     assert process_messages_for_lambda_consumer(sqs) == {"batchItemFailures": []}
     dlq = dead_letter_queue_name(APP, Priority.default)
     (attributes,) = transport.attributes(dlq)
-    assert attributes[REASON_ATTRIBUTE].startswith(
-        "invalid message: $: args and kwargs do not fit task lambda_tasks.behave"
+    assert attributes[REASON_ATTRIBUTE] == (
+        "invalid message: $.args[1]: arguments do not fit lambda_tasks.behave(mode, metadata): "
+        "'metadata' is filled in by the consumer: at most 1 positional arguments"
     )
     sns = event("sns_event.json")
     sns["Records"] = [copy.deepcopy(sns["Records"][0])]
     sns["Records"][0]["Sns"]["Message"] = json.dumps(poison)
-    with pytest.raises(LambdaRecordsFailed, match=r"do not fit task lambda_tasks\.behave"):
+    with pytest.raises(LambdaRecordsFailed, match=r"do not fit lambda_tasks\.behave"):
         process_messages_for_lambda_consumer(sns)
     assert [kind for kind, _ in calls] == ["pre", "pre"]  # the task itself never ran
 

@@ -143,6 +143,53 @@ def test_unserialisable_argument_is_named_and_nothing_is_sent(
     assert queued(moto_endpoint, aws, Priority.default) == []
 
 
+@pytest.mark.parametrize(
+    ("args", "kwargs", "path", "words"),
+    [
+        (("a@b.c",), {}, "$", "missing a required argument: 'subject'"),
+        (("a@b.c", "s"), {"cc": "x"}, "$.kwargs.cc", "unexpected keyword argument 'cc'"),
+        (("a@b.c", "s", None, "extra"), {}, "$.args[3]", "too many positional arguments"),
+        (("a@b.c", "s"), {"to": "x"}, "$.kwargs.to", "multiple values for argument 'to'"),
+    ],
+)
+def test_a_call_the_task_cannot_take_is_refused_at_dispatch_and_nothing_is_sent(
+    moto_endpoint: str,
+    aws: dict[str, str],
+    send_email: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    path: str,
+    words: str,
+) -> None:
+    with pytest.raises(taskhawk.ArgumentsMismatch) as caught:
+        send_email.dispatch(*args, **kwargs)
+    assert caught.value.path == path
+    assert words in caught.value.reason
+    assert "fit tasks.send_email(to, subject, from_email=...)" in caught.value.reason
+    with pytest.raises(taskhawk.ArgumentsMismatch):
+        send_email.dispatch_many([(args, kwargs)])
+    assert queued(moto_endpoint, aws, Priority.default) == []
+
+
+def test_parameters_the_consumer_fills_in_are_neither_required_nor_allowed_at_dispatch() -> None:
+    @taskhawk.task(name="tasks.audit")
+    def audit(event: str, *, metadata: taskhawk.Metadata, headers: dict[str, str]) -> None: ...
+
+    @taskhawk.task(name="tasks.wrapped")
+    def catch_all(**kwargs: Any) -> None: ...
+
+    taskhawk.configure(TASKHAWK_QUEUE="Q")
+    with use_transport(MemoryTransport()) as memory:
+        audit.dispatch("login")  # type: ignore[call-arg]
+        catch_all.dispatch(anything=1)
+        with pytest.raises(taskhawk.ArgumentsMismatch, match="filled in by the consumer"):
+            audit.dispatch("login", metadata=None)  # type: ignore[arg-type]
+        with pytest.raises(taskhawk.ArgumentsMismatch) as caught:
+            catch_all.dispatch(headers={})
+    assert caught.value.path == "$.kwargs.headers"
+    assert len(memory.sent) == 2
+
+
 def test_oversized_message_is_refused_with_size_and_limit(
     moto_endpoint: str, aws: dict[str, str], send_email: Any
 ) -> None:
