@@ -25,7 +25,7 @@ from taskhawk.exceptions import (
     ValidationError,
 )
 from taskhawk.metadata import Metadata
-from taskhawk.priority import Priority
+from taskhawk.priority import Priority, PriorityName
 from taskhawk.publisher import batch, install_sync_runner
 from taskhawk.settings import configure
 from taskhawk.task import Invocation, Task, task
@@ -41,6 +41,7 @@ __all__ = [  # noqa: RUF022 - grouped by purpose, sorted within groups
     "Invocation",
     "Metadata",
     "Priority",
+    "PriorityName",
     "Task",
     "batch",
     "configure",

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import enum
+from typing import Literal
 
-__all__ = ["Priority"]
+__all__ = ["Priority", "PriorityName"]
+
+# The names a priority may be given by wherever a Priority is taken; mypy checks the spelling.
+PriorityName = Literal["default", "high", "low", "bulk"]
 
 
 class Priority(enum.Enum):
@@ -22,6 +26,6 @@ class Priority(enum.Enum):
             return value
         try:
             return cls[value]
-        except KeyError:
+        except (KeyError, TypeError):
             names = ", ".join(member.name for member in cls)
             raise ValueError(f"unknown priority {value!r}; expected one of {names}") from None

@@ -63,9 +63,13 @@ def test_star_args_is_refused_at_decoration() -> None:
         def variadic(*values: int) -> None: ...
 
 
-def test_priority_must_be_a_priority() -> None:
-    with pytest.raises(taskhawk.ConfigurationError, match="Priority"):
-        taskhawk.task(priority="high")(lambda: None)  # type: ignore[call-overload]
+def test_priority_may_be_given_by_name_and_an_unknown_one_is_refused() -> None:
+    @taskhawk.task(priority="high")
+    def urgent() -> None: ...
+
+    assert urgent.priority is taskhawk.Priority.high
+    with pytest.raises(taskhawk.ConfigurationError, match="unknown priority 'urgent'"):
+        taskhawk.task(priority="urgent")(lambda: None)  # type: ignore[call-overload]
 
 
 def test_with_headers_and_priority_return_new_invocations() -> None:
@@ -80,8 +84,10 @@ def test_with_headers_and_priority_return_new_invocations() -> None:
     assert saved.priority is taskhawk.Priority.default
     assert chained.priority is taskhawk.Priority.bulk
     assert chained.with_priority(taskhawk.Priority.low).priority is taskhawk.Priority.low
-    with pytest.raises(TypeError):
-        saved.with_priority("high")  # type: ignore[arg-type]
+    assert saved.with_priority("high").priority is taskhawk.Priority.high
+    assert work.with_priority("bulk").priority is taskhawk.Priority.bulk
+    with pytest.raises(ValueError, match="unknown priority 'urgent'; expected one of default"):
+        saved.with_priority("urgent")  # type: ignore[arg-type]
 
 
 def test_consumer_call_injects_metadata_and_headers() -> None:

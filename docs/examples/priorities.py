@@ -15,7 +15,7 @@ def reset_password(user_id: int) -> None:
 
 
 reset_password.dispatch(1)  # to the high-priority queue, the task's own
-reset_password.with_priority(taskhawk.Priority.bulk).dispatch(2)  # this one message: bulk
+reset_password.with_priority("bulk").dispatch(2)  # this one message: bulk (a name or a Priority)
 
 for priority in taskhawk.Priority:
     print(

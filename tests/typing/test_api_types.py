@@ -14,6 +14,10 @@ def send_email(to: str, subject: str, *, cc: list[str] | None = None) -> bool:
 def welcome(user_id: int) -> None: ...
 
 
+@taskhawk.task(priority="bulk")
+def nightly() -> None: ...
+
+
 def check_types() -> None:
     assert_type(send_email.dispatch("a@b.c", "hi"), str)
     assert_type(send_email("a@b.c", "hi"), bool)
@@ -26,3 +30,8 @@ def check_types() -> None:
     send_email.dispatch(1, "hi")  # type: ignore[arg-type]
     welcome.with_priority(taskhawk.Priority.low).dispatch(user_id="7")  # type: ignore[arg-type]
     send_email.with_headers(count=7)  # type: ignore[arg-type]
+    assert_type(send_email.with_priority("high").dispatch("a@b.c", "hi"), str)
+    name: taskhawk.PriorityName = "low"
+    nightly.with_headers(request_id="1").with_priority(name).dispatch()
+    send_email.with_priority("urgent")  # type: ignore[arg-type]
+    taskhawk.task(priority="urgent")  # type: ignore[call-overload]
