@@ -178,7 +178,8 @@ def _to_model(format_version: FormatVersion, data: dict[str, Any]) -> Message:
     if type(metadata["timestamp"]) is not int:
         raise ValidationError(
             "$.metadata.timestamp",
-            "must be an integer written without fraction or exponent (decision integer-timestamp)",
+            "must be an integer number of milliseconds, written without a fraction or exponent "
+            "(1460868253255, not 1460868253255.0)",
         )
     return _fill(format_version, metadata, data)
 

@@ -1,15 +1,17 @@
 """Turning task arguments into values every JSON reader agrees on, or naming the one that isn't.
 
-Rules (schema/README.md, decisions safe-integers and no-silent-conversion): integers stay within
-+-(2^53-1) so JavaScript and Go read them exactly; floats are finite; Decimal becomes a number;
-tuples become arrays; object keys are strings; nesting is at most MAX_DEPTH levels. Anything else
-(datetime, bytes, set, arbitrary objects) is refused, never stringified behind the caller's back.
+Rules (schema/README.md, decision safe-integers): integers stay within +-(2^53-1) so JavaScript
+and Go read them exactly; floats are finite; tuples become arrays; object keys are strings;
+nesting is at most MAX_DEPTH levels. Anything else (Decimal, datetime, bytes, set, arbitrary
+objects) is refused with its path, never converted behind the caller's back: a Decimal would
+arrive as a float and lose digits, so the caller chooses `str(value)` or `float(value)`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +22,9 @@ __all__ = [
     "MAX_SAFE_INTEGER",
     "checked_member_count",
     "is_safe_integer",
+    "member_path",
     "to_json_value",
+    "unsafe_integer_path",
     "unsafe_integer_reason",
 ]
 
@@ -35,8 +39,28 @@ def is_safe_integer(value: int) -> bool:
     return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
 
 
-def unsafe_integer_reason(digits: object) -> str:
-    return f"integer {digits} is outside +-(2^53-1) (decision safe-integers)"
+def unsafe_integer_reason(digits: object, where: str | None = None) -> str:
+    """Why an integer is refused, naming `where` it is when that is known and deeper than the
+    error's own path."""
+    text = str(digits)
+    if len(text) > 24:  # a reason is one log line and a dead-letter attribute, never a dump
+        text = f"{text[:12]}... ({len(text.lstrip('-'))} digits)"
+    place = f" at {where}" if where else ""
+    return (
+        f"integer {text}{place} is out of range: integers must stay within "
+        f"-{MAX_SAFE_INTEGER}..{MAX_SAFE_INTEGER} (2^53-1) so JavaScript and Go read them exactly"
+    )
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def member_path(path: str, key: str) -> str:
+    """`$.a` for identifier keys, `$['a b']` for any other, as the schema errors write them."""
+    if _IDENTIFIER.fullmatch(key):
+        return f"{path}.{key}"
+    escaped = key.replace("\\", "\\\\").replace("'", "\\'")
+    return f"{path}['{escaped}']"
 
 
 def to_json_value(value: Any, path: str, depth: int = 1) -> Any:
@@ -79,14 +103,19 @@ def _convert_mapping(value: Mapping[Any, Any], path: str, depth: int) -> dict[st
             if not isinstance(key, str):
                 raise ValidationError(path, f"object key {key!r} is not a string")
             key = str.__str__(key)  # noqa: PLW2901 - a str subclass key becomes plain text
-        converted[key] = item if _plain(item) else to_json_value(item, f"{path}.{key}", depth + 1)
+        plain = _plain(item)
+        converted[key] = item if plain else to_json_value(item, member_path(path, key), depth + 1)
     return converted
 
 
 def _convert_other(value: Any, path: str, depth: int) -> Any:
-    """Subclasses of JSON types (str enums, IntEnum, OrderedDict) and Decimal."""
+    """Subclasses of JSON types (str enums, IntEnum, OrderedDict); anything else is refused."""
     if isinstance(value, Decimal):
-        return _convert_decimal(value, path)
+        raise ValidationError(
+            path,
+            f"Decimal {value} would arrive as a float and could lose digits; send str(value) "
+            "to keep every digit, or float(value)",
+        )
     if isinstance(value, str):
         return str.__str__(value)  # the plain text even of a (str, Enum) member
     if isinstance(value, int):
@@ -100,14 +129,6 @@ def _convert_other(value: Any, path: str, depth: int) -> Any:
     raise ValidationError(
         path, f"{type(value).__qualname__} cannot be sent as JSON; convert it to a JSON value first"
     )
-
-
-def _convert_decimal(value: Decimal, path: str) -> int | float:
-    if not value.is_finite():
-        raise ValidationError(path, f"Decimal {value} is not a JSON number")
-    if value == value.to_integral_value():
-        return _checked_int(int(value), path)
-    return _checked_float(float(value), path)
 
 
 def _checked_int(value: int, path: str) -> int:
@@ -145,3 +166,25 @@ def checked_member_count(data: Any) -> int:
             elif kind is float and not math.isfinite(child):
                 return -1
     return members
+
+
+def unsafe_integer_path(data: Any) -> str | None:
+    """The JSON path of the first integer outside +-(2^53-1) in parsed `data`, to name it in an
+    error; None when there is none. Only called once a body was already refused."""
+    for path, value in _leaves(data):
+        if type(value) is int and not is_safe_integer(value):
+            return path
+    return None
+
+
+def _leaves(data: Any) -> Iterator[tuple[str, Any]]:
+    stack: list[tuple[str, Any]] = [("$", data)]
+    while stack:
+        path, node = stack.pop()
+        if type(node) is dict:
+            items = [(member_path(path, key), value) for key, value in node.items()]
+            stack.extend(reversed(items))
+        elif type(node) is list:
+            stack.extend(reversed([(f"{path}[{i}]", value) for i, value in enumerate(node)]))
+        else:
+            yield path, node

@@ -16,6 +16,7 @@ from taskhawk.wire.json_values import (
     MAX_DEPTH,
     checked_member_count,
     is_safe_integer,
+    unsafe_integer_path,
     unsafe_integer_reason,
 )
 
@@ -23,7 +24,13 @@ __all__ = ["parse_strict"]
 
 
 class _ParseRefused(ValueError):
-    """Raised from inside json.loads hooks; turned into a ValidationError by `parse_strict`."""
+    """Raised from inside json.loads hooks; turned into a ValidationError by `parse_strict`.
+    Hooks do not know where they are: for an integer out of range (`unsafe_digits`), where it
+    is is found afterwards."""
+
+    def __init__(self, reason: str, *, unsafe_digits: str | None = None) -> None:
+        super().__init__(reason)
+        self.unsafe_digits = unsafe_digits
 
 
 def parse_strict(text: str) -> Any:
@@ -39,7 +46,10 @@ def parse_strict(text: str) -> Any:
             "$", f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from None
     except _ParseRefused as error:
-        raise ValidationError("$", str(error)) from None
+        reason = str(error)
+        if error.unsafe_digits is not None:  # the path stays "$" (the contract's); words say where
+            reason = unsafe_integer_reason(error.unsafe_digits, _unsafe_integer_path(text))
+        raise ValidationError("$", reason) from None
     except RecursionError:
         raise ValidationError("$", f"nested deeper than {MAX_DEPTH} levels") from None
     # Counting brackets is cheap; only a body that could be deep is walked. The hooks have
@@ -73,6 +83,16 @@ def _parse_plain(text: str) -> Any:
     return data
 
 
+def _unsafe_integer_path(text: str) -> str | None:
+    """Where the integer the strict parse refused sits, found by a parse without hooks; None
+    when that parse fails too (a later problem in the text, or digits beyond int's limit)."""
+    try:
+        data = _PLAIN_DECODER.decode(text)
+    except (ValueError, RecursionError):
+        return None
+    return unsafe_integer_path(data)
+
+
 def _colons_in_strings(data: Any) -> int:
     """Colons in every key and string of parsed `data`."""
     colons = 0
@@ -95,7 +115,7 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(obj) != len(pairs):
         seen: set[str] = set()
         duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-        raise _ParseRefused(f"duplicate key {duplicate!r} (decision duplicate-keys)")
+        raise _ParseRefused(f"key {duplicate!r} appears twice in one object (readers disagree)")
     return obj
 
 
@@ -110,7 +130,7 @@ def _bounded_int(text: str) -> int:
         raise _ParseRefused(f"integer with {len(text)} digits is too long") from None
     if is_safe_integer(value):
         return value
-    raise _ParseRefused(unsafe_integer_reason(text))
+    raise _ParseRefused(unsafe_integer_reason(text), unsafe_digits=text)
 
 
 def _finite_float(text: str) -> float:
