@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import logging
 import os
 import sys
 import threading
@@ -19,17 +20,21 @@ from functools import cached_property
 from typing import Any
 
 from taskhawk.exceptions import ConfigurationError
+from taskhawk.importing import import_user_module
 
 __all__ = [
     "SETTING_NAMES",
     "Settings",
     "clear_cache",
     "configure",
+    "configured_source",
     "get_settings",
     "import_string",
     "setting_definitions",
     "unconfigure",
 ]
+
+logger = logging.getLogger("taskhawk.settings")
 
 
 def _setting(default: Any, doc: str, *, secret: bool = False, required: bool = False) -> Any:
@@ -213,18 +218,34 @@ def get_settings() -> Settings:
         return _state.cached
 
 
+def configured_source() -> str | None:
+    """Where settings would be read from ("Django settings", "SETTINGS_MODULE=x",
+    "configure()"), without reading them; None when nothing is configured."""
+    if _django_in_use():
+        return "Django settings"
+    module_name = os.environ.get("SETTINGS_MODULE")
+    if module_name:
+        return f"SETTINGS_MODULE={module_name}"
+    return "configure()" if _state.configured is not None else None
+
+
 def _resolve() -> Settings:
+    settings = _read()
+    logger.debug(
+        "settings read from %s", settings.source,
+        extra={"settings_source": settings.source, "app_queue": settings.taskhawk_queue,
+               "region": settings.aws_region, "sqs_endpoint": settings.aws_endpoint_sqs},
+    )  # fmt: skip
+    return settings
+
+
+def _read() -> Settings:
     django_values = _from_django()
     if django_values is not None:
         return _build(django_values, "Django settings")
     module_name = os.environ.get("SETTINGS_MODULE")
     if module_name:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as error:
-            raise ConfigurationError(
-                f"SETTINGS_MODULE={module_name!r} cannot be imported: {error}"
-            ) from error
+        module = import_user_module(module_name, f"SETTINGS_MODULE={module_name}")
         return _build(_as_mapping(module), f"SETTINGS_MODULE={module_name}")
     if _state.configured is not None:
         return _build(_state.configured, "configure()")
@@ -234,14 +255,22 @@ def _resolve() -> Settings:
     )
 
 
-def _from_django() -> dict[str, Any] | None:
-    if "django.conf" not in sys.modules and not os.environ.get("DJANGO_SETTINGS_MODULE"):
-        return None
+def _django_in_use() -> bool:
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return True
+    if "django.conf" not in sys.modules:
+        return False
     # Django is imported only when it is in use: merely having it installed changes nothing.
     from django.conf import settings as django_settings  # noqa: PLC0415
 
-    if not django_settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
+    return bool(django_settings.configured)
+
+
+def _from_django() -> dict[str, Any] | None:
+    if not _django_in_use():
         return None
+    from django.conf import settings as django_settings  # noqa: PLC0415 - only when in use
+
     return {
         name: getattr(django_settings, name)
         for name in SETTING_NAMES

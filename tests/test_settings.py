@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -64,6 +65,40 @@ def test_broken_settings_module_is_a_configuration_error(monkeypatch: pytest.Mon
     monkeypatch.setenv("SETTINGS_MODULE", "tests.support.does_not_exist")
     with pytest.raises(taskhawk.ConfigurationError, match="does_not_exist"):
         get_settings()
+
+
+def test_a_settings_module_that_fails_to_import_says_where_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "broken_settings.py").write_text("TASKHAWK_QUEUE = 'Q'\nAWS_REGION = (\n")
+    (tmp_path / "raising_settings.py").write_text("TASKHAWK_QUEUE = undefined_name\n")
+    (tmp_path / "fine_settings.py").write_text("TASKHAWK_QUEUE = 'Q'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    expected = {
+        "broken_settings": r"SyntaxError: .* \(.*broken_settings\.py, line 2\)$",
+        "raising_settings": r"NameError: name 'undefined_name' .*raising_settings\.py, line 1\)$",
+        "fine_settings.py": r"not a package \(give a module name, not a file name: fine_settings\)",
+        "no_such_settings": r"No module named 'no_such_settings' \(check the name",
+    }
+    for name, pattern in expected.items():
+        monkeypatch.setenv("SETTINGS_MODULE", name)
+        taskhawk.settings.clear_cache()
+        with pytest.raises(taskhawk.ConfigurationError, match=pattern) as caught:
+            get_settings()
+        assert str(caught.value).startswith(f"SETTINGS_MODULE={name} cannot be imported: ")
+        assert "\n" not in str(caught.value)
+
+
+def test_configured_source_says_where_settings_would_come_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert taskhawk.settings.configured_source() is None
+    taskhawk.configure(TASKHAWK_QUEUE="Q")
+    assert taskhawk.settings.configured_source() == "configure()"
+    monkeypatch.setenv("SETTINGS_MODULE", "tests.support.settings_module")
+    assert taskhawk.settings.configured_source() == "SETTINGS_MODULE=tests.support.settings_module"
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "project.settings")
+    assert taskhawk.settings.configured_source() == "Django settings"
 
 
 def test_missing_required_setting_names_it_and_the_source() -> None:

@@ -147,7 +147,9 @@ FORBIDDEN_MODULES = frozenset(
 FORBIDDEN_CALLS = frozenset({"eval", "exec", "compile", "__import__", "execfile"})
 # Dynamic imports are for configuration only: settings modules, hooks and task modules named by
 # the operator, never by a message.
-IMPORTS_ALLOWED_IN = frozenset({"taskhawk/settings.py", "taskhawk/consume/worker.py"})
+IMPORTS_ALLOWED_IN = frozenset(
+    {"taskhawk/settings.py", "taskhawk/importing.py", "taskhawk/consume/worker.py"}
+)
 
 
 def test_the_runtime_has_no_pickle_no_eval_and_imports_only_from_configuration() -> None:
