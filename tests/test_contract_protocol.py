@@ -57,7 +57,10 @@ def test_a_protocol_1_testee_runs_the_protocol_1_cases(tmp_path: Path) -> None:
     )
     result = run(testee)
     assert result.ok, result.run_problems
-    assert result.notes[0] == "the testee speaks protocol 1"
+    assert result.notes[:2] == [
+        "the testee speaks protocol 1",
+        "protocol 2 probe refused: protocol 1 only",
+    ]
     assert sorted(o.case_id for o in result.cases if o.status is Status.NOT_RUN) == sorted(NEEDS_2)
     assert len(NEEDS_2) >= 18
     strict = run(testee, min_protocol=2)

@@ -39,6 +39,7 @@ def request(case_id: str, case_data: dict[str, Any], protocol: int) -> str:
 class Negotiation:
     protocol: int | None = None  # None: the testee answered no version
     problems: list[str] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)  # what the refused probes were told
     unknown_version: CaseResult = field(
         default_factory=lambda: CaseResult(UNKNOWN_VERSION_CASE, "protocol")
     )
@@ -51,6 +52,8 @@ def negotiate(session: TesteeSession, probe: Case) -> Negotiation:
         if answer is not None and "error" not in answer:
             found.protocol = version
             break
+        if answer is not None:
+            found.refusals.append(f"protocol {version} probe refused: {answer['error']}")
     unknown = LATEST + 1
     answer = _ask(session, probe, unknown, UNKNOWN_VERSION_CASE, found.unknown_version.problems)
     if answer is not None and "error" not in answer:

@@ -90,9 +90,13 @@ def _protocol_verdict(
 ) -> tuple[list[str], list[str]]:
     """(notes, run problems) about the protocol the testee speaks."""
     if negotiation.protocol is None:
-        return [], ["the testee answered no protocol version with anything but an error"]
+        return negotiation.refusals, [
+            "the testee answered no protocol version with anything but an error"
+        ]
     not_run = sum(1 for r in results if r.status is Status.NOT_RUN)
-    notes = [f"the testee speaks protocol {negotiation.protocol}"]
+    # A refused newer version is either an older testee or a publisher refusing the probe's
+    # input (the README example): the refusal text tells which.
+    notes = [f"the testee speaks protocol {negotiation.protocol}", *negotiation.refusals]
     if not_run:
         notes.append(f"{not_run} cases need protocol {LATEST} and were not run (see -v)")
     if negotiation.protocol < min_protocol:
