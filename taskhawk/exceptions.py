@@ -6,7 +6,7 @@ the root too, so `except TaskhawkError` catches everything the library itself si
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -82,11 +82,32 @@ def summarize_failures(head: str, failures: Mapping[str, str]) -> str:
 
 
 class PublishError(TaskhawkError):
-    """The transport refused or failed to send a message (after botocore's own retries)."""
+    """Messages of a dispatch were not all sent. Each message id is in one of three groups:
 
-    def __init__(self, message: str, *, failures: Mapping[str, str] | None = None) -> None:
+    - `sent`: it went out;
+    - `not_sent` (id -> reason): refused, or it never reached the endpoint; safe to dispatch again;
+    - `unknown` (id -> reason): the endpoint may have it (a timeout or a connection lost after the
+      request went out); dispatching it again may run the task twice, so check first.
+
+    `failures` is `not_sent` and `unknown` together.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        not_sent: Mapping[str, str] | None = None,
+        unknown: Mapping[str, str] | None = None,
+        sent: Sequence[str] = (),
+    ) -> None:
         super().__init__(message)
-        self.failures: dict[str, str] = dict(failures or {})
+        self.not_sent: dict[str, str] = dict(not_sent or {})
+        self.unknown: dict[str, str] = dict(unknown or {})
+        self.sent: list[str] = list(sent)
+
+    @property
+    def failures(self) -> dict[str, str]:
+        return {**self.not_sent, **self.unknown}
 
 
 class TransportError(TaskhawkError):

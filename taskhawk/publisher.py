@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from taskhawk.batching import PendingBatch, collecting, current_batch
@@ -23,7 +24,7 @@ from taskhawk.exceptions import (
 )
 from taskhawk.priority import Priority
 from taskhawk.settings import Settings, get_settings
-from taskhawk.transport import Destination, OutgoingMessage
+from taskhawk.transport import Destination, OutgoingMessage, SendResult
 from taskhawk.transport.current import current_transport
 from taskhawk.transport.limits import MAX_BATCH, SNS_MAX_BYTES, SQS_MAX_BYTES, transport_size
 from taskhawk.transport.naming import queue_name, topic_name
@@ -99,20 +100,16 @@ def dispatch_many(
 @contextmanager
 def batch() -> Iterator[PendingBatch]:
     """Dispatches inside return their ids at once; the messages go out when the block ends
-    without an exception (an exception discards them: nothing half-sent)."""
+    without an exception (an exception discards them: nothing half-sent). Every message is
+    checked before the first is sent, so MessageTooLarge means nothing was sent."""
     with collecting() as pending:
         yield pending
-    failures: dict[str, str] = {}
-    for destination, messages in pending.messages.items():
-        try:
-            send_messages(destination, messages)
-        except PublishError as error:
-            failures.update(error.failures)
-        pending.sent_ids.extend(m.id for m in messages if m.id not in failures)
+    prepared = [(dest, _prepare(dest, messages)) for dest, messages in pending.messages.items()]
     pending.messages.clear()
-    if failures:
-        head = f"{len(failures)} batched messages not sent"
-        raise PublishError(summarize_failures(head, failures), failures=failures)
+    results = [(destination, _send(destination, outgoing)) for destination, outgoing in prepared]
+    for _, result in results:
+        pending.sent_ids.extend(result.sent)
+    _raise_unless_sent(results)
 
 
 def new_message(
@@ -167,57 +164,94 @@ _destinations: dict[Priority, tuple[Settings, Destination]] = {}
 
 
 def send_messages(destination: Destination, messages: Sequence[Message]) -> None:
-    """Encode, check sizes, send in batches of ten; raise PublishError listing every failure."""
+    """Encode and check every message, then send them in batches of ten; PublishError says,
+    per message, what was sent, not sent and unknown."""
+    result = _send(destination, _prepare(destination, messages))
+    _raise_unless_sent([(destination, result)])
+
+
+def _prepare(destination: Destination, messages: Sequence[Message]) -> list[_Outgoing]:
+    """Encoded messages with their sizes; MessageTooLarge before anything is sent."""
     limit, service = (
         (SNS_MAX_BYTES, "SNS") if destination.kind == "topic" else (SQS_MAX_BYTES, "SQS")
     )
-    outgoing = [_outgoing(message, limit, service) for message in messages]
-    failures: dict[str, str] = {}
-    chunks = [[outgoing[0][0]]] if len(outgoing) == 1 else _chunks(outgoing, limit)
-    for chunk in chunks:
-        try:
-            failures.update(current_transport().send(destination, chunk))
-        except PublishError:
-            raise
-        except Exception as error:  # a transport fault must not hide which messages went out
-            failures.update({message.key: f"{type(error).__name__}: {error}" for message in chunk})
+    prepared = []
     for message in messages:
-        if message.id not in failures:
-            logger.debug(
-                "dispatched task=%s id=%s to %s %s",
-                message.task, message.id, destination.kind, destination.name,
-            )  # fmt: skip
-    if failures:
-        head = (
-            f"{len(failures)} of {len(messages)} messages not sent to "
-            f"{destination.kind} {destination.name}"
-        )
-        raise PublishError(summarize_failures(head, failures), failures=failures)
+        body = encode(message)
+        attributes = message_attributes(message)
+        size = transport_size(body, attributes)
+        if size > limit:
+            raise MessageTooLarge(size, limit, service)
+        prepared.append(_Outgoing(OutgoingMessage(message.id, body, attributes), size, limit))
+    return prepared
 
 
-def _outgoing(message: Message, limit: int, service: str) -> tuple[OutgoingMessage, int]:
-    body = encode(message)
-    attributes = message_attributes(message)
-    size = transport_size(body, attributes)
-    if size > limit:
-        raise MessageTooLarge(size, limit, service)
-    return OutgoingMessage(message.id, body, attributes), size
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    message: OutgoingMessage
+    size: int
+    limit: int
 
 
-def _chunks(
-    outgoing: list[tuple[OutgoingMessage, int]], limit: int
-) -> Iterable[list[OutgoingMessage]]:
+def _send(destination: Destination, prepared: Sequence[_Outgoing]) -> SendResult:
+    """Every chunk sent; a transport that raises leaves its chunk's outcome unknown."""
+    sent: list[str] = []
+    not_sent: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    for chunk in _chunks(prepared):
+        try:
+            result = current_transport().send(destination, chunk)
+        except Exception as error:  # a transport fault must not hide which messages went out
+            reason = f"{type(error).__name__}: {error}"
+            result = SendResult(unknown={message.key: reason for message in chunk})
+        sent.extend(result.sent)
+        not_sent.update(result.not_sent)
+        unknown.update(result.unknown)
+    for key in sent:
+        logger.debug("dispatched id=%s to %s %s", key, destination.kind, destination.name)
+    return SendResult(tuple(sent), not_sent, unknown)
+
+
+def _chunks(prepared: Sequence[_Outgoing]) -> Iterator[list[OutgoingMessage]]:
     """Up to ten messages whose sizes together stay within the service's request limit."""
     chunk: list[OutgoingMessage] = []
     chunk_size = 0
-    for message, size in outgoing:
-        if chunk and (len(chunk) == MAX_BATCH or chunk_size + size > limit):
+    for outgoing in prepared:
+        if chunk and (len(chunk) == MAX_BATCH or chunk_size + outgoing.size > outgoing.limit):
             yield chunk
             chunk, chunk_size = [], 0
-        chunk.append(message)
-        chunk_size += size
+        chunk.append(outgoing.message)
+        chunk_size += outgoing.size
     if chunk:
         yield chunk
+
+
+def _raise_unless_sent(results: Sequence[tuple[Destination, SendResult]]) -> None:
+    if all(result.ok for _, result in results):
+        return
+    sent = [key for _, result in results for key in result.sent]
+    not_sent = {k: v for _, result in results for k, v in result.not_sent.items()}
+    unknown = {k: v for _, result in results for k, v in result.unknown.items()}
+    total = len(sent) + len(not_sent) + len(unknown)
+    details = "; ".join(_describe(d, result) for d, result in results if not result.ok)
+    raise PublishError(
+        f"{total - len(sent)} of {total} messages not known to be sent: {details}",
+        not_sent=not_sent,
+        unknown=unknown,
+        sent=sent,
+    )
+
+
+def _describe(destination: Destination, result: SendResult) -> str:
+    where = f"{destination.kind} {destination.name}"
+    parts = []
+    if result.not_sent:
+        head = f"not sent to {where}, safe to dispatch again"
+        parts.append(summarize_failures(head, result.not_sent))
+    if result.unknown:
+        head = f"may have reached {where}, check before dispatching again"
+        parts.append(summarize_failures(head, result.unknown))
+    return "; ".join(parts)
 
 
 def run_sync(message: Message, settings: Settings) -> str:

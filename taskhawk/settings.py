@@ -70,10 +70,14 @@ class Settings:
         None, "SNS endpoint URL (a local endpoint in development)."
     )
     aws_connect_timeout_s: float = _setting(
-        2, "Connect timeout of every SQS and SNS client, seconds."
+        5, "Seconds every SQS and SNS client waits to connect to its endpoint."
     )
     aws_read_timeout_s: float = _setting(
-        2, "Read timeout of every client, seconds; long polls add their wait time to it."
+        10,
+        "Seconds a request waits for its answer: sends, deletes, visibility changes and queue "
+        "lookups wait this long, receives their poll time plus this. Too short a value stalls "
+        "a worker completely against a slow endpoint (upstream's 2 s did, once the endpoint "
+        "took 2 s); a send whose answer is lost this way is reported as outcome unknown.",
     )
     is_lambda_app: bool = _setting(
         False, "Publish to the priority's SNS topic (apps consumed by Lambda have no queue)."
@@ -115,10 +119,19 @@ class Settings:
     taskhawk_retry_backoff_max_s: int = _setting(
         900, "Upper bound of the retry backoff, seconds (SQS allows at most 43200)."
     )
-    taskhawk_heartbeat_interval_s: int | None = _setting(
+    taskhawk_visibility_timeout_s: int = _setting(
+        30,
+        "Seconds a received message stays hidden from other workers: the worker asks for it on "
+        "every receive (`--visibility-timeout` overrides it) and `taskhawk provision` sets it "
+        "on every queue. The heartbeat keeps a longer task's message hidden; a worker that "
+        "dies leaves its messages to reappear after this long.",
+    )
+    taskhawk_heartbeat_interval_s: float | None = _setting(
         None,
-        "When set, the consumer re-extends the visibility of every received message it has not "
-        "finished every this many seconds, to three times this value; None disables it.",
+        "Every this many seconds the worker re-extends each message it holds (waiting, "
+        "running, or finished and not yet deleted) to the visibility timeout. None (the "
+        "default) beats every third of the visibility timeout; 0 turns the heartbeat off; more "
+        "than half the visibility timeout is refused at start.",
     )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
 

@@ -149,8 +149,10 @@ def test_requeue_dlq_prints_plain_counts_off_a_terminal(
     for task in ("a.one", "a.one", "b.two"):
         sqs.send_message(QueueUrl=aws[dlq], MessageBody=json.dumps({"task": task}))
     assert main(["requeue-dlq", "--priority", "low", "--dry-run", "--log-level", "ERROR"]) == 0
+    redrive = "(moved by the queue's redrive policy (failed on every allowed receive))"
     assert capsys.readouterr().out == (
-        f"would requeue 3 messages from {dlq} to {main_queue}\n       2  a.one\n       1  b.two\n"
+        f"would requeue 3 messages from {dlq} to {main_queue}\n"
+        f"       2  a.one  {redrive}\n       1  b.two  {redrive}\n"
     )
     assert main(["requeue-dlq", "--priority", "low", "--limit", "2", "--log-level", "ERROR"]) == 0
     captured = capsys.readouterr()
@@ -198,6 +200,6 @@ def test_dev_server_prints_settings_serves_and_stops_on_sigterm() -> None:
 
 
 def test_no_progress_bar_without_a_terminal() -> None:
-    from taskhawk.cli.main import _progress_bar
+    from taskhawk.cli.requeue_command import progress_bar as _progress_bar
 
     assert _progress_bar(io.StringIO(), 10) is None

@@ -26,7 +26,7 @@ from taskhawk import (
 from taskhawk.consume.outcomes import Backoff
 from taskhawk.consume.sqs import Consumer
 from taskhawk.exceptions import ArgumentsMismatch, TransportError
-from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendFailures
+from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendResult
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
@@ -48,9 +48,9 @@ class Recording(MemoryTransport):
         self.visibility: list[tuple[str, str, int]] = []
         self.refuse_sends_to: set[str] = set()
 
-    def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendFailures:
+    def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendResult:
         if destination.name in self.refuse_sends_to:
-            return {message.key: "AccessDenied: refused" for message in messages}
+            return SendResult(not_sent={m.key: "AccessDenied: refused" for m in messages})
         return super().send(destination, messages)
 
     def delete(self, queue: str, receipts: Sequence[str]) -> list[str]:
@@ -369,7 +369,7 @@ def test_messages_already_received_are_finished_after_shutdown(transport: Record
 def test_heartbeat_keeps_every_unfinished_message_of_the_batch_hidden(
     transport: Recording,
 ) -> None:
-    taskhawk.configure(TASKHAWK_QUEUE=APP, TASKHAWK_HEARTBEAT_INTERVAL_S=1)
+    taskhawk.configure(TASKHAWK_QUEUE=APP, TASKHAWK_VISIBILITY_TIMEOUT_S=3)  # beats every 1 s
     put(transport, body("slow"))
     put(transport, body("ok"))
     listen_for_messages(Priority.default, num_messages=2, loop_count=1)

@@ -12,7 +12,7 @@ import pytest
 
 import taskhawk
 from taskhawk import Priority, listen_for_messages, requeue_dead_letter
-from taskhawk.admin.requeue import peek_dead_letters
+from taskhawk.admin.requeue import DeadLetterKind, peek_dead_letters
 from taskhawk.consume.dead_letter import (
     REASON_ATTRIBUTE,
     dead_letter_attributes,
@@ -165,7 +165,11 @@ def test_peek_counts_by_task_and_moves_nothing(transport: Recording) -> None:
     put(transport, body(task="a.one"), queue=DEFAULT_DLQ)
     put(transport, body(task="a.one"), queue=DEFAULT_DLQ)
     put(transport, "garbage", queue=DEFAULT_DLQ)
-    assert peek_dead_letters(Priority.default) == {"a.one": 2, "(not JSON)": 1}
+    redrive = "moved by the queue's redrive policy (failed on every allowed receive)"
+    assert peek_dead_letters(Priority.default) == {
+        DeadLetterKind("a.one", redrive): 2,
+        DeadLetterKind("(not JSON)", redrive): 1,
+    }
     assert len(transport.bodies(DEFAULT_DLQ)) == 3
     received = transport.receive(DEFAULT_DLQ, max_messages=10, wait_seconds=0)
     assert len(received) == 3  # visible again

@@ -13,7 +13,7 @@ import pytest
 
 import taskhawk
 from taskhawk.priority import Priority
-from taskhawk.transport import Destination, OutgoingMessage, SendFailures
+from taskhawk.transport import Destination, OutgoingMessage, SendResult
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from taskhawk.transport.naming import queue_name
@@ -256,15 +256,15 @@ class FailingSomeTransport(MemoryTransport):
         self.refuse = refuse
         self.calls = 0
 
-    def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendFailures:
+    def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendResult:
         self.calls += 1
         accepted = [m for m in messages if json.loads(m.body)["args"][0] not in self.refuse]
         super().send(destination, accepted)
-        return {
-            m.key: "InternalError: try again"
-            for m in messages
-            if json.loads(m.body)["args"][0] in self.refuse
-        }
+        refused = [m for m in messages if m not in accepted]
+        return SendResult(
+            sent=tuple(m.key for m in accepted),
+            not_sent={m.key: "InternalError: try again" for m in refused},
+        )
 
 
 def test_partial_batch_failure_reports_each_message_and_sends_the_rest_once(
@@ -278,4 +278,35 @@ def test_partial_batch_failure_reports_each_message_and_sends_the_rest_once(
     assert sent == [i for i in range(12) if i not in (3, 11)]  # once each, in order
     assert transport.calls == 2  # 10 + 2: batches, no blind re-send
     assert len(caught.value.failures) == 2
-    assert "2 of 12 messages not sent" in str(caught.value)
+    assert "2 of 12 messages not known to be sent" in str(caught.value)
+
+
+def test_batch_checks_every_message_before_sending_any(
+    moto_endpoint: str, aws: dict[str, str], send_email: Any
+) -> None:
+    """A message too large for the second destination refuses the whole batch: nothing sent."""
+    with pytest.raises(taskhawk.MessageTooLarge), taskhawk.batch():
+        send_email.dispatch("a@b.c", "fits")
+        send_email.with_priority(Priority.high).dispatch("a@b.c", "x" * 1_048_576)
+    assert queued(moto_endpoint, aws, Priority.default) == []
+    assert queued(moto_endpoint, aws, Priority.high) == []
+
+
+def test_batch_failing_midway_tries_every_destination_and_says_what_went_out(
+    moto_endpoint: str, aws: dict[str, str], send_email: Any
+) -> None:
+    """Over HTTP: the high-priority queue vanished; default and low are still sent, and the
+    error says which message went where."""
+    app = taskhawk.settings.get_settings().app_queue
+    sqs = boto_client("sqs", moto_endpoint)
+    sqs.delete_queue(QueueUrl=aws[queue_name(app, Priority.high)])
+    with pytest.raises(taskhawk.PublishError) as caught, taskhawk.batch():
+        default = send_email.dispatch("a@b.c", "1")
+        high = send_email.with_priority(Priority.high).dispatch("a@b.c", "2")
+        low = send_email.with_priority(Priority.low).dispatch("a@b.c", "3")
+    error = caught.value
+    assert sorted(error.sent) == sorted([default, low]) and list(error.not_sent) == [high]
+    assert error.unknown == {}
+    assert "safe to dispatch again" in str(error) and queue_name(app, Priority.high) in str(error)
+    assert len(queued(moto_endpoint, aws, Priority.default)) == 1
+    assert len(queued(moto_endpoint, aws, Priority.low)) == 1

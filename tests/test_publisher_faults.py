@@ -39,14 +39,24 @@ def bodies(endpoint: str, url: str) -> list[Any]:
     return [json.loads(m["Body"])["args"] for m in drain(endpoint, url)]
 
 
-@pytest.mark.parametrize("mode", ["drop", "error", "refuse"])
+@pytest.mark.parametrize(
+    ("mode", "state"),
+    [("drop", "unknown"), ("error", "unknown"), ("refuse", "not_sent")],
+    ids=["closed-without-answer", "server-error", "connection-refused"],
+)
 def test_failed_send_raises_and_delivers_nothing(
-    moto_endpoint: str, proxied: tuple[FaultProxy, str], work: Any, mode: str
+    moto_endpoint: str, proxied: tuple[FaultProxy, str], work: Any, mode: str, state: str
 ) -> None:
+    """Only a refused connection proves nothing was sent; a request that went out and got no
+    usable answer may have been enqueued, so it is reported as unknown, not as not sent."""
     proxy, url = proxied
     work.dispatch(0)  # warm: the queue URL is cached, so the fault hits the send itself
-    with proxy.fault(mode), pytest.raises(taskhawk.PublishError, match="not sent"):
+    if mode == "refuse":  # no pooled connection: the refusal comes before any byte is sent
+        taskhawk.settings.clear_cache()
+    with proxy.fault(mode), pytest.raises(taskhawk.PublishError) as caught:
         work.dispatch(1)
+    (failed,) = caught.value.failures
+    assert list(getattr(caught.value, state)) == [failed] and caught.value.sent == []
     assert bodies(moto_endpoint, url) == [[0]]
     work.dispatch(2)  # recovers when the endpoint does
     assert sorted(bodies(moto_endpoint, url)) == [[0], [2]]
@@ -60,6 +70,22 @@ def test_stall_after_delivery_is_reported_and_never_resent(
     with proxy.fault("stall"), pytest.raises(taskhawk.PublishError, match="outcome unknown"):
         work.dispatch(1)
     assert sorted(bodies(moto_endpoint, url)) == [[0], [1]]  # delivered once, not twice
+
+
+@pytest.mark.parametrize("mode", ["stall", "empty", "cut"])
+def test_a_batch_whose_answer_is_lost_empty_or_cut_is_unknown_never_not_sent(
+    moto_endpoint: str, proxied: tuple[FaultProxy, str], work: Any, mode: str
+) -> None:
+    """The endpoint enqueued all 20; the caller must not be told they were not sent (it would
+    dispatch them again) nor that they were (an empty 200 answer once read as "all sent")."""
+    proxy, url = proxied
+    work.dispatch(0)
+    with proxy.fault(mode), pytest.raises(taskhawk.PublishError) as caught:
+        work.dispatch_many(((n,), {}) for n in range(1, 21))
+    error = caught.value
+    assert len(error.unknown) == 20 and error.not_sent == {} and error.sent == []
+    assert "check before dispatching again" in str(error)
+    assert sorted(bodies(moto_endpoint, url)) == [[n] for n in range(21)]
 
 
 def test_throttling_is_retried_within_budget_then_delivered_once(

@@ -42,7 +42,7 @@ def outgoing(key: str, **attributes: str) -> OutgoingMessage:
 
 def test_send_receive_delete(transport_and_queue: tuple[Transport, str, str]) -> None:
     transport, queue, _ = transport_and_queue
-    assert transport.send(Destination("queue", queue), [outgoing("a", h="1")]) == {}
+    assert transport.send(Destination("queue", queue), [outgoing("a", h="1")]).ok
     [received] = transport.receive(queue, max_messages=10, wait_seconds=1)
     assert received.body == '{"key": "a"}'
     assert received.attributes == {"taskhawk_task": "t", "h": "1"}
@@ -54,7 +54,7 @@ def test_send_receive_delete(transport_and_queue: tuple[Transport, str, str]) ->
 def test_batch_send_and_batch_delete(transport_and_queue: tuple[Transport, str, str]) -> None:
     transport, queue, _ = transport_and_queue
     messages = [outgoing(str(i)) for i in range(10)]
-    assert transport.send(Destination("queue", queue), messages) == {}
+    assert transport.send(Destination("queue", queue), messages).ok
     received = transport.receive(queue, max_messages=10, wait_seconds=1)
     assert len(received) == 10
     assert transport.delete(queue, [m.receipt for m in received]) == []
@@ -64,7 +64,7 @@ def test_topic_delivers_raw_body_and_attributes(
     transport_and_queue: tuple[Transport, str, str],
 ) -> None:
     transport, queue, topic = transport_and_queue
-    assert transport.send(Destination("topic", topic), [outgoing("t1", h="x")]) == {}
+    assert transport.send(Destination("topic", topic), [outgoing("t1", h="x")]).ok
     deadline = time.monotonic() + 5
     received: list[Any] = []
     while not received and time.monotonic() < deadline:  # SNS delivery is asynchronous on AWS

@@ -1,10 +1,11 @@
 """`taskhawk provision`: everything a taskhawk app needs on AWS, safe to rerun.
 
 For each priority: the dead-letter queue (14-day retention, the most SQS keeps), the queue with
-its redrive policy (TASKHAWK_MAX_RECEIVE_COUNT, default 4 as in upstream's Terraform), the SNS
-topic, a raw-delivery subscription of the queue to the topic (taskhawk reads the SQS body as the
-message itself), and the queue policy that lets that topic deliver. Rerunning brings the managed
-attributes back to these values and creates nothing twice.
+its redrive policy (TASKHAWK_MAX_RECEIVE_COUNT, default 4 as in upstream's Terraform) and its
+visibility timeout (TASKHAWK_VISIBILITY_TIMEOUT_S, set explicitly so queue and workers agree),
+the SNS topic, a raw-delivery subscription of the queue to the topic (taskhawk reads the SQS
+body as the message itself), and the queue policy that lets that topic deliver. Rerunning brings
+the managed attributes back to these values and creates nothing twice.
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ def provision(
         done.append(Provisioned("dead-letter queue", dlq, created))
         redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
         name = queue_name(app_queue, priority)
-        url, queue_arn, created = admin.ensure_queue(name, {"RedrivePolicy": redrive})
+        visibility = str(settings.taskhawk_visibility_timeout_s)
+        url, queue_arn, created = admin.ensure_queue(
+            name, {"RedrivePolicy": redrive, "VisibilityTimeout": visibility}
+        )
         done.append(Provisioned("queue", name, created))
         topic = topic_name(app_queue, priority)
         topic_arn = admin.ensure_topic(topic)

@@ -16,18 +16,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from taskhawk.admin.aws_admin import AWSAdmin
 from taskhawk.admin.devserver import serve
 from taskhawk.admin.provision import provision
-from taskhawk.admin.requeue import peek_dead_letters, requeue_dead_letter
+from taskhawk.cli import requeue_command
 from taskhawk.consume.dead_letter import dead_letter_reason
 from taskhawk.consume.worker import WorkerOptions, run_worker
 from taskhawk.exceptions import ConfigurationError, TaskhawkError
 from taskhawk.logs import configure_logging
 from taskhawk.priority import Priority
 from taskhawk.settings import clear_cache, get_settings
-from taskhawk.transport.limits import check_batch_size
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from taskhawk.wire import decode, validation_errors
 
 __all__ = ["build_parser", "main"]
@@ -64,9 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--grace-seconds", type=float, default=30.0, metavar="SECONDS")
     worker.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE")
     requeue = commands.add_parser("requeue-dlq", parents=common, help="move a DLQ back")
-    requeue.add_argument("--priority", required=True, type=_priority, metavar="P")
-    requeue.add_argument("--limit", type=int, metavar="N")
-    requeue.add_argument("--dry-run", action="store_true", help="count by task, move nothing")
+    requeue_command.add_arguments(requeue, _priority)
     prov = commands.add_parser("provision", parents=common, help="create queues and topics")
     prov.add_argument("--priority", action="append", type=_priority, metavar="P")
     dev = commands.add_parser("dev-server", parents=common, help="local SQS/SNS endpoint")
@@ -117,50 +112,7 @@ def _worker(args: argparse.Namespace) -> int:
         paths=tuple(os.path.abspath(path) for path in args.path),
         log_level=args.log_level,
     )
-    check_batch_size(options.num_messages, "--num-messages")
     return run_worker(options)
-
-
-def _requeue(args: argparse.Namespace) -> int:
-    app_queue = get_settings().app_queue
-    priority = Priority.parse(args.priority)
-    source, target = dead_letter_queue_name(app_queue, priority), queue_name(app_queue, priority)
-    if args.dry_run:
-        counts = peek_dead_letters(priority, limit=args.limit)
-        print(f"would requeue {sum(counts.values())} messages from {source} to {target}")
-        for task, count in sorted(counts.items()):
-            print(f"  {count:6d}  {task}")
-        return 0
-    progress = _progress_bar(sys.stderr, _approximate(source, args.limit))
-    moved = requeue_dead_letter(priority, limit=args.limit, progress=progress)
-    if progress is not None:
-        print(file=sys.stderr)
-    print(f"requeued {moved} messages from {source} to {target}")
-    return 0
-
-
-def _approximate(queue: str, limit: int | None) -> int | None:
-    try:
-        count = AWSAdmin(get_settings()).approximate_count(queue)
-    except Exception:  # only the progress bar's total: never worth failing for
-        return limit
-    return count if limit is None or count is None else min(count, limit)
-
-
-def _progress_bar(stream: TextIO, total: int | None) -> Callable[[int], None] | None:
-    """A bar on a terminal; None elsewhere (the final count line says it all)."""
-    if not stream.isatty():
-        return None
-
-    def show(done: int) -> None:
-        if total:
-            filled = min(30, 30 * done // total)
-            stream.write(f"\rrequeued {done}/{total} [{'#' * filled}{'.' * (30 - filled)}]")
-        else:
-            stream.write(f"\rrequeued {done}")
-        stream.flush()
-
-    return show
 
 
 def _provision(args: argparse.Namespace) -> int:
@@ -207,7 +159,7 @@ def _validate(path: str, out: TextIO) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "worker": _worker,
-    "requeue-dlq": _requeue,
+    "requeue-dlq": requeue_command.run,
     "provision": _provision,
     "dev-server": _dev_server,
 }

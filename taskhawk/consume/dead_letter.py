@@ -78,13 +78,13 @@ def send_to_dead_letter(
     )
     extra = {**fields, "dead_letter_queue": dead_letter_queue, "reason": reason}
     try:
-        failures = transport.send(Destination("queue", dead_letter_queue), [outgoing])
+        problems = transport.send(Destination("queue", dead_letter_queue), [outgoing]).problems
     except Exception as error:  # the message stays on its queue; nothing is lost
-        failures = {outgoing.key: f"{type(error).__name__}: {error}"}
-    if failures:
+        problems = {outgoing.key: f"{type(error).__name__}: {error}"}
+    if problems:  # also when the outcome is unknown: a second copy beats a lost message
         logger.error(
             "dead-letter send failed, message kept on %s: %s (%s)",
-            received.queue, reason, "; ".join(failures.values()), extra=extra,
+            received.queue, reason, "; ".join(problems.values()), extra=extra,
         )  # fmt: skip
         return False
     logger.error("message dead-lettered to %s: %s", dead_letter_queue, reason, extra=extra)

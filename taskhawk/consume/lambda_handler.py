@@ -63,13 +63,7 @@ def process_messages_for_lambda_consumer(
         raise ValidationError("$.Records", "not a Lambda SNS or SQS event: no records")
     settings = get_settings()
     if records[0].get("eventSource") == "aws:sqs":
-        executor = Executor(settings, Redelivery.QUEUE)
-        failures = [
-            BatchItemFailure(itemIdentifier=str(record.get("messageId", "")))
-            for record in records
-            if not isolated(partial(_sqs_record, executor, record), _failed, _sqs_fields(record))
-        ]
-        return PartialBatchResponse(batchItemFailures=failures)
+        return _sqs_event(records, Executor(settings, Redelivery.QUEUE))
     executor = Executor(settings, Redelivery.LAMBDA)
     failed: dict[str, str] = {}
     for index, record in enumerate(records):
@@ -80,6 +74,22 @@ def process_messages_for_lambda_consumer(
     if failed:
         raise LambdaRecordsFailed(failed)
     return None
+
+
+def _sqs_event(records: list[Any], executor: Executor) -> PartialBatchResponse:
+    """Every record, each failing alone; from a FIFO queue, AWS's rule instead: after the first
+    failure nothing more runs and every later record is reported too, so order is kept."""
+    failures: list[BatchItemFailure] = []
+    for record in records:
+        fifo = str(record.get("eventSourceARN", "")).endswith(".fifo")
+        if failures and fifo:
+            ok = False
+        else:
+            handle = partial(_sqs_record, executor, record)
+            ok = isolated(handle, _failed, _sqs_fields(record))
+        if not ok:
+            failures.append(BatchItemFailure(itemIdentifier=str(record.get("messageId", ""))))
+    return PartialBatchResponse(batchItemFailures=failures)
 
 
 def _sqs_record(executor: Executor, record: Mapping[str, Any]) -> bool:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from typing import Protocol
 
 from taskhawk.consume.dead_letter import send_to_dead_letter
-from taskhawk.consume.deletes import DeleteBuffer
 from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, isolated
-from taskhawk.consume.heartbeat import VisibilityHeartbeat
+from taskhawk.consume.inflight import InFlight, heartbeat_interval
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
@@ -62,11 +61,25 @@ def listen_for_messages(
     consumer.run(loop_count=loop_count, shutdown_event=shutdown_event)
 
 
+class BatchObserver(Protocol):
+    """Told how the consumer works through each batch, so that if its process dies the parent
+    can settle what it held (`taskhawk.consume.crash_watch`)."""
+
+    def received(self, batch: Sequence[ReceivedMessage]) -> None: ...
+
+    def starting(self, index: int, received: ReceivedMessage) -> str | None:
+        """About to run the index-th message; a reason not to run it at all (dead-letter it)."""
+
+    def decided(self, index: int, to_delete: bool) -> None: ...
+
+
 class Consumer:
     """Receives from one or more priority queues; the first given is polled first after work.
 
     Several queues are polled round-robin with 1 s long polls; after a receive that returned
     messages, polling starts again from the first queue, so earlier priorities are preferred.
+    Every receive asks for the visibility timeout in force (`visibility_timeout_s`, else
+    TASKHAWK_VISIBILITY_TIMEOUT_S), so the heartbeat knows what it must keep up with.
     """
 
     def __init__(
@@ -77,22 +90,28 @@ class Consumer:
         visibility_timeout_s: int | None = None,
         settings: Settings | None = None,
         transport: Transport | None = None,
+        observer: BatchObserver | None = None,
     ) -> None:
         check_batch_size(num_messages)
-        if visibility_timeout_s is not None:
-            check_visibility(visibility_timeout_s)
         if not priorities:
             raise ValueError("at least one priority is needed")
         self.settings = settings or get_settings()
+        visibility = visibility_timeout_s
+        self.visibility_s = check_visibility(
+            self.settings.taskhawk_visibility_timeout_s if visibility is None else visibility
+        )
+        heartbeat_s = heartbeat_interval(
+            self.settings.taskhawk_heartbeat_interval_s, self.visibility_s
+        )
         app_queue = self.settings.app_queue
         self.queues = [
             (queue_name(app_queue, p), dead_letter_queue_name(app_queue, p)) for p in priorities
         ]
         self.num_messages = num_messages
-        self.visibility_timeout_s = visibility_timeout_s
         self.transport = transport or current_transport()
         self.executor = Executor(self.settings, Redelivery.QUEUE)
-        self._deletes = DeleteBuffer(self.transport)
+        self.inflight = InFlight(self.transport, self.visibility_s, heartbeat_s)
+        self.observer = observer
         self._receive_pause = 0.0
 
     def run(
@@ -104,71 +123,86 @@ class Consumer:
         names = ", ".join(queue for queue, _ in self.queues)
         logger.info("consumer listening on %s", names)
         loops, index = 0, 0
-        try:
+        with self.inflight:
             while loop_count is None or loops < loop_count:
                 if shutdown_event is not None and shutdown_event.is_set():
                     break
                 loops += 1
                 received = self.poll(index, wait_s, shutdown_event)
                 index = 0 if received else (index + 1) % len(self.queues)
-        finally:
-            self._deletes.flush()
         logger.info("consumer stopped listening on %s", names)
 
     def poll(self, index: int, wait_s: int, shutdown_event: ShutdownEvent | None = None) -> int:
         """One receive from the index-th queue and every message it returned; how many."""
         queue, dead_letter_queue = self.queues[index]
+        received_at = time.monotonic()
         try:
             batch = self.transport.receive(
                 queue,
                 max_messages=self.num_messages,
                 wait_seconds=wait_s,
-                visibility_timeout=self.visibility_timeout_s,
+                visibility_timeout=self.visibility_s,
             )
         except ConfigurationError:
             raise
         except Exception as error:  # SQS unreachable: wait, then try again
+            self.inflight.flush()  # deletes that failed in the outage get another try
             self._pause_after_receive_error(queue, error, shutdown_event)
             return 0
         self._receive_pause = 0.0
-        interval = self.settings.taskhawk_heartbeat_interval_s
-        with VisibilityHeartbeat(self.transport, interval, batch) as heartbeat:
-            for received in batch:
-                self._deletes.flush_if_stale()
-                handle = partial(self.handle, received, dead_letter_queue, heartbeat.release)
+        self.inflight.hold(batch, received_at)
+        if self.observer is not None:
+            self.observer.received(batch)
+        for position, received in enumerate(batch):
+            if self.inflight.usable(received.receipt):
+                handle = partial(self.handle, received, dead_letter_queue, position)
                 fields = {"queue": queue, "transport_id": received.transport_id}
                 isolated(handle, _kept, fields)
-        self._deletes.flush()
+        self.inflight.flush()
+        if self.observer is not None:
+            self.observer.received([])
         return len(batch)
 
-    def handle(
-        self,
-        received: ReceivedMessage,
-        dead_letter_queue: str,
-        release: Callable[[str], None] = lambda receipt: None,
-    ) -> None:
+    def handle(self, received: ReceivedMessage, dead_letter_queue: str, position: int = 0) -> None:
         """Run one message and carry out its decision (deletes are buffered)."""
+        self.inflight.start(received.receipt)
+        try:
+            decision = self._decide(received, position)
+        except BaseException:
+            self.inflight.release(received.receipt)  # kept as it is: it comes back
+            raise
+        deleted = self._carry_out(decision, received, dead_letter_queue)
+        if self.observer is not None:
+            self.observer.decided(position, deleted)
+
+    def _decide(self, received: ReceivedMessage, position: int) -> Decision:
+        refusal = self.observer.starting(position, received) if self.observer else None
+        if refusal is not None:  # it killed worker processes before: not run again
+            fields = {"queue": received.queue, "transport_id": received.transport_id}
+            return Decision(Action.DEAD_LETTER, fields, reason=refusal)
         origin = Origin(received.queue, received.receipt, extender(self.transport, received))
         hook_kwargs = {"queue_name": received.queue, "sqs_queue_message": received}
-        try:
-            decision = self.executor.execute(received, hook_kwargs, origin)
-        finally:
-            release(received.receipt)  # from here on, its decision rules its visibility
-        self._carry_out(decision, received, dead_letter_queue)
+        return self.executor.execute(received, hook_kwargs, origin)
 
     def _carry_out(
         self, decision: Decision, received: ReceivedMessage, dead_letter_queue: str
-    ) -> None:
-        if decision.action is Action.DELETE:
-            self._deletes.add(received.queue, received.receipt)
-        elif decision.action is Action.RETRY:
-            hide(self.transport, received, decision.delay_s)
-        elif send_to_dead_letter(
-            self.transport, dead_letter_queue, received, decision.reason, decision.fields
+    ) -> bool:
+        """Finished messages, and dead letters the DLQ accepted, are deleted (kept hidden
+        until then): True. Anything else is hidden for its retry delay and comes back."""
+        if decision.action is Action.DELETE or (
+            decision.action is Action.DEAD_LETTER
+            and send_to_dead_letter(
+                self.transport, dead_letter_queue, received, decision.reason, decision.fields
+            )
         ):
-            self._deletes.add(received.queue, received.receipt)
-        else:  # kept, and hidden for a while so it cannot spin
-            hide(self.transport, received, self.executor.backoff.delay(received.receive_count))
+            self.inflight.finish(received.receipt)
+            return True
+        self.inflight.release(received.receipt)  # from here on, its decision rules
+        delay = decision.delay_s
+        if decision.action is Action.DEAD_LETTER:  # the DLQ refused it: kept, so it can't spin
+            delay = self.executor.backoff.delay(received.receive_count)
+        hide(self.transport, received, delay)
+        return False
 
     def _pause_after_receive_error(
         self, queue: str, error: Exception, shutdown_event: ShutdownEvent | None

@@ -5,7 +5,8 @@ of a copy of the parent, so no lock held by a parent thread (logging, botocore's
 pools) is inherited in a locked state, and the behaviour is the same on Linux and macOS. Each
 child loads settings, imports the task modules, then consumes every given priority.
 
-The parent restarts a child that dies (after 1, 2, 4 ... 30 s when it keeps dying). The first
+The parent restarts a child that dies (after 1, 2, 4 ... 30 s when it keeps dying), and settles
+the messages it held (`taskhawk.consume.crash_watch`). The first
 SIGTERM or SIGINT sets a shared shutdown flag: children stop receiving, finish the messages
 they hold and exit; the parent exits 0 once all did. After `grace_seconds`, or on a second
 signal, the children are killed and the parent exits 1: unfinished messages reappear after their
@@ -27,11 +28,22 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
+from taskhawk.consume.crash_watch import (
+    BatchSlot,
+    CrashLedger,
+    crash_limit,
+    describe_exit,
+    read_dead_child,
+    settle_dead_child,
+)
+from taskhawk.consume.inflight import heartbeat_interval
 from taskhawk.consume.sqs import Consumer
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.logs import configure_logging
 from taskhawk.priority import Priority
 from taskhawk.settings import clear_cache, get_settings
+from taskhawk.transport.current import current_transport
+from taskhawk.transport.limits import check_batch_size, check_visibility
 
 __all__ = ["WorkerOptions", "load_tasks", "run_worker"]
 
@@ -77,7 +89,9 @@ def load_tasks(options: WorkerOptions) -> list[str]:
     return modules
 
 
-def _child_main(options: WorkerOptions, shared_stop: Any, slot: int) -> None:
+def _child_main(
+    options: WorkerOptions, shared_stop: Any, batch_slot: BatchSlot, ledger: CrashLedger
+) -> None:
     """One consumer process. SIGINT is ignored (a terminal's Ctrl-C reaches the whole process
     group; the parent decides), SIGTERM stops it gracefully."""
     configure_logging(options.log_level)
@@ -92,10 +106,12 @@ def _child_main(options: WorkerOptions, shared_stop: Any, slot: int) -> None:
     )
     watcher.start()
     priorities = [Priority.parse(name) for name in options.priorities]
+    batch_slot.ledger = ledger
     Consumer(
         priorities,
         num_messages=options.num_messages,
         visibility_timeout_s=options.visibility_timeout_s,
+        observer=batch_slot,
     ).run(shutdown_event=stop)
 
 
@@ -115,6 +131,7 @@ def _watch(stop: threading.Event, shared: Any, terminated: threading.Event, pare
 @dataclass
 class _Slot:
     index: int
+    batch: BatchSlot
     process: BaseProcess | None = None
     started: float = 0.0
     failures: int = 0
@@ -132,9 +149,13 @@ class _Supervisor:
         # A lock-free shared byte, not multiprocessing.Event: a child killed while holding the
         # Event's lock would leave the parent blocked in set() and unable to stop.
         self.stop = self.context.RawValue("b", 0)
+        settings = get_settings()
+        self.ledger = CrashLedger(self.context, crash_limit(settings.taskhawk_max_receive_count))
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
-        self.slots = [_Slot(index + 1) for index in range(self.options.processes)]
+        self.slots = [
+            _Slot(index + 1, BatchSlot(self.context)) for index in range(self.options.processes)
+        ]
         logger.info(
             "worker starting %d processes on %s",
             self.options.processes, ", ".join(self.options.priorities),
@@ -159,6 +180,7 @@ class _Supervisor:
                 self._start(slot)
 
     def _schedule_restart(self, slot: _Slot, process: BaseProcess, now: float) -> None:
+        self._settle(slot, process, blame=True)
         slot.failures = 0 if now - slot.started >= _STABLE_S else slot.failures + 1
         delay = min(2.0 ** max(slot.failures - 1, 0), _MAX_RESTART_DELAY_S)
         slot.restart_at, slot.process = now + delay, None
@@ -170,7 +192,7 @@ class _Supervisor:
     def _start(self, slot: _Slot) -> None:
         process = self.context.Process(
             target=_child_main,
-            args=(self.options, self.stop, slot.index),
+            args=(self.options, self.stop, slot.batch, self.ledger),
             name=f"taskhawk-worker-{slot.index}",
         )
         process.start()
@@ -200,7 +222,24 @@ class _Supervisor:
             process.kill()
         for process in alive:
             process.join(5)
+        for slot in self.slots:
+            if slot.process is not None:
+                self._settle(slot, slot.process, blame=False)
         return 1
+
+    def _settle(self, slot: _Slot, process: BaseProcess, *, blame: bool) -> None:
+        """Clean up after a child that died holding messages (`blame`: on its own, so the
+        task it was running is counted in the crash ledger)."""
+        dead = read_dead_child(slot.batch)
+        if dead is None:
+            return
+        how = describe_exit(process.exitcode)
+        try:
+            transport = current_transport()
+        except Exception as error:  # they reappear after their visibility timeout instead
+            logger.warning("cannot settle the messages of a dead worker process: %s", error)
+            return
+        settle_dead_child(transport, dead, self.ledger if blame else None, how)
 
 
 def run_worker(options: WorkerOptions) -> int:
@@ -209,5 +248,10 @@ def run_worker(options: WorkerOptions) -> int:
         raise ValueError("processes must be at least 1")
     for name in options.priorities:
         Priority.parse(name)
+    check_batch_size(options.num_messages, "--num-messages")
     load_tasks(options)
+    settings = get_settings()
+    visibility = options.visibility_timeout_s
+    visibility = settings.taskhawk_visibility_timeout_s if visibility is None else visibility
+    heartbeat_interval(settings.taskhawk_heartbeat_interval_s, check_visibility(visibility))
     return _Supervisor(options).run()

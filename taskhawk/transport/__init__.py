@@ -14,7 +14,7 @@ __all__ = [
     "Destination",
     "OutgoingMessage",
     "ReceivedMessage",
-    "SendFailures",
+    "SendResult",
     "Transport",
 ]
 
@@ -47,17 +47,38 @@ class ReceivedMessage:
     receive_count: int
     transport_id: str
     raw: Any = field(default=None, compare=False, repr=False)
+    sent_at_ms: int | None = None  # when the queue got it (epoch ms, the queue's clock)
 
 
-# Keys of messages that were not sent, with the transport's reason.
-SendFailures = dict[str, str]
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What a send request did to each message, by key: every key sent is in exactly one of
+    `sent`, `not_sent` (refused, or never reached the endpoint: safe to send again) and
+    `unknown` (the endpoint may have it: sending again could deliver it twice)."""
+
+    sent: tuple[str, ...] = ()
+    not_sent: Mapping[str, str] = field(default_factory=dict)
+    unknown: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def all_sent(cls, messages: Sequence[OutgoingMessage]) -> SendResult:
+        return cls(sent=tuple(message.key for message in messages))
+
+    @property
+    def ok(self) -> bool:
+        return not self.not_sent and not self.unknown
+
+    @property
+    def problems(self) -> dict[str, str]:
+        """Every message not known to be sent, with its reason."""
+        return {**self.not_sent, **self.unknown}
 
 
 class Transport(Protocol):
     """Four operations; every backend (AWS, in-memory) implements exactly these."""
 
-    def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendFailures:
-        """Send up to ten messages in one request; return the ones that failed."""
+    def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendResult:
+        """Send up to ten messages in one request; say what became of each."""
 
     def receive(
         self,

@@ -8,27 +8,19 @@ out leaves the outcome unknown, and re-sending then could deliver the task twice
 
 from __future__ import annotations
 
-import random
 import threading
-import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import BotoCoreError, ClientError
 
 from taskhawk.exceptions import TransportError
 from taskhawk.settings import Settings
-from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendFailures
-from taskhawk.transport.limits import ATTRIBUTE_DATA_TYPE, LONG_POLL_S, SHORT_POLL_S
+from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendResult
+from taskhawk.transport.aws_send import SendApi, send_request
+from taskhawk.transport.limits import LONG_POLL_S, SHORT_POLL_S
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -36,23 +28,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import DeleteMessageBatchRequestEntryTypeDef
 
 __all__ = ["AWSTransport"]
-
-SEND_ATTEMPTS = 3
-# Refusals that prove nothing was enqueued (a subset of what botocore's standard mode retries).
-_NOT_SENT_ERRORS = (EndpointConnectionError, ConnectTimeoutError)
-_THROTTLED_CODES = frozenset(
-    {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
-     "RequestThrottledException", "TooManyRequestsException", "KMSThrottlingException"}
-)  # fmt: skip
-_UNKNOWN_OUTCOME_ERRORS = (ReadTimeoutError, ConnectionClosedError)
-T = TypeVar("T")
-
-
-def _string_attributes(attributes: dict[str, str] | Any) -> dict[str, Any]:
-    return {
-        name: {"DataType": ATTRIBUTE_DATA_TYPE, "StringValue": value}
-        for name, value in attributes.items()
-    }
 
 
 class AWSTransport:
@@ -83,6 +58,14 @@ class AWSTransport:
             "sqs", endpoint_url=sqs_endpoint, config=short_poll_config
         )
         self._sns: SNSClient = session.client("sns", endpoint_url=sns_endpoint, config=send_config)
+        self._sqs_api = SendApi(
+            self._sqs_send.send_message, self._sqs_send.send_message_batch,
+            "QueueUrl", "MessageBody", "Entries",
+        )  # fmt: skip
+        self._sns_api = SendApi(
+            self._sns.publish, self._sns.publish_batch,
+            "TopicArn", "Message", "PublishBatchRequestEntries",
+        )  # fmt: skip
         self._urls: dict[str, str] = {}
         self._urls_lock = threading.Lock()
 
@@ -110,58 +93,13 @@ class AWSTransport:
         region = self.settings.aws_region or self._sns.meta.region_name
         return f"arn:aws:sns:{region}:{self.settings.account_id}:{name}"
 
-    def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendFailures:
+    def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendResult:
         try:
             if destination.kind == "topic":
-                arn = self.topic_arn(destination.name)
-                return _retry_if_not_sent(lambda: self._publish(arn, messages))
-            url = self.queue_url(destination.name)
-            return _retry_if_not_sent(lambda: self._send_to_queue(url, messages))
-        except _UNKNOWN_OUTCOME_ERRORS as error:
-            reason = f"{type(error).__name__}: {error}; outcome unknown, not re-sent (no duplicate)"
-            return {message.key: reason for message in messages}
-        except (ClientError, BotoCoreError) as error:
-            return {message.key: f"{type(error).__name__}: {error}" for message in messages}
-
-    def _send_to_queue(self, url: str, messages: Sequence[OutgoingMessage]) -> SendFailures:
-        if len(messages) == 1:
-            message = messages[0]
-            self._sqs_send.send_message(
-                QueueUrl=url,
-                MessageBody=message.body,
-                MessageAttributes=_string_attributes(message.attributes),
-            )
-            return {}
-        entries = [
-            {
-                "Id": str(index),
-                "MessageBody": message.body,
-                "MessageAttributes": _string_attributes(message.attributes),
-            }
-            for index, message in enumerate(messages)
-        ]
-        response = self._sqs_send.send_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
-        return _batch_failures(messages, response.get("Failed", []))
-
-    def _publish(self, arn: str, messages: Sequence[OutgoingMessage]) -> SendFailures:
-        if len(messages) == 1:
-            message = messages[0]
-            self._sns.publish(
-                TopicArn=arn,
-                Message=message.body,
-                MessageAttributes=_string_attributes(message.attributes),
-            )
-            return {}
-        entries = [
-            {
-                "Id": str(index),
-                "Message": message.body,
-                "MessageAttributes": _string_attributes(message.attributes),
-            }
-            for index, message in enumerate(messages)
-        ]
-        response = self._sns.publish_batch(TopicArn=arn, PublishBatchRequestEntries=entries)  # type: ignore[arg-type]
-        return _batch_failures(messages, response.get("Failed", []))
+                return send_request(self._sns_api, self.topic_arn(destination.name), messages)
+            return send_request(self._sqs_api, self.queue_url(destination.name), messages)
+        except TransportError as error:  # the queue's URL could not be found: nothing sent
+            return SendResult(not_sent=dict.fromkeys((m.key for m in messages), str(error)))
 
     def receive(
         self,
@@ -176,7 +114,7 @@ class AWSTransport:
             "MaxNumberOfMessages": max_messages,
             "WaitTimeSeconds": wait_seconds,
             "MessageAttributeNames": ["All"],
-            "MessageSystemAttributeNames": ["ApproximateReceiveCount"],
+            "MessageSystemAttributeNames": ["ApproximateReceiveCount", "SentTimestamp"],
         }
         if visibility_timeout is not None:
             request["VisibilityTimeout"] = visibility_timeout
@@ -208,31 +146,8 @@ class AWSTransport:
             raise TransportError(f"changing visibility on {queue} failed: {error}") from error
 
 
-def _retry_if_not_sent(call: Callable[[], T]) -> T:
-    """Retry only errors that prove the request was not processed, with jittered backoff."""
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return call()
-        except _NOT_SENT_ERRORS:
-            if attempt == SEND_ATTEMPTS:
-                raise
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in _THROTTLED_CODES:
-                raise
-            if attempt == SEND_ATTEMPTS:
-                raise
-        time.sleep(random.uniform(0, 0.1 * 2**attempt))
-    raise AssertionError("unreachable")
-
-
-def _batch_failures(messages: Sequence[OutgoingMessage], failed: list[Any]) -> SendFailures:
-    return {
-        messages[int(entry["Id"])].key: f"{entry.get('Code', 'Failed')}: {entry.get('Message', '')}"
-        for entry in failed
-    }
-
-
 def _received(queue: str, raw: Any) -> ReceivedMessage:
+    system = raw.get("Attributes", {})
     attributes = {
         name: value["StringValue"]
         for name, value in raw.get("MessageAttributes", {}).items()
@@ -243,7 +158,8 @@ def _received(queue: str, raw: Any) -> ReceivedMessage:
         body=raw["Body"],
         receipt=raw["ReceiptHandle"],
         attributes=attributes,
-        receive_count=int(raw.get("Attributes", {}).get("ApproximateReceiveCount", "1")),
+        receive_count=int(system.get("ApproximateReceiveCount", "1")),
         transport_id=raw["MessageId"],
         raw=raw,
+        sent_at_ms=int(system["SentTimestamp"]) if "SentTimestamp" in system else None,
     )

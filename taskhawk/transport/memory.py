@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendFailures
+from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendResult
 
 __all__ = ["MemoryTransport"]
 
@@ -27,6 +27,7 @@ class _Record:
     receive_count: int = 0
     visible_at: float = 0.0
     receipt: str | None = None
+    sent_at_ms: int = field(default_factory=lambda: int(time.time() * 1000))
 
 
 @dataclass
@@ -59,7 +60,7 @@ class MemoryTransport:
             self._topics.setdefault(topic, []).append(queue)
             self._queues.setdefault(queue, _Queue())
 
-    def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendFailures:
+    def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendResult:
         with self._changed:
             for message in messages:
                 self.sent.append((destination, message))
@@ -72,7 +73,7 @@ class MemoryTransport:
                     record = _Record(str(uuid.uuid4()), message.body, dict(message.attributes))
                     self._queues.setdefault(target, _Queue()).records.append(record)
             self._changed.notify_all()
-        return {}
+        return SendResult.all_sent(messages)
 
     def receive(
         self,
@@ -143,7 +144,7 @@ class MemoryTransport:
             taken.append(
                 ReceivedMessage(
                     name, record.body, record.receipt, dict(record.attributes),
-                    record.receive_count, record.transport_id,
+                    record.receive_count, record.transport_id, sent_at_ms=record.sent_at_ms,
                 )
             )  # fmt: skip
         return taken

@@ -3,7 +3,9 @@
 Modes: `pass` forwards; `drop` reads the request and closes without answering; `stall` forwards
 the request but never returns the answer (the client's read timeout fires after the endpoint
 acted); `error` answers HTTP 500 without forwarding; `throttle` answers an SQS throttling error
-without forwarding; `refuse` stops listening (connection refused). Every loop is bounded.
+without forwarding; `refuse` stops listening (connection refused); `empty` and `cut` forward the
+request and, once the endpoint answered, return a 200 with an empty body or the real answer cut
+in half. Every loop is bounded.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ _THROTTLE = (
     b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\n"
     b"x-amzn-query-error: Throttling;Sender\r\nConnection: close\r\nContent-Length: 71\r\n\r\n"
     b'{"__type":"com.amazonaws.sqs#ThrottlingException","message":"Throttled"}'
+)
+_EMPTY_OK = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
+    b"Connection: close\r\nContent-Length: 0\r\n\r\n"
 )
 _SERVER_ERROR = (
     b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/x-amz-json-1.0\r\n"
@@ -96,6 +102,9 @@ class FaultProxy:
                 if mode != "drop":
                     client.sendall(_SERVER_ERROR if mode == "error" else _THROTTLE)
                 return
+            if mode in ("empty", "cut"):
+                self._mangle_answer(client, mode)
+                return
             with socket.create_connection(self.upstream, timeout=_IO_TIMEOUT) as upstream:
                 back = threading.Thread(
                     target=_pipe, args=(upstream, None if mode == "stall" else client), daemon=True
@@ -103,6 +112,53 @@ class FaultProxy:
                 back.start()
                 _pipe(client, upstream)
                 back.join(_IO_TIMEOUT)
+
+    def _mangle_answer(self, client: socket.socket, mode: str) -> None:
+        request = _read_request(client)
+        if not request:
+            return
+        with socket.create_connection(self.upstream, timeout=_IO_TIMEOUT) as upstream:
+            upstream.sendall(request)
+            answer = _read_until_closed(upstream)
+        self.faults_answered += 1
+        if mode == "empty":
+            client.sendall(_EMPTY_OK)
+            return
+        head, _, body = answer.partition(b"\r\n\r\n")
+        lines = [
+            line for line in head.split(b"\r\n") if not line.lower().startswith(b"content-length")
+        ]
+        cut = body[: len(body) // 2]
+        client.sendall(b"\r\n".join([*lines, b"Content-Length: %d" % len(cut)]) + b"\r\n\r\n" + cut)
+
+
+def _read_request(sock: socket.socket) -> bytes:
+    """One HTTP request with a Content-Length body (what botocore sends)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b""
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    kept = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
+    return b"\r\n".join([*kept, b"Connection: close"]) + b"\r\n\r\n" + body
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    answer = b""
+    while chunk := sock.recv(65536):
+        answer += chunk
+    return answer
 
 
 def _read_some(sock: socket.socket) -> bool:

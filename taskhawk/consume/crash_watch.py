@@ -1,0 +1,188 @@
+"""What a worker process was doing when it died, so its parent can clean up after it.
+
+A task that kills its process (a segfault, the OOM killer, `os._exit`) used to drag its whole
+batch down with it: every message of the batch came back after the visibility timeout with one
+more receive counted, again and again, until the redrive policy moved all of them to the
+dead-letter queue. Now each consumer child shares with the parent, per batch, which messages it
+holds and how far it got (one byte store per message, no system call):
+
+- the messages it had not started are made visible again at once: they did nothing wrong;
+- the ones it had finished but not yet deleted are deleted: they must not run twice;
+- the one it was running is counted in a crash ledger that every child reads, and after
+  `crash_limit` deaths it is dead-lettered, unrun, with a reason naming the crash.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import signal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from taskhawk.transport import ReceivedMessage, Transport
+from taskhawk.transport.limits import MAX_BATCH
+
+__all__ = [
+    "BatchSlot",
+    "CrashLedger",
+    "DeadChild",
+    "crash_limit",
+    "describe_exit",
+    "read_dead_child",
+    "settle_dead_child",
+]
+
+logger = logging.getLogger("taskhawk.worker")
+
+SLOT_BYTES = 64 * 1024  # a batch's queue name, ids and receipts (AWS receipts are < 1 KiB)
+LEDGER_BYTES = 64 * 1024
+LEDGER_ENTRIES = 500  # the most recent crashers; older ones have long reached the DLQ
+WAITING, RUNNING, TO_DELETE, SETTLED = 0, 1, 2, 3
+
+
+def crash_limit(max_receive_count: int) -> int:
+    """Deaths after which a message is dead-lettered unrun: two (one could be bad luck, such as
+    an OOM kill caused by another task), or one when the redrive policy would move it first."""
+    return 2 if max_receive_count > 2 else 1
+
+
+class BatchSlot:
+    """One child's shared record of its current batch (the consumer's BatchObserver)."""
+
+    def __init__(self, context: Any) -> None:
+        self.text: Any = context.RawArray(ctypes.c_char, SLOT_BYTES)
+        self.length: Any = context.RawValue(ctypes.c_int, 0)
+        self.states: Any = context.RawArray(ctypes.c_byte, MAX_BATCH)
+        self.ledger: CrashLedger | None = None
+
+    def received(self, batch: Sequence[ReceivedMessage]) -> None:
+        self.length.value = 0  # a child killed mid-write leaves an empty slot, never half a one
+        if not batch:
+            return
+        record = [batch[0].queue, [[r.transport_id, r.receipt] for r in batch]]
+        data = json.dumps(record).encode()
+        if len(data) > SLOT_BYTES:
+            return  # cannot be recorded; the batch is then treated as before this module
+        for index in range(MAX_BATCH):
+            self.states[index] = WAITING
+        self.text[: len(data)] = data
+        self.length.value = len(data)
+
+    def starting(self, index: int, received: ReceivedMessage) -> str | None:
+        """Mark it running; a reason not to run it when it killed workers before."""
+        self.states[index] = RUNNING
+        return None if self.ledger is None else self.ledger.refusal(received.transport_id)
+
+    def decided(self, index: int, to_delete: bool) -> None:
+        self.states[index] = TO_DELETE if to_delete else SETTLED
+
+
+@dataclass(frozen=True)
+class DeadChild:
+    """What a dead child held: by state, (transport id, receipt) pairs of one queue."""
+
+    queue: str
+    messages: Mapping[int, list[tuple[str, str]]]
+
+
+def read_dead_child(slot: BatchSlot) -> DeadChild | None:
+    length = slot.length.value
+    if not length:
+        return None
+    try:
+        queue, pairs = json.loads(bytes(slot.text[:length]))
+    except ValueError:
+        return None
+    by_state: dict[int, list[tuple[str, str]]] = {}
+    for index, (transport_id, receipt) in enumerate(pairs):
+        by_state.setdefault(slot.states[index], []).append((transport_id, receipt))
+    slot.length.value = 0
+    return DeadChild(queue, by_state)
+
+
+def settle_dead_child(
+    transport: Transport, dead: DeadChild, ledger: CrashLedger | None, how: str
+) -> None:
+    """Release what it had not started, delete what it finished, count what it was running
+    (`ledger` None: the parent killed it, so the task is not to blame)."""
+    for _, receipt in dead.messages.get(WAITING, []):
+        _quietly(transport.change_visibility, dead.queue, receipt, 0)
+    finished = [receipt for _, receipt in dead.messages.get(TO_DELETE, [])]
+    if finished:
+        _quietly(transport.delete, dead.queue, finished)
+    running = dead.messages.get(RUNNING, [])
+    if ledger is not None:
+        for transport_id, _ in running:
+            ledger.record(transport_id, how)
+    logger.warning(
+        "a worker process died (%s) while running %d messages; %d it had not started were "
+        "released and %d it had finished were deleted",
+        how, len(running), len(dead.messages.get(WAITING, [])), len(finished),
+        extra={"queue": dead.queue, "running": [tid for tid, _ in running]},
+    )  # fmt: skip
+
+
+def _quietly(call: Any, *args: Any) -> None:
+    try:
+        call(*args)
+    except Exception as error:  # they reappear after their visibility timeout instead
+        logger.warning("could not settle a dead worker's message: %s", error)
+
+
+def describe_exit(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+class CrashLedger:
+    """Messages whose task killed a worker process, by transport id: written by the parent,
+    read by every child (re-read only when its version changes)."""
+
+    def __init__(self, context: Any, limit: int) -> None:
+        self.text: Any = context.RawArray(ctypes.c_char, LEDGER_BYTES)
+        self.length: Any = context.RawValue(ctypes.c_int, 0)
+        self.version: Any = context.RawValue(ctypes.c_int, 0)
+        self.limit = limit
+        self._entries: dict[str, list[Any]] = {}
+        self._seen_version = 0
+
+    def record(self, transport_id: str, how: str) -> None:
+        """Parent side: one more death while running this message."""
+        self._load()
+        count = self._entries.pop(transport_id, [0, how])[0] + 1
+        self._entries[transport_id] = [count, how]
+        while len(self._entries) > LEDGER_ENTRIES:
+            del self._entries[next(iter(self._entries))]
+        data = json.dumps(self._entries).encode()[:LEDGER_BYTES]
+        self.length.value = 0
+        self.text[: len(data)] = data
+        self.length.value = len(data)
+        self.version.value += 1
+
+    def refusal(self, transport_id: str) -> str | None:
+        """Child side: why this message must not run again, if it must not."""
+        self._load()
+        entry = self._entries.get(transport_id)
+        if entry is None or entry[0] < self.limit:
+            return None
+        return (
+            f"the task killed its worker process {entry[0]} times (last: {entry[1]}); not run again"
+        )
+
+    def _load(self) -> None:
+        version = self.version.value
+        if version == self._seen_version:
+            return
+        length = self.length.value
+        try:
+            loaded = json.loads(bytes(self.text[:length])) if length else {}
+        except ValueError:  # caught mid-write: the next version is read instead
+            return
+        self._entries, self._seen_version = dict(loaded), version

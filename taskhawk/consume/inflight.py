@@ -1,0 +1,249 @@
+"""The messages a worker holds, from their receive until they are settled.
+
+SQS hides a received message for the visibility timeout; if the worker has not deleted it by
+then, another worker receives it and the task runs twice. So, while a message waits its turn in
+a batch, runs, or is finished but not yet deleted, this keeper:
+
+- re-extends it every heartbeat interval (a fraction of the visibility timeout, so the first
+  extension comes well before expiry) back to the full visibility timeout;
+- deletes finished messages in batches of up to ten, at once when ten are ready and otherwise
+  within a second, from its own thread, so a slow task never holds up its batch-mates' deletes;
+- retries a delete that failed (an endpoint outage) while the receipt can still be valid, and
+  counts in the log those whose visibility ran out first;
+- warns when a message's visibility runs out while it is still held.
+
+A message whose fate was decided otherwise (hidden for a retry, dead-lettered) is `release`d:
+from then on nothing here touches it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import TracebackType
+
+from taskhawk.consume.visibility import set_visibility
+from taskhawk.exceptions import ConfigurationError
+from taskhawk.transport import ReceivedMessage, Transport
+from taskhawk.transport.limits import MAX_BATCH
+
+__all__ = ["STALE_DELETE_S", "InFlight", "heartbeat_interval"]
+
+logger = logging.getLogger("taskhawk.consumer")
+
+STALE_DELETE_S = 1.0  # a finished message waits at most about this long for its delete
+
+
+def heartbeat_interval(setting: float | None, visibility_s: int) -> float | None:
+    """The heartbeat of a worker whose messages are hidden for `visibility_s`: the setting
+    (TASKHAWK_HEARTBEAT_INTERVAL_S), or a third of the visibility timeout when it is None;
+    None (off) when it is 0. A beat slower than half the visibility timeout could come after
+    the message reappeared, so it is refused."""
+    if setting is None:
+        return visibility_s / 3 if visibility_s > 0 else None
+    if setting == 0:
+        return None
+    if not 0 < setting <= visibility_s / 2:
+        raise ConfigurationError(
+            f"TASKHAWK_HEARTBEAT_INTERVAL_S={setting} cannot keep messages hidden for "
+            f"{visibility_s}s: set it to at most half the visibility timeout "
+            f"({visibility_s / 2:g}), leave it unset for a third of it, or 0 to turn it off"
+        )
+    return float(setting)
+
+
+@dataclass
+class _Held:
+    received: ReceivedMessage
+    expires_at: float  # monotonic time its visibility runs out, as far as we know
+    started: bool = False
+    finished: bool = False
+    warned: bool = False
+
+
+class InFlight:
+    """Thread-safe; one per consumer. Use as a context manager around the consume loop."""
+
+    def __init__(self, transport: Transport, visibility_s: int, heartbeat_s: float | None) -> None:
+        self._transport = transport
+        self._visibility_s = visibility_s
+        self._heartbeat_s = heartbeat_s
+        self._held: dict[str, _Held] = {}
+        self._lock = threading.Lock()  # a beat or flush in progress finishes before release
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next_beat = float("inf")
+        self._finished_since: float | None = None
+
+    def __enter__(self) -> InFlight:
+        self._thread = threading.Thread(target=self._run, name="taskhawk-inflight", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.flush()
+
+    def hold(self, batch: Iterable[ReceivedMessage], received_at: float) -> None:
+        """Keep a batch hidden from now on; `received_at` is when the receive was sent."""
+        with self._lock:
+            for received in batch:
+                self._held[received.receipt] = _Held(received, received_at + self._visibility_s)
+            if self._heartbeat_s and self._held and self._next_beat == float("inf"):
+                self._next_beat = time.monotonic() + self._heartbeat_s
+
+    def usable(self, receipt: str) -> bool:
+        """False when the message's visibility ran out before its turn: another worker may
+        have it already, so it must not run here too."""
+        with self._lock:
+            held = self._held.get(receipt)
+            if held is None or held.expires_at > time.monotonic():
+                return True
+            del self._held[receipt]
+        logger.warning(
+            "skipped a message whose visibility timeout ran out while it waited its turn; it "
+            "is received again (a longer visibility timeout or the heartbeat prevents this)",
+            extra={"queue": held.received.queue, "transport_id": held.received.transport_id},
+        )
+        return False
+
+    def start(self, receipt: str) -> None:
+        """Its task starts now (a running task whose visibility runs out gets a warning)."""
+        with self._lock:
+            held = self._held.get(receipt)
+            if held is not None:
+                held.started = True
+
+    def release(self, receipt: str) -> None:
+        """Stop keeping this message: its decided fate rules its visibility from now on."""
+        with self._lock:
+            self._held.pop(receipt, None)
+
+    def finish(self, receipt: str) -> None:
+        """The message is done: delete it soon, and keep it hidden until then."""
+        with self._lock:
+            held = self._held.get(receipt)
+            if held is None:
+                return
+            held.finished = True
+            self._finished_since = self._finished_since or time.monotonic()
+            ready = sum(1 for h in self._held.values() if h.finished) >= MAX_BATCH
+        if ready:
+            self.flush()
+
+    def flush(self) -> None:
+        """Delete every finished message now (batch end, shutdown)."""
+        with self._lock:
+            self._delete_finished()
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._held)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._until_next()):
+            try:
+                self._tick()
+            except Exception:  # never let the keeper die: the next tick tries again
+                logger.exception("in-flight keeper failed; retrying")
+
+    def _until_next(self) -> float:
+        """Seconds to the next beat or stale delete, within 0.05..0.5 (expiry warnings and
+        a batch held meanwhile are noticed within half a second)."""
+        due = self._next_beat
+        if self._finished_since is not None:
+            due = min(due, self._finished_since + STALE_DELETE_S)
+        return min(max(due - time.monotonic(), 0.05), 0.5)
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if self._finished_since is not None and now - self._finished_since >= STALE_DELETE_S:
+                self._delete_finished()
+            if now >= self._next_beat:
+                self._beat(now)
+            self._warn_expired(now)
+
+    def _beat(self, now: float) -> None:
+        assert self._heartbeat_s is not None  # only scheduled with a heartbeat
+        self._next_beat = now + self._heartbeat_s if self._held else float("inf")
+        failed: list[str] = []
+        for held in self._held.values():
+            received = held.received
+            try:
+                set_visibility(
+                    self._transport, received.queue, received.receipt, self._visibility_s
+                )
+            except Exception as error:  # it may return early; nothing is lost
+                failed.append(f"{held.received.transport_id}: {error}")
+                continue
+            held.expires_at, held.warned = now + self._visibility_s, False
+        if failed:
+            logger.warning(
+                "heartbeat could not extend %d of %d messages: %s",
+                len(failed), len(self._held), "; ".join(failed[:3]),
+            )  # fmt: skip
+
+    def _delete_finished(self) -> None:
+        """Called with the lock held. Failed deletes stay for the next try while their receipt
+        can still be valid; those whose visibility ran out are given up, and counted."""
+        by_queue: dict[str, list[_Held]] = {}
+        for held in self._held.values():
+            if held.finished:
+                by_queue.setdefault(held.received.queue, []).append(held)
+        for queue, finished in by_queue.items():
+            for start in range(0, len(finished), MAX_BATCH):
+                self._delete(queue, finished[start : start + MAX_BATCH])
+        self._finished_since = (
+            time.monotonic() if any(h.finished for h in self._held.values()) else None
+        )
+
+    def _delete(self, queue: str, chunk: list[_Held]) -> None:
+        receipts = [held.received.receipt for held in chunk]
+        try:
+            failed = set(self._transport.delete(queue, receipts))
+        except Exception as error:
+            logger.error("delete failed on %s: %s", queue, error, extra={"queue": queue})
+            failed = set(receipts)
+        now = time.monotonic()
+        given_up = 0
+        for held in chunk:
+            receipt = held.received.receipt
+            if receipt not in failed:
+                del self._held[receipt]
+            elif held.expires_at <= now:
+                del self._held[receipt]
+                given_up += 1
+        if failed:
+            logger.error(
+                "%d finished messages not deleted from %s (%d retried while still hidden, %d "
+                "given up: their visibility ran out, so they will run again)",
+                len(failed), queue, len(failed) - given_up, given_up,
+                extra={"queue": queue, "not_deleted": len(failed), "given_up": given_up},
+            )  # fmt: skip
+
+    def _warn_expired(self, now: float) -> None:
+        for held in self._held.values():
+            if not held.started or held.finished or held.warned or held.expires_at > now:
+                continue
+            held.warned = True
+            logger.warning(
+                "a running task outlived its message's visibility timeout (%ds): another "
+                "worker may run it too; %s",
+                self._visibility_s,
+                "the heartbeat could not extend it"
+                if self._heartbeat_s
+                else "turn the heartbeat on (TASKHAWK_HEARTBEAT_INTERVAL_S) or lengthen the "
+                "visibility timeout",
+                extra={"queue": held.received.queue, "transport_id": held.received.transport_id},
+            )
