@@ -216,12 +216,20 @@ def take_all(endpoint: str, url: str, attempts: int = 3) -> list[dict[str, Any]]
 
 
 @pytest.fixture
-def rig(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
-    """Fresh queues (redrive after MAX_RECEIVE_COUNT), taskhawk configured against moto for
-    dispatching, a state directory for the tasks, and workers killed at teardown."""
+def rig(
+    moto_endpoint: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Iterator[Rig]:
+    """Fresh queues (redrive after MAX_RECEIVE_COUNT, or the test's
+    `@pytest.mark.max_receive_count(n)`), taskhawk configured against moto for dispatching,
+    a state directory for the tasks, and workers killed at teardown."""
+    marker = request.node.get_closest_marker("max_receive_count")
+    max_receive_count = marker.args[0] if marker else MAX_RECEIVE_COUNT
     queue = f"REL{uuid.uuid4().hex[:10].upper()}"
-    urls = create_queues(moto_endpoint, queue, max_receive_count=MAX_RECEIVE_COUNT)
-    settings = aws_settings(moto_endpoint, queue)
+    urls = create_queues(moto_endpoint, queue, max_receive_count=max_receive_count)
+    settings = aws_settings(moto_endpoint, queue, TASKHAWK_MAX_RECEIVE_COUNT=max_receive_count)
     taskhawk.configure(settings)
     monkeypatch.setenv("TASKHAWK_REL_STATE", str(tmp_path))  # for tasks run in this process
     env = {

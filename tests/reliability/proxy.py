@@ -1,6 +1,6 @@
 """tests.support.faultproxy.FaultProxy, counting the requests each mode handled (and, by the
 X-Amz-Target header, which SQS actions they were), and able to fault only the next N requests
-(then pass again), for retry-then-succeed cases."""
+(then pass again), for retry-then-succeed cases, or only some actions."""
 
 from __future__ import annotations
 
@@ -24,7 +24,20 @@ class CountingProxy(FaultProxy):
         self.actions: Counter[tuple[str, str]] = Counter()  # (mode, action) -> requests
         self._lock = threading.Lock()
         self._limited: tuple[str, int] | None = None
+        self._only: frozenset[str] | None = None
         super().__init__(upstream)
+
+    @contextmanager
+    def fault_actions(self, mode: str, actions: set[str]) -> Iterator[None]:
+        """Fault only requests of these SQS actions (`DeleteMessageBatch`); others pass."""
+        with self._lock:
+            self._only = frozenset(actions)
+        try:
+            with self.fault(mode):
+                yield
+        finally:
+            with self._lock:
+                self._only = None
 
     @contextmanager
     def fault_next(self, mode: str, requests: int) -> Iterator[None]:
@@ -41,6 +54,8 @@ class CountingProxy(FaultProxy):
     def _handle(self, client: socket.socket, mode: str) -> None:
         action = _peek_action(client)
         with self._lock:
+            if self._only is not None and action not in self._only:
+                mode = "pass"
             if self._limited is not None and self._limited[0] == mode:
                 left = self._limited[1]
                 if left <= 0:

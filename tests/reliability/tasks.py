@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +55,20 @@ def flaky(n: int, *, metadata: Metadata | None = None) -> None:
     os.close(fd)
     append_event("failed", n, metadata.id)
     raise FirstAttemptFails(f"first attempt of {n} fails on purpose")
+
+
+@task(name="rel.sleep")
+def sleep(n: int, seconds: float, *, metadata: Metadata | None = None) -> None:
+    """Record its start, sleep, record that it ran: a long task (heartbeat tests)."""
+    assert metadata is not None
+    append_event("started", n, metadata.id)
+    time.sleep(seconds)
+    append_event("ran", n, metadata.id)
+
+
+@task(name="rel.crash")
+def crash(n: int, *, metadata: Metadata | None = None) -> None:
+    """Record its start, then kill its own process, as a segfault or the OOM killer would."""
+    assert metadata is not None
+    append_event("started", n, metadata.id)
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -18,3 +18,8 @@ AWS_READ_TIMEOUT_S = float(os.environ.get("AWS_READ_TIMEOUT_S", "2"))
 TASKHAWK_QUEUE = os.environ["TASKHAWK_QUEUE"]
 TASKHAWK_RETRY_BACKOFF_BASE_S = 1  # failures come back within seconds
 TASKHAWK_RETRY_BACKOFF_MAX_S = 4
+# Overrides a test gives through the environment (see tests/reliability/conftest.py).
+if "TASKHAWK_HEARTBEAT_INTERVAL_S" in os.environ:
+    TASKHAWK_HEARTBEAT_INTERVAL_S = float(os.environ["TASKHAWK_HEARTBEAT_INTERVAL_S"])
+if "TASKHAWK_MAX_RECEIVE_COUNT" in os.environ:
+    TASKHAWK_MAX_RECEIVE_COUNT = int(os.environ["TASKHAWK_MAX_RECEIVE_COUNT"])
