@@ -214,3 +214,43 @@ def test_a_malformed_sqs_record_fails_alone(transport: Recording) -> None:
     response = process_messages_for_lambda_consumer({"Records": [broken, sqs_event["Records"][0]]})
     assert response == {"batchItemFailures": [{"itemIdentifier": "broken"}]}
     assert [c["mode"] for kind, c in calls if kind == "task"] == ["ok"]
+
+
+def fifo_records(*modes: str, group: str = "customer-1") -> list[dict[str, Any]]:
+    template = event("sqs_event.json")["Records"][0]
+    records = []
+    for n, mode in enumerate(modes):
+        record = copy.deepcopy(template)
+        message = json.loads(record["body"])
+        message.update(task="lambda_tasks.behave", args=[mode], kwargs={})
+        record.update(
+            body=json.dumps(message),
+            messageId=f"fifo-{n}",
+            eventSourceARN=f"arn:aws:sqs:us-east-1:123456789012:{DEFAULT}.fifo",
+        )
+        record["attributes"]["MessageGroupId"] = group
+        records.append(record)
+    return records
+
+
+def test_a_fifo_event_stops_at_the_first_failure_and_reports_every_later_record(
+    transport: Recording,
+) -> None:
+    """AWS's rule for FIFO event sources: the 2nd of 5 records of a group fails, so records
+    3-5 must not run (they would run out of order) and are reported for retry too."""
+    response = process_messages_for_lambda_consumer(
+        {"Records": fifo_records("ok", "boom", "ok", "ok", "ok")}
+    )
+    assert response == {
+        "batchItemFailures": [{"itemIdentifier": f"fifo-{n}"} for n in (1, 2, 3, 4)]
+    }
+    assert [c["mode"] for kind, c in calls if kind == "task"] == ["ok", "boom"]
+
+
+def test_a_standard_queue_event_runs_the_records_after_a_failure(transport: Recording) -> None:
+    records = fifo_records("ok", "boom", "ok")
+    for record in records:
+        record["eventSourceARN"] = record["eventSourceARN"].removesuffix(".fifo")
+    response = process_messages_for_lambda_consumer({"Records": records})
+    assert response == {"batchItemFailures": [{"itemIdentifier": "fifo-1"}]}
+    assert [c["mode"] for kind, c in calls if kind == "task"] == ["ok", "boom", "ok"]

@@ -206,3 +206,22 @@ def test_brief_throttling_is_retried_and_each_message_delivered_once(
         record.dispatch_many(((n,), {}) for n in range(BATCH))
     assert proxy.handled["throttle"] == 2
     assert numbers_on(moto_endpoint, url) == [-1, *range(BATCH)]
+
+
+def test_a_slow_endpoint_still_makes_progress_with_the_default_timeouts(
+    rig: Rig, moto_endpoint: str
+) -> None:
+    """Every answer 2.5 s late: with upstream's 2 s read timeout not even GetQueueUrl ever
+    succeeded and the worker made no progress at all. The defaults wait long enough."""
+    proxy = CountingProxy(moto_endpoint)
+    proxy.slow_s = 2.5
+    try:
+        with proxy.fault("slow"):
+            worker = rig.start_worker("--visibility-timeout", "30", sqs_endpoint=proxy.url)
+            record.dispatch_many(((n,), {}) for n in range(3))
+            runs = RunLog(rig.state / EVENTS)
+            settle(lambda: len(runs.update()) == 3, "3 tasks through a slow endpoint", 90)
+    finally:
+        proxy.close()
+    assert "receive from" not in worker.log  # no request timed out
+    assert {n: len(events) for n, events in runs.runs.items()} == {0: 1, 1: 1, 2: 1}

@@ -13,12 +13,15 @@ AWS_ACCESS_KEY = os.environ["AWS_ACCESS_KEY"]
 AWS_SECRET_KEY = os.environ["AWS_SECRET_KEY"]
 AWS_ENDPOINT_SQS = os.environ["AWS_ENDPOINT_SQS"]
 AWS_ENDPOINT_SNS = os.environ["AWS_ENDPOINT_SNS"]
-AWS_CONNECT_TIMEOUT_S = float(os.environ.get("AWS_CONNECT_TIMEOUT_S", "2"))
-AWS_READ_TIMEOUT_S = float(os.environ.get("AWS_READ_TIMEOUT_S", "2"))
 TASKHAWK_QUEUE = os.environ["TASKHAWK_QUEUE"]
 TASKHAWK_RETRY_BACKOFF_BASE_S = 1  # failures come back within seconds
 TASKHAWK_RETRY_BACKOFF_MAX_S = 4
-# Overrides a test gives through the environment (see tests/reliability/conftest.py).
+# Overrides a test gives through the environment (see tests/reliability/conftest.py); the
+# library's own defaults apply otherwise.
+if "AWS_CONNECT_TIMEOUT_S" in os.environ:
+    AWS_CONNECT_TIMEOUT_S = float(os.environ["AWS_CONNECT_TIMEOUT_S"])
+if "AWS_READ_TIMEOUT_S" in os.environ:
+    AWS_READ_TIMEOUT_S = float(os.environ["AWS_READ_TIMEOUT_S"])
 if "TASKHAWK_HEARTBEAT_INTERVAL_S" in os.environ:
     TASKHAWK_HEARTBEAT_INTERVAL_S = float(os.environ["TASKHAWK_HEARTBEAT_INTERVAL_S"])
 if "TASKHAWK_MAX_RECEIVE_COUNT" in os.environ:

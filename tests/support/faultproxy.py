@@ -5,13 +5,14 @@ the request but never returns the answer (the client's read timeout fires after 
 acted); `error` answers HTTP 500 without forwarding; `throttle` answers an SQS throttling error
 without forwarding; `refuse` stops listening (connection refused); `empty` and `cut` forward the
 request and, once the endpoint answered, return a 200 with an empty body or the real answer cut
-in half. Every loop is bounded.
+in half; `slow` returns every answer `slow_s` seconds late. Every loop is bounded.
 """
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,6 +40,7 @@ class FaultProxy:
         host, _, port = upstream.removeprefix("http://").partition(":")
         self.upstream = (host, int(port))
         self.mode = "pass"
+        self.slow_s = 2.5
         self.connections = 0
         self.faults_answered = 0
         self._listener: socket.socket | None = None
@@ -102,7 +104,7 @@ class FaultProxy:
                 if mode != "drop":
                     client.sendall(_SERVER_ERROR if mode == "error" else _THROTTLE)
                 return
-            if mode in ("empty", "cut"):
+            if mode in ("empty", "cut", "slow"):
                 self._mangle_answer(client, mode)
                 return
             with socket.create_connection(self.upstream, timeout=_IO_TIMEOUT) as upstream:
@@ -121,6 +123,10 @@ class FaultProxy:
             upstream.sendall(request)
             answer = _read_until_closed(upstream)
         self.faults_answered += 1
+        if mode == "slow":
+            time.sleep(self.slow_s)
+            client.sendall(answer)
+            return
         if mode == "empty":
             client.sendall(_EMPTY_OK)
             return
