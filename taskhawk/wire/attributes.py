@@ -1,7 +1,7 @@
 """The transport attributes of a message. Pure functions.
 
-Every message carries `taskhawk_task` (Taskhawk Go consumers route on it) and as many of its
-headers as SQS's attribute limit leaves room for; consumers read headers from the body only.
+Every message carries `taskhawk_task` (Taskhawk Go consumers route on it) and, when they fit
+beside it within SQS's limit of ten, all its headers; consumers read headers from the body only.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ TASK_ATTRIBUTE = "taskhawk_task"
 
 
 def message_attributes(message: Message) -> dict[str, str]:
-    """`taskhawk_task` plus the first nine headers; later headers travel in the body only."""
-    attributes = {TASK_ATTRIBUTE: message.task}
-    for name, value in message.headers.items():
-        if len(attributes) == MAX_ATTRIBUTES:
-            break
-        attributes[name] = value
-    return attributes
+    """`taskhawk_task`, plus every header when there are at most nine and none when there are
+    more (decision header-attributes: picking nine needs an order that Go's maps do not have)."""
+    if len(message.headers) < MAX_ATTRIBUTES:
+        return {TASK_ATTRIBUTE: message.task, **message.headers}
+    return {TASK_ATTRIBUTE: message.task}

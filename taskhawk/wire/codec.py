@@ -24,7 +24,7 @@ from taskhawk.exceptions import ValidationError
 from taskhawk.transport.limits import SQS_MAX_BYTES
 from taskhawk.wire.json_values import to_json_value
 from taskhawk.wire.legacy import normalize_legacy_shapes
-from taskhawk.wire.strict_json import parse_strict
+from taskhawk.wire.strict_json import check_unicode_text, parse_strict
 
 __all__ = [
     "Message",
@@ -39,12 +39,14 @@ __all__ = [
 
 def decode(body: str | bytes) -> Message:
     """Parse and validate one message body; raise ValidationError naming the path and reason."""
-    data = parse_strict(_as_text(body))
+    text = _as_text(body)
+    data = parse_strict(text)
     if type(data) is not dict:
         raise ValidationError("$", f"a message must be a JSON object, not {_json_type(data)}")
     format_version = _format_version(data)
     _validate(format_version.validate_consume, data)
-    canonical = normalize_legacy_shapes(data)
+    check_unicode_text(text, data)  # after the schema, which names the header or task it hits
+    canonical = normalize_legacy_shapes(data, text)
     if canonical is not data:
         _validate(format_version.validate_publish, canonical)
     return _to_model(format_version, canonical)
@@ -131,10 +133,16 @@ def message_to_dict(message: Message) -> dict[str, Any]:
 
 
 def _as_text(body: str | bytes) -> str:
-    # Nothing larger than SQS's limit can arrive, so anything larger is hostile.
-    if len(body) > SQS_MAX_BYTES:
+    # Nothing larger than SQS's limit (in UTF-8 bytes) can arrive, so anything larger is hostile.
+    if len(body) > SQS_MAX_BYTES:  # a str has at least as many bytes as characters
         raise ValidationError("$", f"body is {len(body)} long, over the {SQS_MAX_BYTES} limit")
     if isinstance(body, str):
+        if not body.isascii():
+            size = len(body.encode("utf-8", "surrogatepass"))
+            if size > SQS_MAX_BYTES:
+                raise ValidationError(
+                    "$", f"body is {size} bytes of UTF-8, over the {SQS_MAX_BYTES} limit"
+                )
         return body
     try:
         return body.decode("utf-8")

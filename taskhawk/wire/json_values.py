@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ __all__ = [
     "MAX_SAFE_INTEGER",
     "checked_member_count",
     "is_safe_integer",
+    "is_unicode_text",
     "member_path",
     "to_json_value",
     "unsafe_integer_path",
@@ -30,8 +31,18 @@ __all__ = [
 
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_DEPTH = 32
-_SCALARS = (str, bool, type(None))
+_SCALARS = (bool, type(None))
 _CONTAINERS = (dict, list)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_unicode_text(text: str) -> bool:
+    """The unicode-text rule: no unpaired surrogate (a Python str holds a pair as one
+    character, so any surrogate code point in it is alone); Go and Rust read those differently."""
+    return text.isascii() or _SURROGATE.search(text) is None
+
+
+_LONE_SURROGATE = "holds an unpaired UTF-16 surrogate, which other languages read differently"
 
 
 def is_safe_integer(value: int) -> bool:
@@ -69,10 +80,9 @@ def to_json_value(value: Any, path: str, depth: int = 1) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
-    if kind is int:
-        return _checked_int(value, path)
-    if kind is float:
-        return _checked_float(value, path)
+    checked = _CHECKED.get(kind)
+    if checked is not None:
+        return checked(value, path)
     if depth >= MAX_DEPTH:
         raise ValidationError(path, f"nested deeper than {MAX_DEPTH} levels")
     if kind is list or kind is tuple:
@@ -85,6 +95,8 @@ def to_json_value(value: Any, path: str, depth: int = 1) -> Any:
 def _plain(item: Any) -> bool:
     """Already a JSON value as it stands; checked inline so no path string is built for it."""
     kind = type(item)
+    if kind is str:
+        return is_unicode_text(item)
     return kind in _SCALARS or (kind is int and is_safe_integer(item))
 
 
@@ -103,6 +115,8 @@ def _convert_mapping(value: Mapping[Any, Any], path: str, depth: int) -> dict[st
             if not isinstance(key, str):
                 raise ValidationError(path, f"object key {key!r} is not a string")
             key = str.__str__(key)  # noqa: PLW2901 - a str subclass key becomes plain text
+        if not is_unicode_text(key):
+            raise ValidationError(path, f"object key {key!r} {_LONE_SURROGATE}")
         plain = _plain(item)
         converted[key] = item if plain else to_json_value(item, member_path(path, key), depth + 1)
     return converted
@@ -117,7 +131,7 @@ def _convert_other(value: Any, path: str, depth: int) -> Any:
             "to keep every digit, or float(value)",
         )
     if isinstance(value, str):
-        return str.__str__(value)  # the plain text even of a (str, Enum) member
+        return _checked_str(str.__str__(value), path)  # the plain text even of a str Enum
     if isinstance(value, int):
         return _checked_int(int(value), path)  # bool cannot be subclassed; IntEnum lands here
     if isinstance(value, float):
@@ -131,6 +145,12 @@ def _convert_other(value: Any, path: str, depth: int) -> Any:
     )
 
 
+def _checked_str(value: str, path: str) -> str:
+    if is_unicode_text(value):
+        return value
+    raise ValidationError(path, f"the string {_LONE_SURROGATE}")
+
+
 def _checked_int(value: int, path: str) -> int:
     if is_safe_integer(value):
         return value
@@ -141,6 +161,13 @@ def _checked_float(value: float, path: str) -> float:
     if math.isfinite(value):
         return value
     raise ValidationError(path, f"{value} is not a JSON number")
+
+
+_CHECKED: dict[type, Callable[[Any, str], Any]] = {
+    str: _checked_str,
+    int: _checked_int,
+    float: _checked_float,
+}
 
 
 def checked_member_count(data: Any) -> int:

@@ -22,8 +22,9 @@ _RFC3339 = re.compile(
 )
 
 
-def normalize_legacy_shapes(data: dict[str, Any]) -> dict[str, Any]:
-    """Return `data` itself when already canonical, else a canonical copy."""
+def normalize_legacy_shapes(data: dict[str, Any], text: str) -> dict[str, Any]:
+    """Return `data` itself when already canonical, else a canonical copy. `text` is the body
+    `data` was parsed from: a number in a header is read as written there."""
     metadata = data["metadata"]
     headers = data["headers"]
     timestamp_is_string = type(metadata["timestamp"]) is str
@@ -35,11 +36,27 @@ def normalize_legacy_shapes(data: dict[str, Any]) -> dict[str, Any]:
     if timestamp_is_string:
         canonical["metadata"] = {**metadata, "timestamp": parse_rfc3339_ms(metadata["timestamp"])}
     if not headers_are_strings:
+        written = _header_lexemes(text)
         canonical["headers"] = {
-            name: value if type(value) is str else json.dumps(value)
+            name: value if type(value) is str else written.get(name, json.dumps(value))
             for name, value in headers.items()
         }
     return canonical
+
+
+class _Lexeme(str):
+    """A number as written in the text: `1e3`, `1.50`, `-0`."""
+
+
+# Parses numbers into their text; booleans stay booleans (their JSON text is fixed).
+_LEXEME_DECODER = json.JSONDecoder(parse_float=_Lexeme, parse_int=_Lexeme)
+
+
+def _header_lexemes(text: str) -> dict[str, str]:
+    """Header values that are numbers, as written (decision legacy-non-string-header); read
+    only on this rare legacy path, from a second parse that keeps each number's text."""
+    headers = _LEXEME_DECODER.decode(text).get("headers", {})
+    return {name: str(value) for name, value in headers.items() if type(value) is _Lexeme}
 
 
 def parse_rfc3339_ms(text: str) -> int:
@@ -51,8 +68,13 @@ def parse_rfc3339_ms(text: str) -> int:
     fraction, offset = match.group(7) or "", match.group(8)
     zone = timezone.utc
     if offset not in ("Z", "z"):
+        hours, minutes = int(offset[1:3]), int(offset[4:6])
+        if hours > 23 or minutes > 59:
+            raise ValidationError(
+                "$.metadata.timestamp", f"{text!r}: the UTC offset {offset} is out of range"
+            )
         sign = 1 if offset[0] == "+" else -1
-        zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+        zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
     try:
         moment = datetime(year, month, day, hour, minute, second, tzinfo=zone)
     except ValueError as error:

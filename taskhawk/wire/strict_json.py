@@ -9,6 +9,7 @@ take a faster route with the same verdicts.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from taskhawk.exceptions import ValidationError
@@ -16,11 +17,12 @@ from taskhawk.wire.json_values import (
     MAX_DEPTH,
     checked_member_count,
     is_safe_integer,
+    is_unicode_text,
     unsafe_integer_path,
     unsafe_integer_reason,
 )
 
-__all__ = ["parse_strict"]
+__all__ = ["check_unicode_text", "has_lone_surrogate", "parse_strict"]
 
 
 class _ParseRefused(ValueError):
@@ -31,6 +33,18 @@ class _ParseRefused(ValueError):
     def __init__(self, reason: str, *, unsafe_digits: str | None = None) -> None:
         super().__init__(reason)
         self.unsafe_digits = unsafe_digits
+
+
+def check_unicode_text(text: str, data: Any) -> None:
+    """ValidationError when a string of `data` (parsed from `text`) holds an unpaired surrogate
+    (decision unicode-text). Only text with a surrogate escape, or in a str a surrogate itself,
+    can decode to one: the walk is skipped for every other body."""
+    if _SURROGATE_HINT.search(text) and has_lone_surrogate(data):
+        raise ValidationError(
+            "$",
+            "a string holds an unpaired UTF-16 surrogate (\\ud800-\\udfff alone), which "
+            "other languages read differently",
+        )
 
 
 def parse_strict(text: str) -> Any:
@@ -93,6 +107,24 @@ def _unsafe_integer_path(text: str) -> str | None:
     return unsafe_integer_path(data)
 
 
+def has_lone_surrogate(data: Any) -> bool:
+    """Whether any string or key of parsed `data` breaks the unicode-text rule."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is str:
+            if not is_unicode_text(node):
+                return True
+        elif kind is dict:
+            if not all(map(is_unicode_text, node)):
+                return True
+            stack.extend(node.values())
+        elif kind is list:
+            stack.extend(node)
+    return False
+
+
 def _colons_in_strings(data: Any) -> int:
     """Colons in every key and string of parsed `data`."""
     colons = 0
@@ -152,3 +184,4 @@ _DECODER = json.JSONDecoder(
 _PLAIN_PARSE_MIN_CHARS = 1024
 _PLAIN_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 _DOUBT = object()
+_SURROGATE_HINT = re.compile("\\\\[uU][dD][89a-fA-F]|[\ud800-\udfff]")
