@@ -18,6 +18,7 @@ DATAMODEL_OPTIONS = [
     "--type-mappings", "string+uuid=string",
     "--use-double-quotes",
     "--class-name", "Message",
+    "--use-title-as-name",
     "--disable-timestamp",
 ]  # fmt: skip
 

@@ -68,7 +68,7 @@ class Renderer:
 
 def format_python(text: str) -> str:
     """Sort imports and format with the pinned ruff, so output passes the project's lint."""
-    sorted_imports = _ruff(["check", "--fix-only", "--select", "I", "--exit-zero"], text)
+    sorted_imports = _ruff(["check", "--fix-only", "--quiet", "--select", "I", "--exit-zero"], text)
     return _ruff(["format"], sorted_imports)
 
 

@@ -1,4 +1,4 @@
-"""Version replay over a schema directory: a hypothetical minor 1.1 that adds an optional field
+"""Version replay over a schema directory: a hypothetical next minor that adds an optional field
 passes; minors that add a required field or tighten a constraint are caught, naming the cases
 they would break; a released version edited in place or removed is caught too."""
 
@@ -19,7 +19,7 @@ CORPUS = load_corpus()
 Edit = Callable[[dict[str, Any]], None]
 
 
-def schema_copy(tmp_path: Path, edit: Edit | None = None, version: str = "1.1") -> Path:
+def schema_copy(tmp_path: Path, edit: Edit | None = None, version: str = "1.2") -> Path:
     """schema/ copied to tmp_path, plus message/<version>/ derived from 1.0 through `edit`."""
     schema_dir = tmp_path / "schema"
     shutil.copytree(SCHEMA_DIR, schema_dir)
@@ -63,24 +63,24 @@ def test_the_repository_schemas_replay_cleanly() -> None:
 
 def test_a_minor_that_adds_an_optional_field_passes(tmp_path: Path) -> None:
     schema_dir = schema_copy(tmp_path, add_optional_eta)
-    assert load_schemas(schema_dir)[1] == []  # a well-formed, portable 1.1
+    assert load_schemas(schema_dir)[1] == []  # a well-formed, portable 1.2
     result = replay(schema_dir, CORPUS)
-    assert result.newest == {1: "1.1"}
+    assert result.newest == {1: "1.2"}
     assert result.problems == []
 
 
 def test_a_minor_that_adds_a_required_field_is_caught(tmp_path: Path) -> None:
     result = replay(schema_copy(tmp_path, require_eta), CORPUS)
     text = "\n".join(result.problems)
-    assert "accept-0001-seed-v1-0: valid under 1.0 but not under 1.1 consume.json" in text
-    assert "publish-0001-send-email: valid under 1.0 but not under 1.1 publish.json" in text
+    assert "accept-0001-seed-v1-0: valid under 1.0 but not under 1.2 consume.json" in text
+    assert "publish-0001-send-email: valid under 1.0 but not under 1.2 publish.json" in text
     assert "'eta' is a required property" in text
 
 
 def test_a_minor_that_tightens_a_constraint_is_caught(tmp_path: Path) -> None:
     result = replay(schema_copy(tmp_path, drop_bulk_priority), CORPUS)
     assert any(
-        problem.startswith("publish-0004-bulk-priority: valid under 1.0 but not under 1.1")
+        problem.startswith("publish-0004-bulk-priority: valid under 1.0 but not under 1.2")
         for problem in result.problems
     ), result.problems
 

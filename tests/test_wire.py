@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from taskhawk import wire
+from taskhawk._generated import models_v1_0
 from taskhawk.exceptions import ValidationError
 from taskhawk.transport.limits import SQS_MAX_BYTES
 
@@ -197,7 +198,8 @@ def test_build_message_names_the_value_json_cannot_carry(
 
 def test_encode_refuses_a_non_canonical_model() -> None:
     message = wire.decode(body())
-    bad = wire.Message(
+    assert isinstance(message, models_v1_0.Message)
+    bad = models_v1_0.Message(
         id="not-a-uuid",
         metadata=message.metadata,
         headers={},

@@ -7,14 +7,14 @@ makes a canonical one from Python values; `message_attributes` gives its transpo
 from __future__ import annotations
 
 from taskhawk.wire.attributes import TASK_ATTRIBUTE, message_attributes
-from taskhawk.wire.codec import (
+from taskhawk.wire.codec import decode, encode, validation_errors
+from taskhawk.wire.models import (
     Message,
     MessageMetadata,
     build_message,
-    decode,
-    encode,
+    format_for,
     message_to_dict,
-    validation_errors,
+    scheduled,
 )
 
 __all__ = [
@@ -24,7 +24,9 @@ __all__ = [
     "build_message",
     "decode",
     "encode",
+    "format_for",
     "message_attributes",
     "message_to_dict",
+    "scheduled",
     "validation_errors",
 ]

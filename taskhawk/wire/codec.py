@@ -7,9 +7,8 @@ schema/README.md and named in the errors they raise.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from taskhawk._generated import (
@@ -19,22 +18,14 @@ from taskhawk._generated import (
     Message,
     SchemaViolation,
 )
-from taskhawk._generated import Metadata as MessageMetadata
 from taskhawk.exceptions import ValidationError
 from taskhawk.transport.limits import SQS_MAX_BYTES
 from taskhawk.wire.json_values import to_json_value
 from taskhawk.wire.legacy import normalize_legacy_shapes
+from taskhawk.wire.models import fill, message_to_dict
 from taskhawk.wire.strict_json import check_unicode_text, parse_strict
 
-__all__ = [
-    "Message",
-    "MessageMetadata",
-    "build_message",
-    "decode",
-    "encode",
-    "message_to_dict",
-    "validation_errors",
-]
+__all__ = ["decode", "encode", "validation_errors"]
 
 
 def decode(body: str | bytes) -> Message:
@@ -89,49 +80,6 @@ def encode(message: Message) -> str:
         raise
 
 
-def build_message(
-    *,
-    message_id: str,
-    task: str,
-    args: Sequence[Any],
-    kwargs: Mapping[str, Any],
-    headers: Mapping[str, str],
-    priority: str,
-    timestamp_ms: int,
-) -> Message:
-    """Build a canonical message, converting arguments to JSON values or naming the bad one.
-    `encode` validates the result against the publish schema before anything is sent."""
-    latest = FORMAT_VERSIONS[LATEST_VERSION]
-    return _fill(
-        latest,
-        {"priority": priority, "timestamp": timestamp_ms, "version": LATEST_VERSION},
-        {
-            "id": message_id,
-            "headers": dict(headers),
-            "task": task,
-            "args": to_json_value(args, "$.args"),
-            "kwargs": to_json_value(dict(kwargs), "$.kwargs"),
-        },
-    )
-
-
-def message_to_dict(message: Message) -> dict[str, Any]:
-    """The JSON object of a message, keys in upstream 4.x order."""
-    metadata = message.metadata
-    return {
-        "id": message.id,
-        "metadata": {
-            "priority": metadata.priority,
-            "timestamp": metadata.timestamp,
-            "version": metadata.version,
-        },
-        "headers": message.headers,
-        "task": message.task,
-        "args": message.args,
-        "kwargs": message.kwargs,
-    }
-
-
 def _as_text(body: str | bytes) -> str:
     # Nothing larger than SQS's limit (in UTF-8 bytes) can arrive, so anything larger is hostile.
     if len(body) > SQS_MAX_BYTES:  # a str has at least as many bytes as characters
@@ -150,6 +98,8 @@ def _as_text(body: str | bytes) -> str:
         raise ValidationError("$", f"body is not valid UTF-8 (byte {error.start})") from None
 
 
+# Times in metadata: JSON Schema's "integer" allows 1.0, typed readers do not (integer-timestamp).
+_TIMES = ("timestamp", "eta", "expires")
 _ENCODER = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 
@@ -183,50 +133,14 @@ def _path_and_reason(error: SchemaViolation) -> tuple[str, str]:
 
 def _to_model(format_version: FormatVersion, data: dict[str, Any]) -> Message:
     metadata = data["metadata"]
-    if type(metadata["timestamp"]) is not int:
-        raise ValidationError(
-            "$.metadata.timestamp",
-            "must be an integer number of milliseconds, written without a fraction or exponent "
-            "(1460868253255, not 1460868253255.0)",
-        )
-    return _fill(format_version, metadata, data)
-
-
-def _fill(
-    format_version: FormatVersion, metadata: Mapping[str, Any], data: Mapping[str, Any]
-) -> Message:
-    """The frozen dataclasses, filled field by field: their __init__ would do the same through
-    a slower path. Callers have validated the values, or `encode` will before sending."""
-    built_metadata = _new(format_version.metadata_model)
-    _set(built_metadata, "priority", metadata["priority"])
-    _set(built_metadata, "timestamp", metadata["timestamp"])
-    _set(built_metadata, "version", metadata["version"])
-    message = _new(format_version.message_model)
-    _set(message, "id", data["id"])
-    _set(message, "metadata", built_metadata)
-    _set(message, "headers", data["headers"])
-    _set(message, "task", data["task"])
-    _set(message, "args", data["args"])
-    _set(message, "kwargs", data["kwargs"])
-    return message
-
-
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _check_model_fields() -> None:
-    """_fill names every field; a schema change that adds one must change it too."""
-    for format_version in FORMAT_VERSIONS.values():
-        message_fields = {f.name for f in dataclasses.fields(format_version.message_model)}
-        metadata_fields = {f.name for f in dataclasses.fields(format_version.metadata_model)}
-        if message_fields != {"id", "metadata", "headers", "task", "args", "kwargs"} or (
-            metadata_fields != {"priority", "timestamp", "version"}
-        ):
-            raise RuntimeError(f"format {format_version.version}: update wire._fill")
-
-
-_check_model_fields()
+    for name in _TIMES:
+        if name in metadata and type(metadata[name]) is not int:
+            raise ValidationError(
+                f"$.metadata.{name}",
+                "must be an integer number of milliseconds, written without a fraction or "
+                "exponent (1460868253255, not 1460868253255.0)",
+            )
+    return fill(format_version, metadata, data)
 
 
 def _json_type(value: Any) -> str:
