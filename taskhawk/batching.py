@@ -9,8 +9,8 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from taskhawk.sending import Outbound
 from taskhawk.transport import Destination
-from taskhawk.wire import Message
 
 __all__ = ["PendingBatch", "collecting", "current_batch"]
 
@@ -23,10 +23,10 @@ class PendingBatch:
     """Messages dispatched inside the block, per destination, in dispatch order."""
 
     def __init__(self) -> None:
-        self.messages: dict[Destination, list[Message]] = {}
+        self.messages: dict[Destination, list[Outbound]] = {}
         self.sent_ids: list[str] = []
 
-    def add(self, destination: Destination, message: Message) -> None:
+    def add(self, destination: Destination, message: Outbound) -> None:
         self.messages.setdefault(destination, []).append(message)
 
 

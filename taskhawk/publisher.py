@@ -1,33 +1,25 @@
-"""Dispatch: build the canonical message, then send it (or run it now, in sync mode).
+"""Dispatch: build the canonical message, then send it (`taskhawk.sending`) or, in sync mode,
+run it now.
 
-Exactly one message per dispatch: the transport sends it once, re-sending only when an error
-proves nothing was sent. Batches go out ten at a time and report every failure. The publisher
-knows nothing of consuming: sync mode runs through a runner the consume layer installs.
+The publisher knows nothing of consuming: sync mode runs through a runner the consume layer
+installs.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from taskhawk import clock
 from taskhawk.batching import PendingBatch, collecting, current_batch
-from taskhawk.exceptions import (
-    ConfigurationError,
-    MessageTooLarge,
-    PublishError,
-    summarize_failures,
-)
+from taskhawk.exceptions import ConfigurationError, PublishError
 from taskhawk.priority import Priority
+from taskhawk.sending import Outbound, destination_for, send_all, send_messages
 from taskhawk.settings import Settings, get_settings
-from taskhawk.transport import Destination, OutgoingMessage, SendResult
-from taskhawk.transport.current import current_transport
-from taskhawk.transport.limits import MAX_BATCH, SNS_MAX_BYTES, SQS_MAX_BYTES, transport_size
-from taskhawk.transport.naming import queue_name, topic_name
+from taskhawk.transport import Destination
+from taskhawk.transport.naming import queue_name
 from taskhawk.wire import Message, build_message, encode, message_attributes
 
 if TYPE_CHECKING:
@@ -36,14 +28,12 @@ if TYPE_CHECKING:
 __all__ = [
     "SyncRunner",
     "batch",
-    "destination_for",
     "dispatch",
     "dispatch_many",
     "install_sync_runner",
-    "send_messages",
+    "new_message",
+    "new_message_id",
 ]
-
-logger = logging.getLogger(__name__)
 
 
 class SyncRunner(Protocol):
@@ -73,16 +63,16 @@ def dispatch(
     invocation: Invocation[Any, Any], args: Sequence[Any], kwargs: Mapping[str, Any]
 ) -> str:
     settings = get_settings()
-    message = new_message(invocation, args, kwargs, settings)
-    if settings.taskhawk_sync:
-        return run_sync(message, settings)
     destination = destination_for(settings, invocation.priority)
+    outbound = new_message(invocation, args, kwargs, settings, destination)
+    if settings.taskhawk_sync:
+        return run_sync(outbound.message, settings)
     pending = current_batch()
     if pending is not None:
-        pending.add(destination, message)
+        pending.add(destination, outbound)
     else:
-        send_messages(destination, [message])
-    return message.id
+        send_messages(destination, [outbound])
+    return outbound.message.id
 
 
 def dispatch_many(
@@ -90,11 +80,12 @@ def dispatch_many(
 ) -> list[str]:
     """Every message is built and validated before the first is sent."""
     settings = get_settings()
-    messages = [new_message(invocation, args, kwargs, settings) for args, kwargs in calls]
+    destination = destination_for(settings, invocation.priority)
+    outbound = [new_message(invocation, a, kw, settings, destination) for a, kw in calls]
     if settings.taskhawk_sync:
-        return [run_sync(message, settings) for message in messages]
-    send_messages(destination_for(settings, invocation.priority), messages)
-    return [message.id for message in messages]
+        return [run_sync(item.message, settings) for item in outbound]
+    send_messages(destination, outbound)
+    return [item.message.id for item in outbound]
 
 
 @contextmanager
@@ -104,12 +95,12 @@ def batch() -> Iterator[PendingBatch]:
     checked before the first is sent, so MessageTooLarge means nothing was sent."""
     with collecting() as pending:
         yield pending
-    prepared = [(dest, _prepare(dest, messages)) for dest, messages in pending.messages.items()]
-    pending.messages.clear()
-    results = [(destination, _send(destination, outgoing)) for destination, outgoing in prepared]
-    for _, result in results:
-        pending.sent_ids.extend(result.sent)
-    _raise_unless_sent(results)
+    by_destination, pending.messages = pending.messages, {}
+    try:
+        pending.sent_ids.extend(send_all(by_destination))
+    except PublishError as error:
+        pending.sent_ids.extend(error.sent)
+        raise
 
 
 def new_message(
@@ -117,19 +108,26 @@ def new_message(
     args: Sequence[Any],
     kwargs: Mapping[str, Any],
     settings: Settings,
-) -> Message:
+    destination: Destination,
+) -> Outbound:
+    """The message of one call, checked against the task's signature, scheduled as the
+    invocation says, in the oldest format that can carry it."""
     task = invocation.task
     message_id = new_message_id()
     task.check_arguments(args, kwargs, message_id=message_id)
-    return build_message(
+    now = clock.now()
+    plan = invocation.schedule.plan(now, destination, settings)
+    message = build_message(
         message_id=message_id,
         task=task.name,
         args=args,
         kwargs=kwargs,
         headers={**default_headers(task, settings), **invocation.headers},
         priority=invocation.priority.name,
-        timestamp_ms=int(time.time() * 1000),
+        timestamp_ms=int(now * 1000),
+        scheduling=plan.fields,
     )
+    return Outbound(message, plan.delay_s)
 
 
 def new_message_id() -> str:
@@ -144,114 +142,6 @@ def new_message_id() -> str:
 def default_headers(task: Task[Any, Any], settings: Settings) -> Mapping[str, str]:
     hook = settings.default_headers_hook
     return dict(hook(task=task)) if hook is not None else {}
-
-
-def destination_for(settings: Settings, priority: Priority) -> Destination:
-    """Where a priority's messages go; remembered per Settings object (they are immutable)."""
-    cached = _destinations.get(priority)
-    if cached is not None and cached[0] is settings:
-        return cached[1]
-    app_queue = settings.app_queue
-    if settings.is_lambda_app or settings.taskhawk_publish_via_sns:
-        destination = Destination("topic", topic_name(app_queue, priority))
-    else:
-        destination = Destination("queue", queue_name(app_queue, priority))
-    _destinations[priority] = (settings, destination)
-    return destination
-
-
-_destinations: dict[Priority, tuple[Settings, Destination]] = {}
-
-
-def send_messages(destination: Destination, messages: Sequence[Message]) -> None:
-    """Encode and check every message, then send them in batches of ten; PublishError says,
-    per message, what was sent, not sent and unknown."""
-    result = _send(destination, _prepare(destination, messages))
-    _raise_unless_sent([(destination, result)])
-
-
-def _prepare(destination: Destination, messages: Sequence[Message]) -> list[_Outgoing]:
-    """Encoded messages with their sizes; MessageTooLarge before anything is sent."""
-    limit, service = (
-        (SNS_MAX_BYTES, "SNS") if destination.kind == "topic" else (SQS_MAX_BYTES, "SQS")
-    )
-    prepared = []
-    for message in messages:
-        body = encode(message)
-        attributes = message_attributes(message)
-        size = transport_size(body, attributes)
-        if size > limit:
-            raise MessageTooLarge(size, limit, service)
-        prepared.append(_Outgoing(OutgoingMessage(message.id, body, attributes), size, limit))
-    return prepared
-
-
-@dataclass(frozen=True, slots=True)
-class _Outgoing:
-    message: OutgoingMessage
-    size: int
-    limit: int
-
-
-def _send(destination: Destination, prepared: Sequence[_Outgoing]) -> SendResult:
-    """Every chunk sent; a transport that raises leaves its chunk's outcome unknown."""
-    sent: list[str] = []
-    not_sent: dict[str, str] = {}
-    unknown: dict[str, str] = {}
-    for chunk in _chunks(prepared):
-        try:
-            result = current_transport().send(destination, chunk)
-        except Exception as error:  # a transport fault must not hide which messages went out
-            reason = f"{type(error).__name__}: {error}"
-            result = SendResult(unknown={message.key: reason for message in chunk})
-        sent.extend(result.sent)
-        not_sent.update(result.not_sent)
-        unknown.update(result.unknown)
-    for key in sent:
-        logger.debug("dispatched id=%s to %s %s", key, destination.kind, destination.name)
-    return SendResult(tuple(sent), not_sent, unknown)
-
-
-def _chunks(prepared: Sequence[_Outgoing]) -> Iterator[list[OutgoingMessage]]:
-    """Up to ten messages whose sizes together stay within the service's request limit."""
-    chunk: list[OutgoingMessage] = []
-    chunk_size = 0
-    for outgoing in prepared:
-        if chunk and (len(chunk) == MAX_BATCH or chunk_size + outgoing.size > outgoing.limit):
-            yield chunk
-            chunk, chunk_size = [], 0
-        chunk.append(outgoing.message)
-        chunk_size += outgoing.size
-    if chunk:
-        yield chunk
-
-
-def _raise_unless_sent(results: Sequence[tuple[Destination, SendResult]]) -> None:
-    if all(result.ok for _, result in results):
-        return
-    sent = [key for _, result in results for key in result.sent]
-    not_sent = {k: v for _, result in results for k, v in result.not_sent.items()}
-    unknown = {k: v for _, result in results for k, v in result.unknown.items()}
-    total = len(sent) + len(not_sent) + len(unknown)
-    details = "; ".join(_describe(d, result) for d, result in results if not result.ok)
-    raise PublishError(
-        f"{total - len(sent)} of {total} messages not known to be sent: {details}",
-        not_sent=not_sent,
-        unknown=unknown,
-        sent=sent,
-    )
-
-
-def _describe(destination: Destination, result: SendResult) -> str:
-    where = f"{destination.kind} {destination.name}"
-    parts = []
-    if result.not_sent:
-        head = f"not sent to {where}, safe to dispatch again"
-        parts.append(summarize_failures(head, result.not_sent))
-    if result.unknown:
-        head = f"may have reached {where}, check before dispatching again"
-        parts.append(summarize_failures(head, result.unknown))
-    return "; ".join(parts)
 
 
 def run_sync(message: Message, settings: Settings) -> str:

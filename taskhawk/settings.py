@@ -133,6 +133,18 @@ class Settings:
         "default) beats every third of the visibility timeout; 0 turns the heartbeat off; more "
         "than half the visibility timeout is refused at start.",
     )
+    taskhawk_max_format_version: str | None = _setting(
+        None,
+        "The newest message format version publishers may write; None allows the newest this "
+        "library knows. Every message is written in the oldest format that can carry it (a task "
+        "without a long delay or an expiry is a 1.0 message); while some consumers read only "
+        '1.0, set "1.0" and a dispatch that needs 1.1 is refused, naming this setting.',
+    )
+    taskhawk_dead_letter_expired: bool = _setting(
+        False,
+        "Send a task whose expiry passed before it started to the dead-letter queue (with the "
+        "reason) instead of deleting it; either way it never runs and is logged.",
+    )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
@@ -12,6 +13,7 @@ from taskhawk.arguments import INJECTED, Arguments
 from taskhawk.exceptions import ArgumentsMismatch, ConfigurationError
 from taskhawk.priority import Priority, PriorityName
 from taskhawk.registry import register
+from taskhawk.schedule import NO_SCHEDULE, Schedule, When
 from taskhawk.settings import get_settings
 
 if TYPE_CHECKING:
@@ -25,17 +27,23 @@ R = TypeVar("R")
 
 
 class Invocation(Generic[P, R]):
-    """A task with headers and a priority chosen for its next dispatches. Immutable: with_*
-    return a new invocation, so a saved one can be reused without leaking headers."""
+    """A task with headers, a priority, a delay and an expiry chosen for its next dispatches.
+    Immutable: with_* return a new invocation, so a saved one can be reused without leaking
+    headers."""
 
-    __slots__ = ("_headers", "_priority", "task")
+    __slots__ = ("_headers", "_priority", "schedule", "task")
 
     def __init__(
-        self, task: Task[P, R], headers: Mapping[str, str], priority: Priority | None
+        self,
+        task: Task[P, R],
+        headers: Mapping[str, str],
+        priority: Priority | None,
+        schedule: Schedule = NO_SCHEDULE,
     ) -> None:
         self.task = task
         self._headers = MappingProxyType(dict(headers))
         self._priority = priority
+        self.schedule = schedule
 
     @property
     def headers(self) -> Mapping[str, str]:
@@ -46,11 +54,24 @@ class Invocation(Generic[P, R]):
         return self._priority or self.task.priority
 
     def with_headers(self, **headers: str) -> Invocation[P, R]:
-        return Invocation(self.task, {**self._headers, **headers}, self._priority)
+        return Invocation(self.task, {**self._headers, **headers}, self._priority, self.schedule)
 
     def with_priority(self, priority: Priority | PriorityName) -> Invocation[P, R]:
         """A new invocation with this priority: a `Priority` or its name (`"high"`)."""
-        return Invocation(self.task, self._headers, Priority.parse(priority))
+        return Invocation(self.task, self._headers, Priority.parse(priority), self.schedule)
+
+    def with_delay(self, delay: When) -> Invocation[P, R]:
+        """A new invocation whose tasks may not start before `delay`: seconds or a timedelta
+        from each dispatch, or an aware datetime. Any length: beyond SQS's 15 minutes the
+        consumer holds the message back until it is due."""
+        schedule = replace(self.schedule, delay=delay).check()
+        return Invocation(self.task, self._headers, self._priority, schedule)
+
+    def with_expires(self, expires: When) -> Invocation[P, R]:
+        """A new invocation whose tasks never run if not started by `expires`: seconds or a
+        timedelta from each dispatch, or an aware datetime."""
+        schedule = replace(self.schedule, expires=expires).check()
+        return Invocation(self.task, self._headers, self._priority, schedule)
 
     def dispatch(self, *args: P.args, **kwargs: P.kwargs) -> str:
         """Send one message; return its id. In sync mode the task runs before this returns."""
@@ -95,6 +116,12 @@ class Task(Generic[P, R]):
 
     def with_priority(self, priority: Priority | PriorityName) -> Invocation[P, R]:
         return self.invocation().with_priority(priority)
+
+    def with_delay(self, delay: When) -> Invocation[P, R]:
+        return self.invocation().with_delay(delay)
+
+    def with_expires(self, expires: When) -> Invocation[P, R]:
+        return self.invocation().with_expires(expires)
 
     def dispatch(self, *args: P.args, **kwargs: P.kwargs) -> str:
         return self.invocation().dispatch(*args, **kwargs)

@@ -1,4 +1,5 @@
-"""Dead letters: sending a message that can never run to its priority's DLQ, with its reason.
+"""Sending a received message on: one that can never run to its priority's DLQ, with its
+reason, and one that is not due yet back to its queue, delayed.
 
 A poison message (undecodable, invalid, naming an unknown task, arguments its task cannot take)
 goes to the DLQ at once with a `taskhawk_dead_letter_reason` attribute instead of spinning
@@ -22,6 +23,7 @@ __all__ = [
     "dead_letter_attributes",
     "dead_letter_reason",
     "loads_leniently",
+    "send_back",
     "send_to_dead_letter",
 ]
 
@@ -98,3 +100,21 @@ def loads_leniently(body: str) -> Any:
         return json.loads(body)
     except (ValueError, RecursionError):
         return None
+
+
+def send_back(transport: Transport, received: ReceivedMessage, delay_s: int) -> bool:
+    """Send a message that is not due yet back to its queue, the same body and attributes,
+    delayed `delay_s`; True once the queue has it (only then may the original be deleted: a
+    send whose outcome is unknown keeps it, so a second copy is possible but never a loss)."""
+    outgoing = OutgoingMessage(received.transport_id, received.body, received.attributes, delay_s)
+    try:
+        problems = transport.send(Destination("queue", received.queue), [outgoing]).problems
+    except Exception as error:
+        problems = {outgoing.key: f"{type(error).__name__}: {error}"}
+    if problems:
+        logger.error(
+            "could not send a message that is not due yet back to %s; it is kept: %s",
+            received.queue, "; ".join(problems.values()), extra={"queue": received.queue},
+        )  # fmt: skip
+        return False
+    return True

@@ -8,15 +8,15 @@ meets the same rules, and gets the same log line, wherever it runs.
 
 from __future__ import annotations
 
-import enum
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from taskhawk.consume.dead_letter import dead_letter_reason
+from taskhawk.consume.decision import Action, Decision, Origin, Redelivery
 from taskhawk.consume.outcomes import Backoff, Outcome, TaskResult, log_result, retry_delay
+from taskhawk.consume.schedule_check import check_schedule
 from taskhawk.exceptions import ArgumentsMismatch, IgnoreException, RetryException, ValidationError
 from taskhawk.metadata import Metadata
 from taskhawk.priority import Priority
@@ -30,41 +30,6 @@ __all__ = ["Action", "Decision", "Executor", "Origin", "Redelivery", "isolated",
 
 logger = logging.getLogger("taskhawk.consumer")
 T = TypeVar("T")
-
-
-class Action(enum.Enum):
-    DELETE = "delete"  # finished: the task succeeded or chose to be ignored
-    RETRY = "retry"  # hide for `delay_s`, then the queue redelivers it
-    DEAD_LETTER = "dead-letter"  # can never run: to the dead-letter queue at once, with `reason`
-
-
-class Redelivery(enum.Enum):
-    """How a message that is not done comes back, as its log line says."""
-
-    QUEUE = "queue"  # the worker and Lambda SQS events: the queue redelivers after the delay
-    LAMBDA = "lambda"  # Lambda SNS events: Lambda retries the event
-    CALLER = "caller"  # sync mode and the test recorder: the error is raised to the caller
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where a message was received, as its task's `Metadata` shows it."""
-
-    queue: str | None = None
-    receipt: str | None = None
-    extender: Callable[[int], None] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What to do with one received message, and why."""
-
-    action: Action
-    fields: dict[str, Any]  # what its log lines carry: queue, ids, receive count, task
-    result: TaskResult | None = None  # the task's run; None when it never ran
-    delay_s: int = 0  # RETRY: seconds hidden before the next receive
-    reason: str = ""  # DEAD_LETTER: why it can never run, one SQS-safe line
-    error: Exception | None = field(default=None, repr=False)  # the task's or the message's
 
 
 class Executor:
@@ -92,6 +57,9 @@ class Executor:
         except ValidationError as error:  # undecodable, invalid, unknown task
             return _dead_letter(error, received, fields)
         fields.update(task=message.task, message_id=message.id)
+        timing = check_schedule(message, fields, self.settings, self.redelivery)
+        if timing is not None:  # not due yet, or expired: the task does not run now
+            return timing
         try:
             result = self._run(task, message, task_metadata(message, origin), hook_kwargs)
         except ArgumentsMismatch as error:  # this message's arguments can never fit its task

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any, TypedDict
 
-from taskhawk.consume.dead_letter import send_to_dead_letter
+from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Executor, Origin, Redelivery, isolated
 from taskhawk.consume.outcomes import logger
 from taskhawk.consume.visibility import extender, hide
@@ -99,11 +99,13 @@ def _sqs_record(executor: Executor, record: Mapping[str, Any]) -> bool:
     origin = Origin(received.queue, received.receipt, extender(transport, received))
     hook_kwargs = {"queue_name": received.queue, "sqs_record": record}
     decision = executor.execute(received, hook_kwargs, origin)
-    if decision.action is Action.DELETE:
+    if decision.deletes:
         return True
     if decision.action is Action.RETRY:
         hide(transport, received, decision.delay_s)
         return False
+    if decision.action is Action.DEFER:
+        return send_back(transport, received, decision.delay_s)
     dead_letter_queue = _dead_letter_queue_of(received.queue, executor.settings)
     if dead_letter_queue is None:
         logger.error(
@@ -131,7 +133,7 @@ def _sns_record(executor: Executor, record: Mapping[str, Any]) -> str | None:
         raw=record,
     )
     decision = executor.execute(received, {"sns_record": record}, Origin())
-    if decision.action is Action.DELETE:
+    if decision.deletes:
         return None
     if decision.action is Action.DEAD_LETTER:
         logger.error(

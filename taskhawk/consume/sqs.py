@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Protocol
 
-from taskhawk.consume.dead_letter import send_to_dead_letter
+from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, isolated
 from taskhawk.consume.inflight import InFlight, heartbeat_interval
 from taskhawk.consume.visibility import extender, hide
@@ -189,12 +189,7 @@ class Consumer:
     ) -> bool:
         """Finished messages, and dead letters the DLQ accepted, are deleted (kept hidden
         until then): True. Anything else is hidden for its retry delay and comes back."""
-        if decision.action is Action.DELETE or (
-            decision.action is Action.DEAD_LETTER
-            and send_to_dead_letter(
-                self.transport, dead_letter_queue, received, decision.reason, decision.fields
-            )
-        ):
+        if decision.deletes or self._sent_on(decision, received, dead_letter_queue):
             self.inflight.finish(received.receipt)
             return True
         self.inflight.release(received.receipt)  # from here on, its decision rules
@@ -202,6 +197,18 @@ class Consumer:
         if decision.action is Action.DEAD_LETTER:  # the DLQ refused it: kept, so it can't spin
             delay = self.executor.backoff.delay(received.receive_count)
         hide(self.transport, received, delay)
+        return False
+
+    def _sent_on(self, decision: Decision, received: ReceivedMessage, dead_letter: str) -> bool:
+        """A dead letter to the DLQ, a message not due yet back to its queue: True once sent
+        (only then may the original be deleted)."""
+        if decision.action is Action.DEAD_LETTER:
+            fields = decision.fields
+            return send_to_dead_letter(
+                self.transport, dead_letter, received, decision.reason, fields
+            )
+        if decision.action is Action.DEFER:
+            return send_back(self.transport, received, decision.delay_s)
         return False
 
     def _pause_after_receive_error(

@@ -29,11 +29,13 @@ class Destination:
 
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
-    """One message to send. `key` identifies it in batch results (the taskhawk message id)."""
+    """One message to send. `key` identifies it in batch results (the taskhawk message id);
+    `delay_s` (queues only, 0..900) keeps it invisible for that long after it is sent."""
 
     key: str
     body: str
     attributes: Mapping[str, str]
+    delay_s: int = 0
 
 
 @dataclass(frozen=True, slots=True)

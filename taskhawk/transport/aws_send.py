@@ -78,10 +78,13 @@ def send_request(api: SendApi, target: str, messages: Sequence[OutgoingMessage])
 
 
 def _entry(api: SendApi, message: OutgoingMessage) -> dict[str, Any]:
-    return {
+    entry: dict[str, Any] = {
         api.body_field: message.body,
         "MessageAttributes": string_attributes(message.attributes),
     }
+    if message.delay_s:  # SQS only: the publisher never asks SNS for a delay
+        entry["DelaySeconds"] = message.delay_s
+    return entry
 
 
 def _retry_if_not_sent(call: Callable[[], Any]) -> Any:

@@ -71,6 +71,7 @@ class MemoryTransport:
                 )
                 for target in targets:
                     record = _Record(str(uuid.uuid4()), message.body, dict(message.attributes))
+                    record.visible_at = self._clock() + message.delay_s
                     self._queues.setdefault(target, _Queue()).records.append(record)
             self._changed.notify_all()
         return SendResult.all_sent(messages)

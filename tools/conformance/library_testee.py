@@ -19,7 +19,8 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from taskhawk.priority import Priority
-from taskhawk.publisher import destination_for, new_message_id, send_messages
+from taskhawk.publisher import new_message_id
+from taskhawk.sending import destination_for, send_messages
 from taskhawk.settings import Settings
 from taskhawk.transport import Destination
 from taskhawk.transport.current import use_transport

@@ -1,0 +1,55 @@
+"""What the execution core decides for one received message: the vocabulary every driver
+(worker, Lambda, sync mode, test recorder) maps onto its transport."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from taskhawk.consume.outcomes import TaskResult
+
+__all__ = ["Action", "Decision", "Origin", "Redelivery"]
+
+
+class Action(enum.Enum):
+    DELETE = "delete"  # finished: the task succeeded or chose to be ignored
+    RETRY = "retry"  # hide for `delay_s`, then the queue redelivers it
+    DEAD_LETTER = "dead-letter"  # can never run: to the dead-letter queue at once, with `reason`
+    DEFER = "defer"  # not due yet: send it back to its queue delayed `delay_s`, then delete it
+    EXPIRE = "expire"  # its expiry passed before it started: delete it, unrun
+
+
+class Redelivery(enum.Enum):
+    """How a message that is not done comes back, as its log line says."""
+
+    QUEUE = "queue"  # the worker and Lambda SQS events: the queue redelivers after the delay
+    LAMBDA = "lambda"  # Lambda SNS events: Lambda retries the event
+    CALLER = "caller"  # sync mode and the test recorder: the error is raised to the caller
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a message was received, as its task's `Metadata` shows it."""
+
+    queue: str | None = None
+    receipt: str | None = None
+    extender: Callable[[int], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do with one received message, and why."""
+
+    action: Action
+    fields: dict[str, Any]  # what its log lines carry: queue, ids, receive count, task
+    result: TaskResult | None = None  # the task's run; None when it never ran
+    delay_s: int = 0  # RETRY: seconds hidden before the next receive; DEFER: the send's delay
+    reason: str = ""  # DEAD_LETTER: why it can never run, one SQS-safe line
+    error: Exception | None = field(default=None, repr=False)  # the task's or the message's
+
+    @property
+    def deletes(self) -> bool:
+        """Whether the message is done with: finished, or expired."""
+        return self.action is Action.DELETE or self.action is Action.EXPIRE

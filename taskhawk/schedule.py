@@ -1,0 +1,106 @@
+"""When a dispatched task may start, and until when: `with_delay` and `with_expires`.
+
+Up to SQS's longest delay (900 s) a delay is the queue's own `DelaySeconds`: the message is a
+plain 1.0 message. Beyond, or through SNS (which cannot delay), the message carries its run-at
+time (`metadata.eta`, format 1.1) and a consumer receiving it early sends it back to its queue
+with the next delay. An expiry always travels as `metadata.expires` (format 1.1): a task not
+started by then never runs. An SNS-triggered Lambda app has no queue to hold a message, so a
+delay is refused there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from taskhawk.exceptions import ConfigurationError
+from taskhawk.settings import Settings
+from taskhawk.transport import Destination
+from taskhawk.transport.limits import MAX_DELAY_S
+from taskhawk.wire import format_for
+from taskhawk.wire.models import version_key
+
+__all__ = ["NO_SCHEDULE", "Plan", "Schedule", "When", "absolute"]
+
+# Seconds from now (int or float), a timedelta from now, or an aware datetime (a moment).
+When = int | float | timedelta | datetime
+
+
+def absolute(when: When, now: float, name: str) -> float:
+    """`when` as seconds since the epoch; ValueError naming `name` for what cannot be one."""
+    if isinstance(when, datetime):
+        if when.tzinfo is None or when.utcoffset() is None:
+            raise ValueError(f"{name}: a datetime must be timezone-aware, e.g. datetime.now(UTC)")
+        return when.timestamp()
+    seconds = when.total_seconds() if isinstance(when, timedelta) else when
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise TypeError(f"{name}: seconds, a timedelta or an aware datetime, not {when!r}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{name}: must be a finite number of seconds >= 0, not {seconds}")
+    return now + seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What scheduling adds to one message: metadata fields and the send's DelaySeconds."""
+
+    fields: dict[str, int]
+    delay_s: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """An invocation's `with_delay` and `with_expires`, resolved against the clock at each
+    dispatch (a saved invocation delays every dispatch by the same amount)."""
+
+    delay: When | None = None
+    expires: When | None = None
+
+    def check(self) -> Schedule:
+        """Refuse a value of the wrong type at once, not at the dispatch."""
+        for name, when in (("with_delay", self.delay), ("with_expires", self.expires)):
+            if when is not None:
+                absolute(when, 0.0, name)
+        return self
+
+    def plan(self, now: float, destination: Destination, settings: Settings) -> Plan:
+        fields: dict[str, int] = {}
+        delay_s = 0
+        if self.delay is not None:
+            eta = absolute(self.delay, now, "with_delay")
+            if eta > now:
+                _check_can_delay(settings)
+                delay_s = math.ceil(eta - now)
+                if destination.kind == "topic" or delay_s > MAX_DELAY_S:
+                    fields["eta"] = int(eta * 1000)
+                    delay_s = 0 if destination.kind == "topic" else MAX_DELAY_S
+        if self.expires is not None:
+            fields["expires"] = int(absolute(self.expires, now, "with_expires") * 1000)
+        _check_format_allowed(fields, settings)
+        return Plan(fields, delay_s)
+
+
+NO_SCHEDULE = Schedule()
+
+
+def _check_can_delay(settings: Settings) -> None:
+    if settings.is_lambda_app:
+        raise ConfigurationError(
+            "a delay cannot reach an SNS-triggered Lambda app (IS_LAMBDA_APP): SNS delivers at "
+            "once and there is no queue to hold the message; dispatch without with_delay, or "
+            "consume through an SQS queue"
+        )
+
+
+def _check_format_allowed(fields: dict[str, int], settings: Settings) -> None:
+    allowed = settings.taskhawk_max_format_version
+    if not fields or allowed is None:
+        return
+    needed = format_for(list(fields)).version
+    if version_key(needed) > version_key(allowed):
+        raise ConfigurationError(
+            f"this dispatch needs message format {needed} (for metadata."
+            f"{', metadata.'.join(sorted(fields))}), newer than TASKHAWK_MAX_FORMAT_VERSION="
+            f"{allowed}: upgrade every consumer of the app, then raise or unset the setting"
+        )

@@ -1,0 +1,159 @@
+"""Sending built messages: encoding, size checks, batches of ten, and what became of each.
+
+Exactly one message per dispatch: the transport sends it once, re-sending only when an error
+proves nothing was sent. A batch is checked whole before anything is sent, and a failure says,
+per message, what was sent, not sent, and unknown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from taskhawk.exceptions import MessageTooLarge, PublishError, summarize_failures
+from taskhawk.priority import Priority
+from taskhawk.settings import Settings
+from taskhawk.transport import Destination, OutgoingMessage, SendResult
+from taskhawk.transport.current import current_transport
+from taskhawk.transport.limits import MAX_BATCH, SNS_MAX_BYTES, SQS_MAX_BYTES, transport_size
+from taskhawk.transport.naming import queue_name, topic_name
+from taskhawk.wire import Message, encode, message_attributes
+
+__all__ = [
+    "Outbound",
+    "destination_for",
+    "prepare",
+    "raise_unless_sent",
+    "send_all",
+    "send_messages",
+]
+
+logger = logging.getLogger("taskhawk.publisher")
+
+
+def destination_for(settings: Settings, priority: Priority) -> Destination:
+    """Where a priority's messages go; remembered per Settings object (they are immutable)."""
+    cached = _destinations.get(priority)
+    if cached is not None and cached[0] is settings:
+        return cached[1]
+    app_queue = settings.app_queue
+    if settings.is_lambda_app or settings.taskhawk_publish_via_sns:
+        destination = Destination("topic", topic_name(app_queue, priority))
+    else:
+        destination = Destination("queue", queue_name(app_queue, priority))
+    _destinations[priority] = (settings, destination)
+    return destination
+
+
+_destinations: dict[Priority, tuple[Settings, Destination]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """A message on its way out, with the DelaySeconds its send asks for."""
+
+    message: Message
+    delay_s: int = 0
+
+
+def send_messages(destination: Destination, messages: Sequence[Message | Outbound]) -> None:
+    """Encode and check every message, then send them in batches of ten; PublishError says,
+    per message, what was sent, not sent and unknown."""
+    send_all({destination: list(messages)})
+
+
+def send_all(by_destination: Mapping[Destination, Sequence[Message | Outbound]]) -> list[str]:
+    """Every message to its destination, all checked before the first is sent (so
+    MessageTooLarge means nothing was sent); the ids sent, or PublishError."""
+    prepared = [(dest, prepare(dest, items)) for dest, items in by_destination.items()]
+    results = [(destination, _send(destination, outgoing)) for destination, outgoing in prepared]
+    raise_unless_sent(results)
+    return [key for _, result in results for key in result.sent]
+
+
+def prepare(destination: Destination, items: Sequence[Message | Outbound]) -> list[_Outgoing]:
+    """Encoded messages with their sizes; MessageTooLarge before anything is sent."""
+    limit, service = (
+        (SNS_MAX_BYTES, "SNS") if destination.kind == "topic" else (SQS_MAX_BYTES, "SQS")
+    )
+    prepared = []
+    for item in items:
+        outbound = item if isinstance(item, Outbound) else Outbound(item)
+        message = outbound.message
+        body = encode(message)
+        attributes = message_attributes(message)
+        size = transport_size(body, attributes)
+        if size > limit:
+            raise MessageTooLarge(size, limit, service)
+        outgoing = OutgoingMessage(message.id, body, attributes, outbound.delay_s)
+        prepared.append(_Outgoing(outgoing, size, limit))
+    return prepared
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    message: OutgoingMessage
+    size: int
+    limit: int
+
+
+def _send(destination: Destination, prepared: Sequence[_Outgoing]) -> SendResult:
+    """Every chunk sent; a transport that raises leaves its chunk's outcome unknown."""
+    sent: list[str] = []
+    not_sent: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    for chunk in _chunks(prepared):
+        try:
+            result = current_transport().send(destination, chunk)
+        except Exception as error:  # a transport fault must not hide which messages went out
+            reason = f"{type(error).__name__}: {error}"
+            result = SendResult(unknown={message.key: reason for message in chunk})
+        sent.extend(result.sent)
+        not_sent.update(result.not_sent)
+        unknown.update(result.unknown)
+    for key in sent:
+        logger.debug("dispatched id=%s to %s %s", key, destination.kind, destination.name)
+    return SendResult(tuple(sent), not_sent, unknown)
+
+
+def _chunks(prepared: Sequence[_Outgoing]) -> Iterator[list[OutgoingMessage]]:
+    """Up to ten messages whose sizes together stay within the service's request limit."""
+    chunk: list[OutgoingMessage] = []
+    chunk_size = 0
+    for outgoing in prepared:
+        if chunk and (len(chunk) == MAX_BATCH or chunk_size + outgoing.size > outgoing.limit):
+            yield chunk
+            chunk, chunk_size = [], 0
+        chunk.append(outgoing.message)
+        chunk_size += outgoing.size
+    if chunk:
+        yield chunk
+
+
+def raise_unless_sent(results: Sequence[tuple[Destination, SendResult]]) -> None:
+    if all(result.ok for _, result in results):
+        return
+    sent = [key for _, result in results for key in result.sent]
+    not_sent = {k: v for _, result in results for k, v in result.not_sent.items()}
+    unknown = {k: v for _, result in results for k, v in result.unknown.items()}
+    total = len(sent) + len(not_sent) + len(unknown)
+    details = "; ".join(_describe(d, result) for d, result in results if not result.ok)
+    raise PublishError(
+        f"{total - len(sent)} of {total} messages not known to be sent: {details}",
+        not_sent=not_sent,
+        unknown=unknown,
+        sent=sent,
+    )
+
+
+def _describe(destination: Destination, result: SendResult) -> str:
+    where = f"{destination.kind} {destination.name}"
+    parts = []
+    if result.not_sent:
+        head = f"not sent to {where}, safe to dispatch again"
+        parts.append(summarize_failures(head, result.not_sent))
+    if result.unknown:
+        head = f"may have reached {where}, check before dispatching again"
+        parts.append(summarize_failures(head, result.unknown))
+    return "; ".join(parts)
