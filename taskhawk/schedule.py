@@ -31,7 +31,7 @@ def absolute(when: When, now: float, name: str) -> float:
     """`when` as seconds since the epoch; ValueError naming `name` for what cannot be one."""
     if isinstance(when, datetime):
         if when.tzinfo is None or when.utcoffset() is None:
-            raise ValueError(f"{name}: a datetime must be timezone-aware, e.g. datetime.now(UTC)")
+            raise ValueError(f"{name}: a datetime must be timezone-aware (it has no tzinfo)")
         return when.timestamp()
     seconds = when.total_seconds() if isinstance(when, timedelta) else when
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):

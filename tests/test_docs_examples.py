@@ -25,7 +25,7 @@ import pytest
 
 from taskhawk.priority import Priority
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
-from tests.conftest import ACCOUNT_ID, REGION, boto_client, create_queues
+from tests.conftest import ACCOUNT_ID, REGION, boto_client, create_queues, drain
 from tests.support.worker_rig import queue_counts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -272,6 +272,18 @@ def test_batches(endpoint: str) -> None:
     output = example("batches.py", endpoint)
     assert "25 messages in 3 requests\n10 messages in 1 request\n" in output
     assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (35, 0)
+
+
+def test_scheduling(endpoint: str) -> None:
+    output = example("scheduling.py", endpoint)
+    assert "4 reminders scheduled\n" in output
+    url = boto_client("sqs", endpoint).get_queue_url(
+        QueueName=queue_name(APP_QUEUE, Priority.default)
+    )["QueueUrl"]
+    (visible,) = drain(endpoint, url)  # the three others are delayed
+    body = json.loads(visible["Body"])
+    assert body["args"] == [4] and body["metadata"]["version"] == "1.1"
+    assert "expires" in body["metadata"]
 
 
 def test_sync_mode(endpoint: str) -> None:

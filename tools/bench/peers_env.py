@@ -107,6 +107,16 @@ def _install(peer: Peer) -> str | None:
     return None
 
 
+def peer_python(name: str) -> Path:
+    """The interpreter of a peer's virtualenv, installed first if needed (the mixed-fleet test
+    runs upstream Taskhawk this way); RuntimeError saying why it cannot be."""
+    (peer,) = [peer for peer in PEERS if peer.name == name]
+    reason = _install(peer)
+    if reason is not None:
+        raise RuntimeError(f"{peer.title} cannot be installed: {reason}")
+    return _python(name)
+
+
 def _tail(text: str, lines: int = 3) -> str:
     kept = [line for line in text.strip().splitlines() if not line.startswith("WARNING")]
     return " / ".join(kept[-lines:])
