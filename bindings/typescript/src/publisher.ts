@@ -24,25 +24,25 @@ export interface PublisherOptions {
   /** The app's queue setting (`TASKHAWK_QUEUE`), say `dev-myapp`. */
   readonly queue: string;
   /** `sqs` (the default): send to the priority's queue; `sns`: publish to its topic (Lambda apps). */
-  readonly topology?: Topology;
+  readonly topology?: Topology | undefined;
   /** AWS region; without it the SDK's default chain decides. */
-  readonly region?: string;
+  readonly region?: string | undefined;
   /** AWS account id, to build topic ARNs; needed for the `sns` topology. */
-  readonly accountId?: string;
+  readonly accountId?: string | undefined;
   /** Endpoint URL for SQS and SNS, such as a local endpoint in development. */
-  readonly endpoint?: string;
+  readonly endpoint?: string | undefined;
   /** Credentials; without them the SDK's default chain decides. */
-  readonly credentials?: NonNullable<SQSClientConfig["credentials"]>;
+  readonly credentials?: NonNullable<SQSClientConfig["credentials"]> | undefined;
   /** Headers every message carries; a call's own headers win. */
-  readonly defaultHeaders?: Headers;
+  readonly defaultHeaders?: Headers | undefined;
   /** Milliseconds to wait for a connection (5000, as the Python library waits). */
-  readonly connectTimeoutMs?: number;
+  readonly connectTimeoutMs?: number | undefined;
   /** Milliseconds to wait for an answer (10000); a send whose answer is lost is "unknown". */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
   /** The newest format version the app's consumers read (upgrade consumers first). */
-  readonly newestVersion?: FormatVersion;
+  readonly newestVersion?: FormatVersion | undefined;
   /** Send through this instead of AWS (tests). */
-  readonly transport?: Transport;
+  readonly transport?: Transport | undefined;
 }
 
 /** Publishes task calls for one app. */
