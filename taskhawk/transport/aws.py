@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from taskhawk.exceptions import TransportError
 from taskhawk.settings import Settings
 from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendResult
+from taskhawk.transport.aws_errors import explain
 from taskhawk.transport.aws_send import SendApi, send_request
 from taskhawk.transport.limits import LONG_POLL_S, SHORT_POLL_S
 
@@ -82,9 +83,12 @@ class AWSTransport:
             try:
                 url = self._sqs.get_queue_url(QueueName=name)["QueueUrl"]
             except (ClientError, BotoCoreError) as error:
-                raise TransportError(
-                    f"cannot find SQS queue {name} ({error}); `taskhawk provision` creates it"
-                ) from error
+                # The hint matches the cause (endpoint down, credentials, queue never created);
+                # still a TransportError here, so a running consumer waits and tries again.
+                problem = explain(
+                    error, self.settings, doing=f"finding SQS queue {name}", queue=name
+                )
+                raise TransportError(str(problem)) from error
             with self._urls_lock:
                 self._urls[name] = url
         return url

@@ -33,7 +33,9 @@ def current_transport() -> Transport:
         return cached[1]
     # boto3 is imported only when AWS is used: tests and Lambda cold starts without it are faster
     from taskhawk.transport.aws import AWSTransport  # noqa: PLC0415
+    from taskhawk.transport.aws_errors import session_for  # noqa: PLC0415
 
+    session_for(settings)  # no region anywhere: one line saying what to set, not NoRegionError
     with _current.lock:
         if _current.aws is None or _current.aws[0] is not settings:
             _current.aws = (settings, AWSTransport(settings))
