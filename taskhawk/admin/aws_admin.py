@@ -1,26 +1,37 @@
-"""The boto3 calls provisioning needs (create queues, topics, subscriptions, policies).
+"""The boto3 calls the admin commands need: provisioning, queue depths, purging.
 
 Kept apart from AWSTransport, which only moves messages: workers and publishers never need
-permission to create or reconfigure anything. Every call is safe to repeat.
+permission to create, reconfigure or purge anything. Provisioning calls are safe to repeat, and
+say what they changed. Every failure is one line naming its cause (`aws_errors.explain`).
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from taskhawk.exceptions import TransportError
+from taskhawk.admin.attribute_changes import attribute_changes
 from taskhawk.settings import Settings
+from taskhawk.transport.aws_errors import explain, is_missing_queue, session_for
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
 
-__all__ = ["AWSAdmin", "sns_send_policy"]
+__all__ = ["AWSAdmin", "Ensured", "sns_send_policy"]
+
+T = TypeVar("T")
+DEPTH_ATTRIBUTES = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+)
 
 
 def sns_send_policy(queue_arn: str, topic_arn: str) -> str:
@@ -44,19 +55,26 @@ def sns_send_policy(queue_arn: str, topic_arn: str) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Ensured:
+    """A queue after `ensure_queue`: created, or updated with `changes`, or neither."""
+
+    url: str
+    arn: str
+    created: bool
+    changes: tuple[str, ...] = ()
+
+
 class AWSAdmin:
     def __init__(self, settings: Settings) -> None:
-        session = boto3.session.Session(
-            aws_access_key_id=settings.aws_access_key,
-            aws_secret_access_key=settings.aws_secret_key,
-            aws_session_token=settings.aws_session_token,
-            region_name=settings.aws_region,
-        )
+        self.settings = settings
+        session = session_for(settings)
         config = Config(
             connect_timeout=settings.aws_connect_timeout_s,
             read_timeout=max(settings.aws_read_timeout_s, 10),
             retries={"mode": "standard", "max_attempts": 5},
         )
+        self.session = session
         self._sqs: SQSClient = session.client(
             "sqs", endpoint_url=settings.aws_endpoint_sqs, config=config
         )
@@ -64,63 +82,102 @@ class AWSAdmin:
             "sns", endpoint_url=settings.aws_endpoint_sns, config=config
         )
 
-    def ensure_queue(self, name: str, attributes: dict[str, str]) -> tuple[str, str, bool]:
-        """Create the queue or bring its managed attributes up to date: (url, arn, created)."""
+    def _call(self, doing: str, call: Callable[[], T], queue: str | None = None) -> T:
         try:
-            url = self._existing_queue_url(name)
-            created = url is None
-            if url is None:
-                url = self._sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
-            elif attributes:
-                self._sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)  # type: ignore[arg-type]
-            arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+            return call()
         except (ClientError, BotoCoreError) as error:
-            raise TransportError(f"cannot provision queue {name}: {error}") from error
-        return url, arn["Attributes"]["QueueArn"], created
+            raise explain(error, self.settings, doing=doing, queue=queue) from error
 
-    def _existing_queue_url(self, name: str) -> str | None:
+    def ensure_queue(self, name: str, attributes: dict[str, str]) -> Ensured:
+        """Create the queue, or bring the given attributes up to date, saying which changed."""
+        url = self.queue_url(name)
+        if url is None:
+            url = self.create_queue(name, attributes)
+            return Ensured(url, self.queue_arn(name, url), True)
+        changes = self.update_queue_attributes(name, url, attributes)
+        return Ensured(url, self.queue_arn(name, url), False, changes)
+
+    def create_queue(self, name: str, attributes: dict[str, str]) -> str:
+        created = self._call(
+            f"creating queue {name}",
+            lambda: self._sqs.create_queue(QueueName=name, Attributes=attributes),  # type: ignore[arg-type]
+        )
+        return created["QueueUrl"]
+
+    def queue_url(self, name: str) -> str | None:
+        """The queue's URL; None when it does not exist."""
+        return self._call(f"finding queue {name}", lambda: self._lookup(name))
+
+    def _lookup(self, name: str) -> str | None:
         try:
             return self._sqs.get_queue_url(QueueName=name)["QueueUrl"]
         except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if "NonExistentQueue" in code or "QueueDoesNotExist" in code:
+            if is_missing_queue(error):
                 return None
             raise
 
-    def set_queue_attributes(self, url: str, attributes: dict[str, str]) -> None:
-        try:
-            self._sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)  # type: ignore[arg-type]
-        except (ClientError, BotoCoreError) as error:
-            raise TransportError(f"cannot set attributes of {url}: {error}") from error
+    def update_queue_attributes(
+        self, name: str, url: str, attributes: Mapping[str, str]
+    ) -> tuple[str, ...]:
+        """Set the attributes that differ; what changed, in words ("maxReceiveCount 4 -> 5")."""
+        current = self.queue_attributes(name, url, list(attributes))
+        changed = attribute_changes(current, attributes)
+        if changed:  # all of them, in one call: some endpoints reset the attributes left out
+            self._call(
+                f"updating queue {name}",
+                lambda: self._sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes),  # type: ignore[arg-type]
+            )
+        return tuple(words for descriptions in changed.values() for words in descriptions)
+
+    def queue_attributes(self, name: str, url: str, names: list[str]) -> dict[str, str]:
+        response = self._call(
+            f"reading queue {name}",
+            lambda: self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names),  # type: ignore[arg-type]
+            queue=name,
+        )
+        return {str(key): value for key, value in response.get("Attributes", {}).items()}
+
+    def queue_arn(self, name: str, url: str) -> str:
+        return self.queue_attributes(name, url, ["QueueArn"])["QueueArn"]
 
     def ensure_topic(self, name: str) -> str:
         """CreateTopic returns the existing topic's ARN when it already exists."""
-        try:
-            return self._sns.create_topic(Name=name)["TopicArn"]
-        except (ClientError, BotoCoreError) as error:
-            raise TransportError(f"cannot provision topic {name}: {error}") from error
+        response = self._call(
+            f"provisioning topic {name}", lambda: self._sns.create_topic(Name=name)
+        )
+        return response["TopicArn"]
 
-    def ensure_raw_subscription(self, topic_arn: str, queue_arn: str) -> bool:
-        """Subscribe the queue with raw delivery, or turn raw delivery on; True if created."""
-        try:
-            for subscription in self._subscriptions(topic_arn):
-                if subscription.get("Protocol") == "sqs" and subscription["Endpoint"] == queue_arn:
-                    self._sns.set_subscription_attributes(
-                        SubscriptionArn=subscription["SubscriptionArn"],
-                        AttributeName="RawMessageDelivery",
-                        AttributeValue="true",
-                    )
-                    return False
-            self._sns.subscribe(
+    def ensure_raw_subscription(self, topic_arn: str, queue_arn: str) -> Ensured:
+        """Subscribe the queue with raw delivery, or turn raw delivery on."""
+        doing = f"subscribing {queue_arn} to {topic_arn}"
+        for subscription in self._call(doing, lambda: self._subscriptions(topic_arn)):
+            if subscription.get("Protocol") == "sqs" and subscription["Endpoint"] == queue_arn:
+                arn: str = subscription["SubscriptionArn"]
+                changes = self._call(doing, partial(self._raw_on, arn))
+                return Ensured(arn, arn, False, changes)
+        response = self._call(
+            doing,
+            lambda: self._sns.subscribe(
                 TopicArn=topic_arn,
                 Protocol="sqs",
                 Endpoint=queue_arn,
                 Attributes={"RawMessageDelivery": "true"},
                 ReturnSubscriptionArn=True,
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise TransportError(f"cannot subscribe {queue_arn} to {topic_arn}: {error}") from error
-        return True
+            ),
+        )
+        arn = response.get("SubscriptionArn", "")
+        return Ensured(arn, arn, True)
+
+    def _raw_on(self, subscription_arn: str) -> tuple[str, ...]:
+        attributes = self._sns.get_subscription_attributes(SubscriptionArn=subscription_arn)
+        if attributes.get("Attributes", {}).get("RawMessageDelivery") == "true":
+            return ()
+        self._sns.set_subscription_attributes(
+            SubscriptionArn=subscription_arn,
+            AttributeName="RawMessageDelivery",
+            AttributeValue="true",
+        )
+        return ("RawMessageDelivery false -> true",)
 
     def _subscriptions(self, topic_arn: str) -> list[Any]:
         found: list[Any] = []
@@ -129,13 +186,28 @@ class AWSAdmin:
             found.extend(page.get("Subscriptions", []))
         return found
 
+    def depths(self, name: str) -> dict[str, int] | None:
+        """Visible, in-flight and delayed counts of a queue, as SQS estimates them; None when
+        the queue does not exist."""
+        url = self.queue_url(name)
+        if url is None:
+            return None
+        attributes = self.queue_attributes(name, url, list(DEPTH_ATTRIBUTES))
+        return {key: int(attributes.get(key, 0)) for key in DEPTH_ATTRIBUTES}
+
     def approximate_count(self, queue: str) -> int | None:
         """Visible messages on a queue, as SQS estimates it; None when unknown."""
         try:
-            url = self._sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-            attributes = self._sqs.get_queue_attributes(
-                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
-            )["Attributes"]
-            return int(attributes["ApproximateNumberOfMessages"])
-        except (ClientError, BotoCoreError, KeyError, ValueError):
+            depths = self.depths(queue)
+        except Exception:  # only ever an estimate for a progress bar
             return None
+        return None if depths is None else depths["ApproximateNumberOfMessages"]
+
+    def purge(self, name: str) -> bool:
+        """Delete every message of the queue (SQS allows one purge a minute per queue); False
+        when the queue does not exist."""
+        url = self.queue_url(name)
+        if url is None:
+            return False
+        self._call(f"purging {name}", lambda: self._sqs.purge_queue(QueueUrl=url), queue=name)
+        return True

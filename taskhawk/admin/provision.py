@@ -29,9 +29,17 @@ class Provisioned:
     kind: str  # "queue", "dead-letter queue", "topic", "subscription"
     name: str
     created: bool | None  # None: the API does not say (CreateTopic returns existing topics)
+    changes: tuple[str, ...] = ()  # what was brought up to date, in words
 
     def __str__(self) -> str:
-        state = {True: "created", False: "up to date", None: "ready"}[self.created]
+        if self.created is None:
+            state = "ready"
+        elif self.created:
+            state = "created"
+        elif self.changes:
+            state = "updated: " + "; ".join(self.changes)
+        else:
+            state = "up to date"
         return f"{self.kind:<17} {self.name} ({state})"
 
 
@@ -40,29 +48,42 @@ def provision(
 ) -> list[Provisioned]:
     """Create or update every resource of the given priorities; what was done, in order."""
     settings = settings or get_settings()
-    app_queue = settings.app_queue
+    _ = settings.app_queue  # required: a missing one fails here, before anything is created
     max_receive_count = settings.taskhawk_max_receive_count
     if max_receive_count < 1:
         raise ValueError(f"TASKHAWK_MAX_RECEIVE_COUNT must be at least 1, not {max_receive_count}")
     admin = AWSAdmin(settings)
     done: list[Provisioned] = []
     for priority in priorities:
-        dlq = dead_letter_queue_name(app_queue, priority)
-        _, dlq_arn, created = admin.ensure_queue(
-            dlq, {"MessageRetentionPeriod": str(DLQ_RETENTION_S)}
-        )
-        done.append(Provisioned("dead-letter queue", dlq, created))
-        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
-        name = queue_name(app_queue, priority)
-        visibility = str(settings.taskhawk_visibility_timeout_s)
-        url, queue_arn, created = admin.ensure_queue(
-            name, {"RedrivePolicy": redrive, "VisibilityTimeout": visibility}
-        )
-        done.append(Provisioned("queue", name, created))
-        topic = topic_name(app_queue, priority)
-        topic_arn = admin.ensure_topic(topic)
-        done.append(Provisioned("topic", topic, None))
-        admin.set_queue_attributes(url, {"Policy": sns_send_policy(queue_arn, topic_arn)})
-        created = admin.ensure_raw_subscription(topic_arn, queue_arn)
-        done.append(Provisioned("subscription", f"{topic} -> {name} (raw)", created))
+        done.extend(_provision_priority(admin, settings, priority))
     return done
+
+
+def _provision_priority(
+    admin: AWSAdmin, settings: Settings, priority: Priority
+) -> list[Provisioned]:
+    app_queue = settings.app_queue
+    dlq_name = dead_letter_queue_name(app_queue, priority)
+    dlq = admin.ensure_queue(dlq_name, {"MessageRetentionPeriod": str(DLQ_RETENTION_S)})
+    max_receive_count = settings.taskhawk_max_receive_count
+    redrive = json.dumps({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": max_receive_count})
+    name = queue_name(app_queue, priority)
+    visibility = str(settings.taskhawk_visibility_timeout_s)
+    attributes = {"RedrivePolicy": redrive, "VisibilityTimeout": visibility}
+    existing = admin.queue_url(name)
+    url = existing or admin.create_queue(name, attributes)
+    arn = admin.queue_arn(name, url)
+    topic = topic_name(app_queue, priority)
+    topic_arn = admin.ensure_topic(topic)
+    # Every managed attribute in one update, compared first, so a rerun says what it changed.
+    attributes["Policy"] = sns_send_policy(arn, topic_arn)
+    changes = admin.update_queue_attributes(name, url, attributes)
+    subscription = admin.ensure_raw_subscription(topic_arn, arn)
+    return [
+        Provisioned("dead-letter queue", dlq_name, dlq.created, dlq.changes),
+        Provisioned("queue", name, existing is None, changes),
+        Provisioned("topic", topic, None),
+        Provisioned(
+            "subscription", f"{topic} -> {name} (raw)", subscription.created, subscription.changes
+        ),
+    ]
