@@ -1,26 +1,39 @@
 """How taskhawk's log lines carry their fields, and the logging set-up of the `taskhawk` command.
 
 Outcome lines carry their ids and names as `extra` fields. The library itself never adds
-handlers; the command's formatter appends the fields as `key=value`, so a terminal and a log
-shipper see the same thing.
+handlers. The command writes each line to stderr either as text with the fields appended as
+`key=value`, or (`--log-format json`) as one JSON object per line with the same fields, so a
+terminal and a log shipper see the same thing. A user's own configuration (`--log-config FILE`)
+replaces the command's set-up entirely, in the parent and in every worker process.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.config
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from taskhawk.exceptions import ConfigurationError
+
 __all__ = [
+    "LOG_FORMATS",
+    "LOG_LEVELS",
     "RECORD_ATTRIBUTES",
+    "JsonFormatter",
     "KeyValueFormatter",
     "configure_logging",
     "extra_fields",
+    "load_logging_config",
     "logging_config",
     "with_user_fields",
 ]
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 # LogRecord's own attributes, plus those formatters add: never `extra` fields.
 RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
@@ -70,16 +83,43 @@ def _text(value: Any) -> str:
     return repr(text) if not text or _SPACE.search(text) else text
 
 
-def logging_config(level: str = "INFO") -> dict[str, Any]:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: the text format's fields (time, level, process, logger,
+    message), then every `extra` field, then the traceback if there is one. An extra field
+    named like one of the first five is written as extra_<name>."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "process": record.processName,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in extra_fields(record).items():
+            entry[f"extra_{key}" if key in entry else key] = _jsonable(value)
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["traceback"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+_TEXT_FORMAT = "%(asctime)s %(levelname)-7s [%(processName)s] %(name)s: %(message)s"
+
+
+def logging_config(level: str = "INFO", log_format: str = "text") -> dict[str, Any]:
+    formatter = JsonFormatter if log_format == "json" else KeyValueFormatter
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {
-            "taskhawk": {
-                "()": KeyValueFormatter,
-                "format": "%(asctime)s %(levelname)-7s [%(processName)s] %(name)s: %(message)s",
-            }
-        },
+        "formatters": {"taskhawk": {"()": formatter, "format": _TEXT_FORMAT}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
@@ -97,5 +137,30 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
     }
 
 
-def configure_logging(level: str = "INFO") -> None:
-    logging.config.dictConfig(logging_config(level))
+def configure_logging(
+    level: str = "INFO", log_format: str = "text", config_file: str | None = None
+) -> None:
+    """The command's logging: `config_file` (the user's own) when given, else taskhawk's."""
+    if config_file is not None:
+        load_logging_config(config_file)
+    else:
+        logging.config.dictConfig(logging_config(level, log_format))
+
+
+def load_logging_config(path: str) -> None:
+    """Apply a logging configuration file: JSON for `logging.config.dictConfig` (`.json`), or
+    the INI format of `logging.config.fileConfig` (any other name). ConfigurationError saying
+    why when it cannot be read or applied."""
+    try:
+        if Path(path).suffix.lower() == ".json":
+            config = json.loads(Path(path).read_text(encoding="utf-8"))
+            config.setdefault("disable_existing_loggers", False)
+            logging.config.dictConfig(config)
+        else:
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"no such file: {path!r}")
+            logging.config.fileConfig(path, disable_existing_loggers=False)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, ImportError) as error:
+        raise ConfigurationError(
+            f"--log-config {path}: cannot be applied: {type(error).__name__}: {error}"
+        ) from None
