@@ -29,14 +29,14 @@ from taskhawk.priority import Priority, PriorityName
 from taskhawk.publisher import batch, install_sync_runner
 from taskhawk.settings import configure
 from taskhawk.task import Invocation, Task, task
-
-__version__ = "5.0.0.dev0"
+from taskhawk.version import __version__
 
 # Sync mode runs dispatched messages through the consume layer, which the publisher (a layer
 # below it) cannot import: the runner is handed down here, where both are known.
 install_sync_runner(run_now)
 
 __all__ = [  # noqa: RUF022 - grouped by purpose, sorted within groups
+    "__version__",
     # declaring and dispatching tasks
     "Invocation",
     "Metadata",

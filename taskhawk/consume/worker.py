@@ -15,7 +15,6 @@ visibility timeout. A child whose parent disappears stops the same graceful way.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import multiprocessing
 import os
@@ -28,6 +27,7 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
+from taskhawk.consume.banner import show_start
 from taskhawk.consume.crash_watch import (
     BatchSlot,
     CrashLedger,
@@ -37,11 +37,12 @@ from taskhawk.consume.crash_watch import (
     settle_dead_child,
 )
 from taskhawk.consume.inflight import heartbeat_interval
+from taskhawk.consume.preflight import check_worker_start
 from taskhawk.consume.sqs import Consumer
-from taskhawk.exceptions import ConfigurationError
+from taskhawk.consume.startup import prepare_process
 from taskhawk.logs import configure_logging
 from taskhawk.priority import Priority
-from taskhawk.settings import clear_cache, get_settings
+from taskhawk.settings import get_settings
 from taskhawk.transport.current import current_transport
 from taskhawk.transport.limits import check_batch_size, check_visibility
 
@@ -65,27 +66,15 @@ class WorkerOptions:
     imports: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line (taskhawk.logs)
+    log_config: str | None = None  # the user's own logging configuration file, if any
 
 
 def load_tasks(options: WorkerOptions) -> list[str]:
-    """Point at the settings, import task modules (from --import and the setting); their names.
-
-    Runs in the parent first, so a typo fails the command at once instead of a restart loop.
-    """
-    for path in reversed(options.paths):
-        if path not in sys.path:
-            sys.path.insert(0, path)
-    if options.settings_module:
-        os.environ["SETTINGS_MODULE"] = options.settings_module
-        clear_cache()
-    settings = get_settings()
-    _ = settings.app_queue  # required: a missing one fails here, naming the setting
-    modules = list(dict.fromkeys((*settings.taskhawk_task_modules, *options.imports)))
-    for module in modules:
-        try:
-            importlib.import_module(module)
-        except ImportError as error:
-            raise ConfigurationError(f"cannot import task module {module}: {error}") from error
+    """Point at the settings, set Django up if in use, import task modules (from --import and
+    the setting); their names. Runs in the parent first, so a typo fails the command at once
+    instead of a restart loop."""
+    _, modules = prepare_process(options.paths, options.settings_module, options.imports)
     return modules
 
 
@@ -94,7 +83,7 @@ def _child_main(
 ) -> None:
     """One consumer process. SIGINT is ignored (a terminal's Ctrl-C reaches the whole process
     group; the parent decides), SIGTERM stops it gracefully."""
-    configure_logging(options.log_level)
+    configure_logging(options.log_level, options.log_format, options.log_config)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     terminated = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: _note(terminated))
@@ -249,9 +238,11 @@ def run_worker(options: WorkerOptions) -> int:
     for name in options.priorities:
         Priority.parse(name)
     check_batch_size(options.num_messages, "--num-messages")
-    load_tasks(options)
-    settings = get_settings()
+    settings, _ = prepare_process(options.paths, options.settings_module, options.imports)
     visibility = options.visibility_timeout_s
     visibility = settings.taskhawk_visibility_timeout_s if visibility is None else visibility
     heartbeat_interval(settings.taskhawk_heartbeat_interval_s, check_visibility(visibility))
+    # Everything a consumer process would find by crashing, found once here (one line, exit 2).
+    start = check_worker_start(options, settings)
+    show_start(start, options.processes, options.num_messages, sys.stdout)
     return _Supervisor(options).run()

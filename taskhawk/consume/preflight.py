@@ -1,0 +1,85 @@
+"""Checks a worker makes once, in the parent, before any consumer process starts.
+
+Everything a consumer process would otherwise discover by crashing (and being restarted, over
+and over) is checked here and reported in one line: option ranges, that some task is registered,
+the region and credentials, and that every queue and dead-letter queue exists. What passed is
+returned for the banner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from taskhawk.exceptions import ConfigurationError
+from taskhawk.priority import Priority
+from taskhawk.registry import registered_tasks
+from taskhawk.settings import Settings
+from taskhawk.transport.aws_checks import check_queues
+from taskhawk.transport.limits import check_batch_size, check_visibility
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
+
+__all__ = ["StartOptions", "WorkerStart", "check_options", "check_worker_start"]
+
+
+class StartOptions(Protocol):
+    """What preflight reads of the worker's options (taskhawk.consume.worker.WorkerOptions)."""
+
+    @property
+    def priorities(self) -> tuple[str, ...]: ...
+    @property
+    def processes(self) -> int: ...
+    @property
+    def num_messages(self) -> int: ...
+    @property
+    def visibility_timeout_s(self) -> int | None: ...
+    @property
+    def grace_seconds(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class WorkerStart:
+    """What the worker found at start: shown in its banner and its debug log."""
+
+    settings_source: str
+    endpoint: str
+    region: str
+    queues: tuple[tuple[Priority, str, str], ...]  # priority, queue, dead-letter queue
+    tasks: tuple[tuple[str, str], ...]  # name, declared priority
+
+
+def check_options(options: StartOptions) -> list[Priority]:
+    """Option ranges (the same as the command's); ConfigurationError naming the option."""
+    try:
+        priorities = [Priority.parse(name) for name in options.priorities]
+        check_batch_size(options.num_messages, "--num-messages")
+        if options.visibility_timeout_s is not None:
+            check_visibility(options.visibility_timeout_s, "--visibility-timeout")
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+    if options.processes < 1:
+        raise ConfigurationError(f"--processes must be at least 1, not {options.processes}")
+    if options.grace_seconds < 0:
+        raise ConfigurationError(f"--grace-seconds must be 0 or more, not {options.grace_seconds}")
+    if not priorities:
+        raise ConfigurationError("give at least one --priority")
+    return priorities
+
+
+def check_worker_start(options: StartOptions, settings: Settings) -> WorkerStart:
+    """Every check; the start report. Run after the task modules were imported."""
+    priorities = check_options(options)
+    tasks = tuple((name, task.priority.name) for name, task in sorted(registered_tasks().items()))
+    if not tasks:
+        raise ConfigurationError(
+            "no tasks are registered, so every message would be dead-lettered as an unknown "
+            "task: name the modules that declare them with --import MODULE (repeatable) or the "
+            "TASKHAWK_TASK_MODULES setting"
+        )
+    app_queue = settings.app_queue
+    queues = tuple(
+        (p, queue_name(app_queue, p), dead_letter_queue_name(app_queue, p)) for p in priorities
+    )
+    region = check_queues(settings, [name for _, queue, dlq in queues for name in (queue, dlq)])
+    endpoint = settings.aws_endpoint_sqs or f"AWS SQS in {region}"
+    return WorkerStart(settings.source, endpoint, region, queues, tasks)
