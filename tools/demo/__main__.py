@@ -6,6 +6,7 @@ the way out, whatever happens, so nothing is left behind.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -60,9 +61,8 @@ def read_settings(stdout: IO[str]) -> dict[str, str]:
     for line in stdout:
         if line.startswith(READY):
             return values
-        if "=" in line and not line.startswith("#"):
-            name, _, value = line.strip().partition("=")
-            values[name] = value
+        if line.startswith("{"):  # `--format json`: the settings as one object
+            values = json.loads(line)
         elif line.startswith("# "):
             print(f"   {line[2:].rstrip()}")
     raise RuntimeError("taskhawk dev-server exited before it was ready")
@@ -103,6 +103,7 @@ def dead_letters(queue: str) -> int:
 def run(state: Path, env: dict[str, str]) -> int:
     say("starting a local SQS/SNS endpoint: taskhawk dev-server (moto on 127.0.0.1)")
     server_command = [*TASKHAWK, "dev-server", "--queue", "DEMO", "--max-receive-count", "2"]
+    server_command += ["--port", "0", "--format", "json"]
     server_env = {k: v for k, v in env.items() if k != "SETTINGS_MODULE"}  # not configured yet
     with started(server_command, server_env, stdout=subprocess.PIPE) as server:
         assert server.stdout is not None
