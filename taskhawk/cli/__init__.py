@@ -1,4 +1,4 @@
-"""The `taskhawk` command (worker, requeue-dlq, provision, dev-server, validate)."""
+"""The `taskhawk` command (worker, requeue-dlq, provision, stats, purge, dev-server, validate)."""
 
 from __future__ import annotations
 
