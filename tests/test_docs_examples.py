@@ -2,7 +2,8 @@
 
 The pages show `docs/examples/*.py` through literalinclude, so what is run here is exactly what
 readers see. Each example runs in its own interpreter with SETTINGS_MODULE or its own
-`taskhawk.configure(settings, ...)`, and AWS_ENDPOINT_URL pointing at the moto server.
+`taskhawk.configure(settings, ...)`, from a copy of docs/examples whose settings.py (what
+`taskhawk dev-server` prints for port 4566) names the test's endpoint instead.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 EXAMPLES = DOCS / "examples"
 APP_QUEUE = "DEV-MYAPP"  # the queue name docs/examples/settings.py uses
+DEV_SERVER_URL = "http://127.0.0.1:4566"  # the endpoint docs/examples/settings.py names
 TIMEOUT_S = 60
 # A worker started without importing `tasks`: what sends the quickstart's message to the DLQ.
 WITHOUT_TASKS = (
@@ -55,24 +57,48 @@ def endpoint(moto_endpoint: str) -> str:
     return moto_endpoint
 
 
+_copies: dict[str, Path] = {}
+_copies_root: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _example_copies(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    _copies_root[:] = [tmp_path_factory.mktemp("examples")]
+    yield
+    _copies.clear()
+
+
+def examples_for(endpoint: str) -> Path:
+    """docs/examples as a reader saves them, with settings.py naming `endpoint` (a moto server
+    on a free port) where the dev-server's default port is."""
+    if endpoint not in _copies:
+        target = _copies_root[0] / f"copy{len(_copies)}"
+        shutil.copytree(EXAMPLES, target, ignore=shutil.ignore_patterns("__pycache__"))
+        settings = target / "settings.py"
+        assert settings.read_text().count(DEV_SERVER_URL) == 2
+        settings.write_text(settings.read_text().replace(DEV_SERVER_URL, endpoint))
+        _copies[endpoint] = target
+    return _copies[endpoint]
+
+
 def example_env(endpoint: str, *, settings_module: bool) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in ("SETTINGS_MODULE", "DJANGO_SETTINGS_MODULE")
     }
-    env.update(AWS_ENDPOINT_URL=endpoint, PYTHONUNBUFFERED="1", PYTHONPATH=str(EXAMPLES))
+    env.update(PYTHONUNBUFFERED="1", PYTHONPATH=str(examples_for(endpoint)))
     if settings_module:
         env["SETTINGS_MODULE"] = "settings"
     return env
 
 
 def run(
-    args: list[str], endpoint: str, *, settings_module: bool = False, cwd: Path = EXAMPLES
+    args: list[str], endpoint: str, *, settings_module: bool = False, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         args,
-        cwd=cwd,
+        cwd=cwd or examples_for(endpoint),
         env=example_env(endpoint, settings_module=settings_module),
         capture_output=True,
         text=True,
@@ -98,11 +124,11 @@ def queue_depth(endpoint: str, name: str) -> tuple[int, int]:
 class Background:
     """A process whose output is collected line by line while it runs."""
 
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
         self.lines: list[str] = []
         self.process = subprocess.Popen(
             args,
-            cwd=EXAMPLES,
+            cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -149,8 +175,8 @@ class Background:
 def background() -> Iterator[Callable[..., Background]]:
     started: list[Background] = []
 
-    def start(args: list[str], env: dict[str, str]) -> Background:
-        started.append(Background(args, env))
+    def start(args: list[str], env: dict[str, str], cwd: Path | None = None) -> Background:
+        started.append(Background(args, env, cwd or Path(env["PYTHONPATH"])))
         return started[-1]
 
     yield start
@@ -184,24 +210,43 @@ def cli() -> Path:
     return command
 
 
-def test_quickstart_with_the_command_line(background: Callable[..., Background]) -> None:
-    """The quickstart as written: dev-server, dispatch.py, then the worker command."""
+def test_quickstart_with_the_command_line(
+    background: Callable[..., Background], tmp_path: Path
+) -> None:
+    """The quickstart as written: dev-server, settings.py as it printed them, dispatch.py, the
+    worker command, and the output the page shows."""
     command = str(cli())
-    env = example_env("", settings_module=False)
-    server = background([command, "dev-server", "--port", "0", "--queue", APP_QUEUE], env)
+    server_env = {k: v for k, v in os.environ.items() if k != "SETTINGS_MODULE"}
+    server_command = [command, "dev-server", "--queue", APP_QUEUE, "--port", "0"]
+    server = background(server_command, server_env, tmp_path)
     server.wait_for("# taskhawk dev-server ready")
-    found = re.search(r"^AWS_ENDPOINT_SQS=(\S+)$", server.output, re.M)
+    found = re.search(r"^AWS_ENDPOINT_SQS = '(\S+)'$", server.output, re.M)
     assert found is not None, server.output
     local = found[1]
+    printed = [line for line in server.output.splitlines() if not line.startswith("#")]
+    saved = (examples_for(local) / "settings.py").read_text().replace('"', "'")
+    assert [line for line in saved.splitlines() if " = " in line] == printed
     example("dispatch.py", local, settings_module=True)
     worker = background(
-        [command, "worker", "--priority", "default", "--import", "tasks"],
-        example_env(local, settings_module=True),
+        [command, "worker", "--import", "tasks"], example_env(local, settings_module=True)
     )
     worker.wait_for("sending 'Welcome!' to ada@example.com")
     worker.wait_for("task succeeded: tasks.send_email")
     assert worker.stop(signal.SIGTERM) == 0, worker.output
     assert server.stop(signal.SIGTERM) == 0, server.output
+    page = (DOCS / "quickstart.md").read_text(encoding="utf-8")
+    dev_server_sample, worker_sample = re.findall(r"```text\n(.*?)```", page, re.S)[:2]
+    assert_shows(dev_server_sample.replace(DEV_SERVER_URL, local), server.output)
+    assert_shows(worker_sample.replace(DEV_SERVER_URL, local), worker.output)
+
+
+def assert_shows(sample: str, output: str) -> None:
+    """Every line of a sample on a page is a line of the real output; `...` stands for any
+    text (a timestamp, a duration, lines left out)."""
+    lines = output.splitlines()
+    for expected in sample.splitlines():
+        pattern = ".*".join(re.escape(part) for part in expected.split("..."))
+        assert any(re.fullmatch(pattern, line) for line in lines), (expected, output)
 
 
 def test_validate_and_requeue_commands(endpoint: str) -> None:

@@ -3,6 +3,7 @@
 - `taskhawk-settings`: the configuration reference, from `taskhawk.settings.setting_definitions()`.
 - `taskhawk-schema`: a field table per message format version, from `schema/message/*/`.
 - `taskhawk-benchmarks`: the newest table in `tools/bench/results/`, or how to produce one.
+- `taskhawk-cli`: `taskhawk --help` and every command's `--help`, from the command's own parser.
 
 Each directive writes Markdown and hands it to MyST, so the pages that use them are `.md` files.
 Nothing generated here is committed: a setting, schema field or result added to the code shows up
@@ -11,6 +12,7 @@ in the next build, and one removed disappears.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -23,6 +25,7 @@ from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from taskhawk.cli import build_parser
 from taskhawk.settings import setting_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -276,8 +279,33 @@ class BenchmarksDirective(MarkdownDirective):
         return lines
 
 
+class CommandLineDirective(MarkdownDirective):
+    """The help of `taskhawk` and of each of its commands, as the installed command prints it
+    (80 columns), so the reference lists every option with its explanation, choices and default.
+    """
+
+    def markdown(self) -> list[str]:
+        parser = build_parser()
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        lines: list[str] = []
+        previous = os.environ.get("COLUMNS")
+        os.environ["COLUMNS"] = "80"  # argparse wraps to the terminal; pages need one width
+        try:
+            for name, command in [("taskhawk", parser), *commands.choices.items()]:
+                title = name if name == "taskhawk" else f"taskhawk {name}"
+                text = command.format_help().rstrip()
+                lines += [f"### `{title}`", "", "```text", text, "```", ""]
+        finally:
+            if previous is None:
+                del os.environ["COLUMNS"]
+            else:
+                os.environ["COLUMNS"] = previous
+        return lines
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("taskhawk-settings", SettingsDirective)
     app.add_directive("taskhawk-schema", SchemaDirective)
     app.add_directive("taskhawk-benchmarks", BenchmarksDirective)
+    app.add_directive("taskhawk-cli", CommandLineDirective)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
