@@ -16,6 +16,7 @@ from typing import Any
 
 from codegen.ecma_regex import to_python_regex
 from codegen.errors import UnportableRegex, UnsupportedSchema
+from codegen.pattern_words import words_for
 
 __all__ = [
     "ANNOTATIONS",
@@ -182,7 +183,7 @@ def checks_for(
     for keyword, value in present.items():
         if keyword == "pattern":
             ok, fails = literals.pattern_check(value, f"{where}/pattern")
-            message = python_literal(f"does not match {value}")
+            message = python_literal(words_for(value))
             checks.append(Check("", ok, "pattern", message, fails=fails))
         else:
             checks.append(_bound(category, keyword, value))

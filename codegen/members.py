@@ -124,7 +124,7 @@ def _additional(
     """The loop term and error lines for members no other keyword claims."""
     unclaimed = " or ".join(matched)
     if additional is False:
-        message = 'f"{quote(key)} is not allowed (additionalProperties)"'
+        message = 'f"{quote(key)} is not allowed (the format has no such key)"'
         violation = f'yield SchemaViolation(path, "additionalProperties", {message})'
         if not unclaimed:
             return "False", [violation]
@@ -139,7 +139,7 @@ def _additional(
 
 
 def _closed(known: str) -> Check:
-    message = 'f"{quote(key)} is not allowed (additionalProperties)"'
+    message = 'f"{quote(key)} is not allowed (the format has no such key)"'
     if not known:
         return Check("", "not data", "additionalProperties", "", (
             "for key in data:",

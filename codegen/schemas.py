@@ -15,6 +15,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from codegen.pattern_words import has_words
+
 __all__ = ["KINDS", "SchemaFile", "SchemaProblem", "load_schemas"]
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
@@ -142,6 +144,10 @@ def _check_portable(node: Any, where: str, problems: list[SchemaProblem]) -> Non
         elif keyword == "pattern" and UNPORTABLE_REGEX.search(value):
             problems.append(
                 SchemaProblem(location, "no groups with (?, backrefs or \\d\\w\\s classes")
+            )
+        elif keyword == "pattern" and not has_words(value, negated=where.endswith("not")):
+            problems.append(
+                SchemaProblem(location, "no words for this pattern in codegen/pattern_words.py")
             )
         elif keyword in SCHEMA_MAPS:
             for name, child in value.items():

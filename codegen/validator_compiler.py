@@ -26,6 +26,7 @@ from codegen.keywords import (
     type_test,
 )
 from codegen.members import object_checks
+from codegen.pattern_words import words_for
 
 __all__ = ["CompiledValidator", "Function", "compile_validator"]
 
@@ -153,7 +154,7 @@ class Compiler:
             ["string"],
         ):
             regex = self.literals.pattern(subschema["pattern"], f"{pointer}/not/pattern")
-            message = python_literal(f"must not match {subschema['pattern']}")
+            message = python_literal(words_for(subschema["pattern"], negated=True))
             # Without `type` in the inner schema, a non-string satisfies it, so `not` fails.
             if "type" in keys:
                 fails = f"isinstance(data, str) and {regex}.search(data)"

@@ -107,6 +107,12 @@ def test_check_passes_when_unchanged_and_fails_on_schema_drift(tmp_path: Path) -
         (lambda d: d["properties"]["task"].update(format="hostname"), "task#format"),
         (lambda d: d["properties"]["task"].update(pattern="^\\d+$"), "properties/task/pattern"),
         (lambda d: d.update(anyOf=[{"type": "object"}]), "#anyOf"),
+        # Errors say every rule in words: a pattern needs them in codegen/pattern_words.py.
+        (lambda d: d["properties"]["task"].update(pattern="^[a-z.]+$"), "no words for this"),
+        (
+            lambda d: d["properties"]["task"].update({"not": {"pattern": "^x"}}),
+            "properties/task/not/pattern: no words",
+        ),
     ],
 )
 def test_unsupported_schemas_fail_generation_naming_the_cause(

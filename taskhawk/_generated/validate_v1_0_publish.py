@@ -92,7 +92,7 @@ def _errors_root(data: Any, path: str) -> Iterator[SchemaViolation]:
                 yield SchemaViolation(
                     path,
                     "additionalProperties",
-                    f"{quote(key)} is not allowed (additionalProperties)",
+                    f"{quote(key)} is not allowed (the format has no such key)",
                 )
 
 
@@ -114,8 +114,8 @@ def _errors_id(data: Any, path: str) -> Iterator[SchemaViolation]:
             yield SchemaViolation(
                 path,
                 "pattern",
-                r"does not match ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                r"[0-9a-f]{12}$",
+                r"must be a lower-case UUID with hyphens, such as 0d3d8132-07cb-41"
+                r"ee-bcc3-840b8d5e77d6",
             )
 
 
@@ -157,7 +157,7 @@ def _errors_metadata(data: Any, path: str) -> Iterator[SchemaViolation]:
                 yield SchemaViolation(
                     path,
                     "additionalProperties",
-                    f"{quote(key)} is not allowed (additionalProperties)",
+                    f"{quote(key)} is not allowed (the format has no such key)",
                 )
 
 
@@ -212,8 +212,9 @@ def _errors_task(data: Any, path: str) -> Iterator[SchemaViolation]:
             yield SchemaViolation(
                 path,
                 "pattern",
-                "does not match ^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uD800-\\"
-                r"uDFFF\uFFFE\uFFFF]+$",
+                r"must not hold control characters other than tab, line feed and c"
+                r"arriage return, unpaired surrogates, U+FFFE or U+FFFF (SQS refus"
+                r"es them)",
             )
 
 
@@ -303,8 +304,8 @@ def _errors_headers_names(data: Any, path: str) -> Iterator[SchemaViolation]:
         yield SchemaViolation(
             path,
             "not",
-            r"must not match ^([Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])\.|^[Tt]["
-            r"Aa][Ss][Kk][Hh][Aa][Ww][Kk]_",
+            r"is reserved: names starting taskhawk_ belong to the transport, a"
+            r"nd names starting AWS. or Amazon. (in any case) to AWS",
         )
     if isinstance(data, str):
         if len(data) < 1:
@@ -313,7 +314,10 @@ def _errors_headers_names(data: Any, path: str) -> Iterator[SchemaViolation]:
             yield SchemaViolation(path, "maxLength", r"must have at most 256 characters")
         if _PATTERN_10.search(data) is None:
             yield SchemaViolation(
-                path, "pattern", r"does not match ^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$"
+                path,
+                "pattern",
+                r"may use only letters, digits, _, - and . (no leading, trailing o"
+                r"r double period)",
             )
 
 
@@ -337,6 +341,7 @@ def _errors_headers_values(data: Any, path: str) -> Iterator[SchemaViolation]:
             yield SchemaViolation(
                 path,
                 "pattern",
-                "does not match ^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uD800-\\"
-                r"uDFFF\uFFFE\uFFFF]+$",
+                r"must not hold control characters other than tab, line feed and c"
+                r"arriage return, unpaired surrogates, U+FFFE or U+FFFF (SQS refus"
+                r"es them)",
             )

@@ -98,7 +98,7 @@ def _errors_root(data: Any, path: str) -> Iterator[SchemaViolation]:
                 yield SchemaViolation(
                     path,
                     "additionalProperties",
-                    f"{quote(key)} is not allowed (additionalProperties)",
+                    f"{quote(key)} is not allowed (the format has no such key)",
                 )
 
 
@@ -120,8 +120,8 @@ def _errors_id(data: Any, path: str) -> Iterator[SchemaViolation]:
             yield SchemaViolation(
                 path,
                 "pattern",
-                r"does not match ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                r"[0-9a-f]{12}$",
+                r"must be a lower-case UUID with hyphens, such as 0d3d8132-07cb-41"
+                r"ee-bcc3-840b8d5e77d6",
             )
 
 
@@ -169,7 +169,7 @@ def _errors_metadata(data: Any, path: str) -> Iterator[SchemaViolation]:
                 yield SchemaViolation(
                     path,
                     "additionalProperties",
-                    f"{quote(key)} is not allowed (additionalProperties)",
+                    f"{quote(key)} is not allowed (the format has no such key)",
                 )
 
 
@@ -224,8 +224,9 @@ def _errors_task(data: Any, path: str) -> Iterator[SchemaViolation]:
             yield SchemaViolation(
                 path,
                 "pattern",
-                "does not match ^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uD800-\\"
-                r"uDFFF\uFFFE\uFFFF]+$",
+                r"must not hold control characters other than tab, line feed and c"
+                r"arriage return, unpaired surrogates, U+FFFE or U+FFFF (SQS refus"
+                r"es them)",
             )
 
 
@@ -300,8 +301,8 @@ def _errors_metadata_timestamp(data: Any, path: str) -> Iterator[SchemaViolation
             yield SchemaViolation(
                 path,
                 "pattern",
-                r"does not match ^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}"
-                r":[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+\-][0-9]{2}:[0-9]{2})$",
+                r"must be integer milliseconds or an RFC 3339 date-time with its o"
+                r"ffset, such as 2018-04-27T10:00:00Z",
             )
     if isinstance(data, (int, float)) and not isinstance(data, bool):
         if data < 0:
@@ -383,8 +384,8 @@ def _errors_headers_names(data: Any, path: str) -> Iterator[SchemaViolation]:
         yield SchemaViolation(
             path,
             "not",
-            r"must not match ^([Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])\.|^[Tt]["
-            r"Aa][Ss][Kk][Hh][Aa][Ww][Kk]_",
+            r"is reserved: names starting taskhawk_ belong to the transport, a"
+            r"nd names starting AWS. or Amazon. (in any case) to AWS",
         )
     if isinstance(data, str):
         if len(data) < 1:
@@ -393,7 +394,10 @@ def _errors_headers_names(data: Any, path: str) -> Iterator[SchemaViolation]:
             yield SchemaViolation(path, "maxLength", r"must have at most 256 characters")
         if _PATTERN_13.search(data) is None:
             yield SchemaViolation(
-                path, "pattern", r"does not match ^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$"
+                path,
+                "pattern",
+                r"may use only letters, digits, _, - and . (no leading, trailing o"
+                r"r double period)",
             )
 
 
@@ -425,6 +429,7 @@ def _errors_headers_values(data: Any, path: str) -> Iterator[SchemaViolation]:
             yield SchemaViolation(
                 path,
                 "pattern",
-                "does not match ^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uD800-\\"
-                r"uDFFF\uFFFE\uFFFF]+$",
+                r"must not hold control characters other than tab, line feed and c"
+                r"arriage return, unpaired surrogates, U+FFFE or U+FFFF (SQS refus"
+                r"es them)",
             )
