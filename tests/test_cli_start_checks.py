@@ -107,6 +107,21 @@ def test_no_credentials_is_not_blamed_on_a_missing_queue(
     assert "provision" not in line
 
 
+def test_requeue_checks_credentials_and_both_queues_first(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    write_app(tmp_path, None, "Q", AWS_REGION="us-east-1", AWS_ENDPOINT_SQS=moto_endpoint)
+    result = run_cli("requeue-dlq", "--settings", "settings", "--priority", "low", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no AWS credentials" in one_line(result.stderr)
+    write_app(tmp_path, moto_endpoint, "NEVER-PROVISIONED")
+    result = run_cli("requeue-dlq", "--settings", "settings", "--priority", "low", cwd=tmp_path)
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert "TASKHAWK-NEVER-PROVISIONED-LOW-PRIORITY-DLQ does not exist" in line
+    assert "`taskhawk provision` creates it" in line
+
+
 def test_an_endpoint_that_is_down_says_so_and_only_so(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))

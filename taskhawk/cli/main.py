@@ -28,6 +28,8 @@ from taskhawk.exceptions import ConfigurationError, TaskhawkError
 from taskhawk.logs import configure_logging
 from taskhawk.priority import Priority
 from taskhawk.settings import clear_cache, configured_source, get_settings
+from taskhawk.transport.aws_checks import check_queues
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from taskhawk.wire import decode, validation_errors
 
 __all__ = ["build_parser", "main"]
@@ -88,6 +90,22 @@ def _worker(args: argparse.Namespace) -> int:
     return run_worker(options)
 
 
+def _requeue(args: argparse.Namespace) -> int:
+    """Region, credentials and every queue involved are checked first: one line each."""
+    settings = get_settings()
+    priorities = list(Priority) if args.all_priorities else [Priority.parse(args.priority)]
+    names = [
+        name
+        for priority in priorities
+        for name in (
+            dead_letter_queue_name(settings.app_queue, priority),
+            queue_name(settings.app_queue, priority),
+        )
+    ]
+    check_queues(settings, names)
+    return requeue_command.run(args)
+
+
 def _provision(args: argparse.Namespace) -> int:
     priorities = [Priority.parse(name) for name in dict.fromkeys(args.priority or [])]
     for done in provision(priorities or tuple(Priority)):
@@ -130,7 +148,7 @@ def _validate(path: str, out: TextIO) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "worker": _worker,
-    "requeue-dlq": requeue_command.run,
+    "requeue-dlq": _requeue,
     "provision": _provision,
     "stats": run_stats,
     "purge": run_purge,
