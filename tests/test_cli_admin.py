@@ -47,7 +47,7 @@ def test_version_and_every_option_explained() -> None:
         if any(option == "--priority" for a in command._actions for option in a.option_strings):
             shown = command.format_help().replace("\n", " ")
             assert all(p.name in shown for p in Priority), name  # the choices are listed
-        assert "exit status:\n  0  success" in (command.epilog or ""), name
+        assert "exit status:\n    0  success" in (command.epilog or ""), name
 
 
 def test_exit_statuses_are_in_the_help_of_the_real_command() -> None:

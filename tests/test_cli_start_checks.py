@@ -4,7 +4,10 @@ endpoint that is down) exit 1, with a hint that matches the cause."""
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -178,3 +181,28 @@ def test_settings_from_the_environment_variable_work_the_same(provisioned: Path)
     result = run_cli("stats", cwd=provisioned, env=env)
     assert result.returncode == 0, result.stderr
     assert "TASKHAWK-" in result.stdout
+
+
+def test_ctrl_c_while_starting_is_one_line_and_status_130(tmp_path: Path) -> None:
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        silent.settimeout(30)  # a worker that never connects fails the test, not hangs it
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        write_app(tmp_path, endpoint, "Q", AWS_READ_TIMEOUT_S=60)
+        command = [sys.executable, "-m", "taskhawk.cli", "worker", "--settings", "settings"]
+        worker = subprocess.Popen(
+            [*command, "--import", "tasks"], cwd=tmp_path, env=clean_env(),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            connection, _ = silent.accept()  # the start checks are waiting for an answer
+            worker.send_signal(signal.SIGINT)
+            _, stderr = worker.communicate(timeout=30)
+            connection.close()
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.communicate()
+    assert worker.returncode == 130
+    assert one_line(stderr) == "taskhawk worker: interrupted"

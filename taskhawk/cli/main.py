@@ -55,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TaskhawkError as error:
         print(f"taskhawk {args.command}: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C before a command installed its own handling
+        print(f"taskhawk {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 def _set_up(args: argparse.Namespace) -> None:

@@ -23,11 +23,12 @@ N = TypeVar("N", int, float)
 
 PRIORITIES = [priority.name for priority in Priority]
 EXIT_STATUSES = """exit status:
-  0  success
-  1  failure: an invalid message (validate), messages not moved (requeue-dlq), an endpoint
-     that cannot be reached, a worker stopped by force (second signal or grace period over)
-  2  usage or configuration error: a bad option, settings that cannot be read, a missing
-     setting, region or credentials, a queue that does not exist, no tasks registered"""
+    0  success
+    1  failure: an invalid message (validate), messages not moved (requeue-dlq), an endpoint
+       that cannot be reached, a worker stopped by force (second signal or grace period over)
+    2  usage or configuration error: a bad option, settings that cannot be read, a missing
+       setting, region or credentials, a queue that does not exist, no tasks registered
+  130  interrupted (Ctrl-C) while starting or before finishing"""
 
 
 def _bounded(kind: Callable[[str], N], low: N, high: N | None) -> Callable[[str], N]:
