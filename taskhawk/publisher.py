@@ -127,7 +127,8 @@ def new_message(
         timestamp_ms=int(now * 1000),
         scheduling=plan.fields,
     )
-    return Outbound(message, plan.delay_s)
+    group, deduplication_id = invocation.ordering.ids(settings, message_id)
+    return Outbound(message, plan.delay_s, group, deduplication_id)
 
 
 def new_message_id() -> str:

@@ -85,6 +85,11 @@ NO_SCHEDULE = Schedule()
 
 
 def _check_can_delay(settings: Settings) -> None:
+    if settings.taskhawk_fifo:
+        raise ConfigurationError(
+            "a FIFO app (TASKHAWK_FIFO) cannot delay one task: FIFO queues take no per-message "
+            "delay, and holding one back would break its group's order"
+        )
     if settings.is_lambda_app:
         raise ConfigurationError(
             "a delay cannot reach an SNS-triggered Lambda app (IS_LAMBDA_APP): SNS delivers at "

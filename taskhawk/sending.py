@@ -51,10 +51,13 @@ _destinations: dict[Priority, tuple[Settings, Destination]] = {}
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
-    """A message on its way out, with the DelaySeconds its send asks for."""
+    """A message on its way out, with what its send asks of the transport: DelaySeconds, and a
+    FIFO queue's message group and deduplication id."""
 
     message: Message
     delay_s: int = 0
+    group_id: str | None = None
+    deduplication_id: str | None = None
 
 
 def send_messages(destination: Destination, messages: Sequence[Message | Outbound]) -> None:
@@ -86,7 +89,14 @@ def prepare(destination: Destination, items: Sequence[Message | Outbound]) -> li
         size = transport_size(body, attributes)
         if size > limit:
             raise MessageTooLarge(size, limit, service)
-        outgoing = OutgoingMessage(message.id, body, attributes, outbound.delay_s)
+        outgoing = OutgoingMessage(
+            message.id,
+            body,
+            attributes,
+            outbound.delay_s,
+            outbound.group_id,
+            outbound.deduplication_id,
+        )
         prepared.append(_Outgoing(outgoing, size, limit))
     return prepared
 

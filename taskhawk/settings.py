@@ -21,6 +21,7 @@ from typing import Any
 
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.importing import import_user_module
+from taskhawk.transport.naming import AppNames
 
 __all__ = [
     "SETTING_NAMES",
@@ -145,12 +146,33 @@ class Settings:
         "Send a task whose expiry passed before it started to the dead-letter queue (with the "
         "reason) instead of deleting it; either way it never runs and is logged.",
     )
+    taskhawk_fifo: bool = _setting(
+        False,
+        "FIFO queues (and FIFO topics for Lambda apps): names end in .fifo, tasks of one message "
+        "group (`with_group`) run one at a time in dispatch order, a dispatch needs a group, and "
+        "delays are refused (FIFO queues cannot delay one message).",
+    )
+    taskhawk_fifo_content_based_deduplication: bool = _setting(
+        False,
+        "Let SQS deduplicate FIFO messages by their body (`taskhawk provision` sets it on the "
+        "queues). Off: the deduplication id is the message id, or `with_deduplication_id`.",
+    )
+    taskhawk_lambda_fifo_skip_group_on_error: bool = _setting(
+        False,
+        "For a Lambda FIFO event whose record fails: report only the later records of the same "
+        "message group (other groups go on). Off: AWS's rule, every later record.",
+    )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
 
     @property
     def app_queue(self) -> str:
         """TASKHAWK_QUEUE, which names every queue and topic of the app; required."""
         return _required("TASKHAWK_QUEUE", self.taskhawk_queue, self.source)
+
+    @property
+    def names(self) -> AppNames:
+        """The app's queue and topic names (TASKHAWK_QUEUE, TASKHAWK_FIFO)."""
+        return AppNames(self.app_queue, fifo=self.taskhawk_fifo)
 
     @property
     def account_id(self) -> str:

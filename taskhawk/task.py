@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 from taskhawk import publisher
 from taskhawk.arguments import INJECTED, Arguments
 from taskhawk.exceptions import ArgumentsMismatch, ConfigurationError
+from taskhawk.ordering import NO_ORDERING, Ordering
 from taskhawk.priority import Priority, PriorityName
 from taskhawk.registry import register
 from taskhawk.schedule import NO_SCHEDULE, Schedule, When
@@ -31,7 +32,7 @@ class Invocation(Generic[P, R]):
     Immutable: with_* return a new invocation, so a saved one can be reused without leaking
     headers."""
 
-    __slots__ = ("_headers", "_priority", "schedule", "task")
+    __slots__ = ("_headers", "_priority", "ordering", "schedule", "task")
 
     def __init__(
         self,
@@ -39,11 +40,30 @@ class Invocation(Generic[P, R]):
         headers: Mapping[str, str],
         priority: Priority | None,
         schedule: Schedule = NO_SCHEDULE,
+        ordering: Ordering = NO_ORDERING,
     ) -> None:
         self.task = task
         self._headers = MappingProxyType(dict(headers))
         self._priority = priority
         self.schedule = schedule
+        self.ordering = ordering
+
+    def _but(
+        self,
+        *,
+        headers: Mapping[str, str] | None = None,
+        priority: Priority | None = None,
+        schedule: Schedule | None = None,
+        ordering: Ordering | None = None,
+    ) -> Invocation[P, R]:
+        """A copy with some parts replaced: invocations are immutable."""
+        return Invocation(
+            self.task,
+            self._headers if headers is None else headers,
+            self._priority if priority is None else priority,
+            self.schedule if schedule is None else schedule,
+            self.ordering if ordering is None else ordering,
+        )
 
     @property
     def headers(self) -> Mapping[str, str]:
@@ -54,24 +74,33 @@ class Invocation(Generic[P, R]):
         return self._priority or self.task.priority
 
     def with_headers(self, **headers: str) -> Invocation[P, R]:
-        return Invocation(self.task, {**self._headers, **headers}, self._priority, self.schedule)
+        return self._but(headers={**self._headers, **headers})
 
     def with_priority(self, priority: Priority | PriorityName) -> Invocation[P, R]:
         """A new invocation with this priority: a `Priority` or its name (`"high"`)."""
-        return Invocation(self.task, self._headers, Priority.parse(priority), self.schedule)
+        return self._but(priority=Priority.parse(priority))
+
+    def with_group(self, group: str) -> Invocation[P, R]:
+        """A new invocation in this FIFO message group: its tasks run one at a time, in
+        dispatch order, after those of the group dispatched before (FIFO apps only)."""
+        return self._but(ordering=replace(self.ordering, group=group).check())
+
+    def with_deduplication_id(self, deduplication_id: str) -> Invocation[P, R]:
+        """A new invocation whose dispatches SQS sends once within five minutes (FIFO apps
+        only); without it each dispatch is new."""
+        ordering = replace(self.ordering, deduplication_id=deduplication_id).check()
+        return self._but(ordering=ordering)
 
     def with_delay(self, delay: When) -> Invocation[P, R]:
         """A new invocation whose tasks may not start before `delay`: seconds or a timedelta
         from each dispatch, or an aware datetime. Any length: beyond SQS's 15 minutes the
         consumer holds the message back until it is due."""
-        schedule = replace(self.schedule, delay=delay).check()
-        return Invocation(self.task, self._headers, self._priority, schedule)
+        return self._but(schedule=replace(self.schedule, delay=delay).check())
 
     def with_expires(self, expires: When) -> Invocation[P, R]:
         """A new invocation whose tasks never run if not started by `expires`: seconds or a
         timedelta from each dispatch, or an aware datetime."""
-        schedule = replace(self.schedule, expires=expires).check()
-        return Invocation(self.task, self._headers, self._priority, schedule)
+        return self._but(schedule=replace(self.schedule, expires=expires).check())
 
     def dispatch(self, *args: P.args, **kwargs: P.kwargs) -> str:
         """Send one message; return its id. In sync mode the task runs before this returns."""
@@ -122,6 +151,12 @@ class Task(Generic[P, R]):
 
     def with_expires(self, expires: When) -> Invocation[P, R]:
         return self.invocation().with_expires(expires)
+
+    def with_group(self, group: str) -> Invocation[P, R]:
+        return self.invocation().with_group(group)
+
+    def with_deduplication_id(self, deduplication_id: str) -> Invocation[P, R]:
+        return self.invocation().with_deduplication_id(deduplication_id)
 
     def dispatch(self, *args: P.args, **kwargs: P.kwargs) -> str:
         return self.invocation().dispatch(*args, **kwargs)

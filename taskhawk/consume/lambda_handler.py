@@ -24,7 +24,7 @@ from taskhawk.priority import Priority
 from taskhawk.settings import Settings, get_settings
 from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.current import current_transport
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name
+from taskhawk.transport.naming import FIFO_SUFFIX, dead_letter_queue_name, queue_name
 
 __all__ = [
     "BatchItemFailure",
@@ -77,19 +77,29 @@ def process_messages_for_lambda_consumer(
 
 
 def _sqs_event(records: list[Any], executor: Executor) -> PartialBatchResponse:
-    """Every record, each failing alone; from a FIFO queue, AWS's rule instead: after the first
-    failure nothing more runs and every later record is reported too, so order is kept."""
+    """Every record, each failing alone. From a FIFO queue, AWS's rule instead: after the first
+    failure nothing more runs and every later record is reported too, so order is kept; with
+    TASKHAWK_LAMBDA_FIFO_SKIP_GROUP_ON_ERROR only the later records of the failed record's
+    group are, and other groups go on (as Powertools' `skip_group_on_error`)."""
+    per_group = executor.settings.taskhawk_lambda_fifo_skip_group_on_error
     failures: list[BatchItemFailure] = []
+    failed_groups: set[str | None] = set()
     for record in records:
-        fifo = str(record.get("eventSourceARN", "")).endswith(".fifo")
-        if failures and fifo:
-            ok = False
-        else:
-            handle = partial(_sqs_record, executor, record)
-            ok = isolated(handle, _failed, _sqs_fields(record))
-        if not ok:
+        group = _group_of(record)
+        held = failed_groups and (group in failed_groups if per_group else True)
+        if held or not isolated(
+            partial(_sqs_record, executor, record), _failed, _sqs_fields(record)
+        ):
             failures.append(BatchItemFailure(itemIdentifier=str(record.get("messageId", ""))))
+            if str(record.get("eventSourceARN", "")).endswith(FIFO_SUFFIX):
+                failed_groups.add(group)
     return PartialBatchResponse(batchItemFailures=failures)
+
+
+def _group_of(record: Mapping[str, Any]) -> str | None:
+    system = record.get("attributes")
+    group = system.get("MessageGroupId") if isinstance(system, Mapping) else None
+    return str(group) if group is not None else None
 
 
 def _sqs_record(executor: Executor, record: Mapping[str, Any]) -> bool:

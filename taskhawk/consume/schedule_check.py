@@ -49,7 +49,7 @@ def check_schedule(
         return Decision(Action.DEAD_LETTER, fields, reason=reason)
     delay = min(math.ceil(due_in_s), MAX_DELAY_S)
     logger.info(
-        "task not due yet: %s, due in %s; sent back to its queue with a %ds delay",
+        "task not due yet: %s, due in %s; held back %ds more",
         message.task, _duration(due_in_s), delay, extra={**fields, "due_in_s": round(due_in_s)},
     )  # fmt: skip
     return Decision(Action.DEFER, fields, delay_s=delay)

@@ -153,18 +153,24 @@ class Consumer:
         self.inflight.hold(batch, received_at)
         if self.observer is not None:
             self.observer.received(batch)
+        failed_groups: set[str] = set()  # FIFO: a group whose message failed runs no more now
         for position, received in enumerate(batch):
-            if self.inflight.usable(received.receipt):
+            group = received.group_id
+            if group is not None and group in failed_groups:
+                self._hold_back(received, position)
+            elif self.inflight.usable(received.receipt):
                 handle = partial(self.handle, received, dead_letter_queue, position)
                 fields = {"queue": queue, "transport_id": received.transport_id}
-                isolated(handle, _kept, fields)
+                if not isolated(handle, _kept, fields) and group is not None:
+                    failed_groups.add(group)
         self.inflight.flush()
         if self.observer is not None:
             self.observer.received([])
         return len(batch)
 
-    def handle(self, received: ReceivedMessage, dead_letter_queue: str, position: int = 0) -> None:
-        """Run one message and carry out its decision (deletes are buffered)."""
+    def handle(self, received: ReceivedMessage, dead_letter_queue: str, position: int = 0) -> bool:
+        """Run one message and carry out its decision (deletes are buffered); whether it is
+        done with (deleted, or sent on to the DLQ), rather than to come back."""
         self.inflight.start(received.receipt)
         try:
             decision = self._decide(received, position)
@@ -174,6 +180,20 @@ class Consumer:
         deleted = self._carry_out(decision, received, dead_letter_queue)
         if self.observer is not None:
             self.observer.decided(position, deleted)
+        return deleted
+
+    def _hold_back(self, received: ReceivedMessage, position: int) -> None:
+        """A later message of a FIFO group whose earlier message failed: not run, made visible
+        again at once; SQS delivers it only after the failed one, so the group keeps its order."""
+        self.inflight.release(received.receipt)
+        hide(self.transport, received, 0)
+        if self.observer is not None:
+            self.observer.decided(position, False)
+        logger.info(
+            "held back a message of group %s: an earlier message of the group failed",
+            received.group_id,
+            extra={"queue": received.queue, "transport_id": received.transport_id},
+        )
 
     def _decide(self, received: ReceivedMessage, position: int) -> Decision:
         refusal = self.observer.starting(position, received) if self.observer else None
@@ -207,9 +227,9 @@ class Consumer:
             return send_to_dead_letter(
                 self.transport, dead_letter, received, decision.reason, fields
             )
-        if decision.action is Action.DEFER:
+        if decision.action is Action.DEFER and received.group_id is None:
             return send_back(self.transport, received, decision.delay_s)
-        return False
+        return False  # a FIFO message not due yet stays hidden instead: the group keeps order
 
     def _pause_after_receive_error(
         self, queue: str, error: Exception, shutdown_event: ShutdownEvent | None
@@ -225,5 +245,6 @@ class Consumer:
             time.sleep(self._receive_pause)
 
 
-def _kept(error: Exception) -> None:
+def _kept(error: Exception) -> bool:
     """A message whose handling failed is left alone: it comes back after its visibility."""
+    return False

@@ -30,12 +30,15 @@ class Destination:
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     """One message to send. `key` identifies it in batch results (the taskhawk message id);
-    `delay_s` (queues only, 0..900) keeps it invisible for that long after it is sent."""
+    `delay_s` (standard queues only, 0..900) keeps it invisible for that long after it is sent;
+    `group_id` and `deduplication_id` are for FIFO queues and topics."""
 
     key: str
     body: str
     attributes: Mapping[str, str]
     delay_s: int = 0
+    group_id: str | None = None
+    deduplication_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,7 @@ class ReceivedMessage:
     transport_id: str
     raw: Any = field(default=None, compare=False, repr=False)
     sent_at_ms: int | None = None  # when the queue got it (epoch ms, the queue's clock)
+    group_id: str | None = None  # a FIFO queue's message group
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,7 +118,11 @@ class AWSTransport:
             "MaxNumberOfMessages": max_messages,
             "WaitTimeSeconds": wait_seconds,
             "MessageAttributeNames": ["All"],
-            "MessageSystemAttributeNames": ["ApproximateReceiveCount", "SentTimestamp"],
+            "MessageSystemAttributeNames": [
+                "ApproximateReceiveCount",
+                "SentTimestamp",
+                "MessageGroupId",
+            ],
         }
         if visibility_timeout is not None:
             request["VisibilityTimeout"] = visibility_timeout
@@ -166,4 +170,5 @@ def _received(queue: str, raw: Any) -> ReceivedMessage:
         transport_id=raw["MessageId"],
         raw=raw,
         sent_at_ms=int(system["SentTimestamp"]) if "SentTimestamp" in system else None,
+        group_id=system.get("MessageGroupId"),
     )

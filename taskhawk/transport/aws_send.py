@@ -84,6 +84,10 @@ def _entry(api: SendApi, message: OutgoingMessage) -> dict[str, Any]:
     }
     if message.delay_s:  # SQS only: the publisher never asks SNS for a delay
         entry["DelaySeconds"] = message.delay_s
+    if message.group_id is not None:  # FIFO queues and topics
+        entry["MessageGroupId"] = message.group_id
+    if message.deduplication_id is not None:
+        entry["MessageDeduplicationId"] = message.deduplication_id
     return entry
 
 

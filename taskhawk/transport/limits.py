@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 __all__ = [
     "ATTRIBUTE_DATA_TYPE",
+    "FIFO_DEDUPLICATION_WINDOW_S",
     "LONG_POLL_S",
     "MAX_ATTRIBUTES",
     "MAX_BATCH",
@@ -32,6 +33,7 @@ SNS_MAX_BYTES = 262_144  # the same for SNS Publish and PublishBatch
 LONG_POLL_S = 20  # SQS's longest poll: fewest requests when nothing asks a consumer to stop
 SHORT_POLL_S = 1  # what a consumer that must stop or switch queues within ~1 s waits
 ATTRIBUTE_DATA_TYPE = "String"  # the only attribute type taskhawk sends
+FIFO_DEDUPLICATION_WINDOW_S = 300  # a FIFO queue drops a repeated deduplication id this long
 
 
 def check_visibility(seconds: int, name: str = "visibility_timeout_s") -> int:

@@ -1,5 +1,8 @@
 """An in-process broker with SQS semantics: visibility timeouts, receive counts, redrive to a
-dead-letter queue, SNS-style topics fanning out to subscribed queues.
+dead-letter queue, SNS-style topics fanning out to subscribed queues, and FIFO queues (names
+ending `.fifo`): a message group is locked while one of its messages is in flight, and a
+deduplication id is remembered for five minutes even after its message was deleted, as on AWS
+(moto, the local endpoint, forgets it once the message is deleted).
 
 Used by the pytest plugin and by tests of the consumer; thread-safe, no I/O.
 """
@@ -13,10 +16,23 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendResult
+from taskhawk.transport.limits import FIFO_DEDUPLICATION_WINDOW_S
+from taskhawk.transport.naming import FIFO_SUFFIX
 
 __all__ = ["MemoryTransport"]
 
 DEFAULT_VISIBILITY_TIMEOUT = 30
+
+
+def _fifo_problem(name: str, message: OutgoingMessage) -> str | None:
+    """Why SQS would refuse this message on a FIFO queue or topic, if it would."""
+    if not name.endswith(FIFO_SUFFIX):
+        return None
+    if message.group_id is None:
+        return "MissingParameter: MessageGroupId is required for FIFO queues and topics"
+    if message.delay_s:
+        return "InvalidParameterValue: FIFO queues take no per-message DelaySeconds"
+    return None
 
 
 @dataclass
@@ -28,6 +44,7 @@ class _Record:
     visible_at: float = 0.0
     receipt: str | None = None
     sent_at_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    group_id: str | None = None
 
 
 @dataclass
@@ -35,6 +52,7 @@ class _Queue:
     records: list[_Record] = field(default_factory=list)
     dead_letter: str | None = None
     max_receive_count: int | None = None
+    deduplication: dict[str, float] = field(default_factory=dict)  # FIFO: id -> when sent
 
 
 class MemoryTransport:
@@ -61,8 +79,13 @@ class MemoryTransport:
             self._queues.setdefault(queue, _Queue())
 
     def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendResult:
+        refused: dict[str, str] = {}
         with self._changed:
             for message in messages:
+                problem = _fifo_problem(destination.name, message)
+                if problem is not None:
+                    refused[message.key] = problem
+                    continue
                 self.sent.append((destination, message))
                 targets = (
                     self._topics.get(destination.name, [])
@@ -70,11 +93,22 @@ class MemoryTransport:
                     else [destination.name]
                 )
                 for target in targets:
-                    record = _Record(str(uuid.uuid4()), message.body, dict(message.attributes))
-                    record.visible_at = self._clock() + message.delay_s
-                    self._queues.setdefault(target, _Queue()).records.append(record)
+                    self._enqueue(self._queues.setdefault(target, _Queue()), target, message)
             self._changed.notify_all()
-        return SendResult.all_sent(messages)
+        sent = tuple(message.key for message in messages if message.key not in refused)
+        return SendResult(sent, refused)
+
+    def _enqueue(self, queue: _Queue, name: str, message: OutgoingMessage) -> None:
+        now = self._clock()
+        if name.endswith(FIFO_SUFFIX) and message.deduplication_id is not None:
+            seen = queue.deduplication.get(message.deduplication_id)
+            if seen is not None and now - seen < FIFO_DEDUPLICATION_WINDOW_S:
+                return  # accepted, and dropped as a duplicate, as SQS does
+            queue.deduplication[message.deduplication_id] = now
+        record = _Record(str(uuid.uuid4()), message.body, dict(message.attributes))
+        record.visible_at = now + message.delay_s
+        record.group_id = message.group_id
+        queue.records.append(record)
 
     def receive(
         self,
@@ -128,9 +162,14 @@ class MemoryTransport:
             raise LookupError(f"queue {name} does not exist")
         now = self._clock()
         taken: list[ReceivedMessage] = []
+        # FIFO: a group with a message in flight (or one not visible yet, ahead of the rest of
+        # its group) delivers nothing more until that message is deleted or visible again.
+        blocked = {r.group_id for r in queue.records if r.group_id and r.visible_at > now}
         for record in list(queue.records):
             if len(taken) == max_messages:
                 break
+            if record.group_id in blocked and record.visible_at <= now:
+                continue
             if record.visible_at > now:
                 continue
             if queue.max_receive_count and record.receive_count >= queue.max_receive_count:
@@ -146,6 +185,7 @@ class MemoryTransport:
                 ReceivedMessage(
                     name, record.body, record.receipt, dict(record.attributes),
                     record.receive_count, record.transport_id, sent_at_ms=record.sent_at_ms,
+                    group_id=record.group_id,
                 )
             )  # fmt: skip
         return taken
