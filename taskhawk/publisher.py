@@ -19,7 +19,6 @@ from taskhawk.priority import Priority
 from taskhawk.sending import Outbound, destination_for, send_all, send_messages
 from taskhawk.settings import Settings, get_settings
 from taskhawk.transport import Destination
-from taskhawk.transport.naming import queue_name
 from taskhawk.wire import Message, build_message, encode, message_attributes
 
 if TYPE_CHECKING:
@@ -150,7 +149,7 @@ def run_sync(message: Message, settings: Settings) -> str:
     if not _sync_runners:
         raise ConfigurationError("sync mode needs taskhawk's consumer; import taskhawk first")
     queue = (
-        queue_name(settings.taskhawk_queue, Priority[message.metadata.priority])
+        settings.names.queue(Priority[message.metadata.priority])
         if settings.taskhawk_queue
         else None
     )

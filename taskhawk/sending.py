@@ -17,7 +17,6 @@ from taskhawk.settings import Settings
 from taskhawk.transport import Destination, OutgoingMessage, SendResult
 from taskhawk.transport.current import current_transport
 from taskhawk.transport.limits import MAX_BATCH, SNS_MAX_BYTES, SQS_MAX_BYTES, transport_size
-from taskhawk.transport.naming import queue_name, topic_name
 from taskhawk.wire import Message, encode, message_attributes
 
 __all__ = [
@@ -37,11 +36,11 @@ def destination_for(settings: Settings, priority: Priority) -> Destination:
     cached = _destinations.get(priority)
     if cached is not None and cached[0] is settings:
         return cached[1]
-    app_queue = settings.app_queue
+    names = settings.names
     if settings.is_lambda_app or settings.taskhawk_publish_via_sns:
-        destination = Destination("topic", topic_name(app_queue, priority))
+        destination = Destination("topic", names.topic(priority))
     else:
-        destination = Destination("queue", queue_name(app_queue, priority))
+        destination = Destination("queue", names.queue(priority))
     _destinations[priority] = (settings, destination)
     return destination
 

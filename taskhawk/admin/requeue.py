@@ -19,14 +19,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from taskhawk.consume.dead_letter import REASON_ATTRIBUTE, loads_leniently
+from taskhawk.consume.dead_letter import REASON_ATTRIBUTE, forward, loads_leniently
 from taskhawk.exceptions import PublishError, summarize_failures
 from taskhawk.priority import Priority
 from taskhawk.settings import get_settings
-from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, Transport
+from taskhawk.transport import Destination, ReceivedMessage, Transport
 from taskhawk.transport.current import current_transport
 from taskhawk.transport.limits import MAX_BATCH, SHORT_POLL_S, check_batch_size
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 
 __all__ = ["DeadLetterKind", "Selection", "peek_dead_letters", "requeue_dead_letter"]
 
@@ -140,9 +139,9 @@ class _Run:
     unknown: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        app_queue = get_settings().app_queue
-        self.source = dead_letter_queue_name(app_queue, self.priority)
-        self.target = queue_name(app_queue, self.priority)
+        names = get_settings().names
+        self.source = names.dead_letter_queue(self.priority)
+        self.target = names.queue(self.priority)
 
     def receive(self, count: int) -> list[ReceivedMessage]:
         return self.transport.receive(
@@ -184,9 +183,8 @@ class _Run:
 
     def _resend(self, batch: list[ReceivedMessage]) -> None:
         outgoing = [
-            OutgoingMessage(
-                received.transport_id,
-                received.body,
+            forward(
+                received,
                 {k: v for k, v in received.attributes.items() if k != REASON_ATTRIBUTE},
             )
             for received in batch

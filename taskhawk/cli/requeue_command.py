@@ -18,7 +18,6 @@ from taskhawk.admin.requeue import DeadLetterKind, Selection, peek_dead_letters,
 from taskhawk.admin.requeue import logger as requeue_logger
 from taskhawk.priority import Priority
 from taskhawk.settings import get_settings
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 
 __all__ = ["add_arguments", "run"]
 
@@ -62,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _names(priority: Priority) -> tuple[str, str]:
-    app_queue = get_settings().app_queue
-    return dead_letter_queue_name(app_queue, priority), queue_name(app_queue, priority)
+    names = get_settings().names
+    return names.dead_letter_queue(priority), names.queue(priority)
 
 
 def _show(priority: Priority, counts: Counter[DeadLetterKind]) -> None:

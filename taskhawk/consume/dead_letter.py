@@ -22,6 +22,7 @@ __all__ = [
     "REASON_ATTRIBUTE",
     "dead_letter_attributes",
     "dead_letter_reason",
+    "forward",
     "loads_leniently",
     "send_back",
     "send_to_dead_letter",
@@ -75,9 +76,7 @@ def send_to_dead_letter(
     fields: Mapping[str, Any],
 ) -> bool:
     """Send a copy to the DLQ; True once it is there (only then may the original be deleted)."""
-    outgoing = OutgoingMessage(
-        received.transport_id, received.body, dead_letter_attributes(received.attributes, reason)
-    )
+    outgoing = forward(received, dead_letter_attributes(received.attributes, reason))
     extra = {**fields, "dead_letter_queue": dead_letter_queue, "reason": reason}
     try:
         problems = transport.send(Destination("queue", dead_letter_queue), [outgoing]).problems
@@ -102,11 +101,27 @@ def loads_leniently(body: str) -> Any:
         return None
 
 
+def forward(
+    received: ReceivedMessage, attributes: Mapping[str, str], delay_s: int = 0
+) -> OutgoingMessage:
+    """A received message sent on as it is: same body, in its FIFO group if it has one (its
+    SQS message id deduplicates: a retried send of the same copy is dropped)."""
+    group = received.group_id
+    return OutgoingMessage(
+        received.transport_id,
+        received.body,
+        attributes,
+        delay_s,
+        group,
+        received.transport_id if group is not None else None,
+    )
+
+
 def send_back(transport: Transport, received: ReceivedMessage, delay_s: int) -> bool:
     """Send a message that is not due yet back to its queue, the same body and attributes,
     delayed `delay_s`; True once the queue has it (only then may the original be deleted: a
     send whose outcome is unknown keeps it, so a second copy is possible but never a loss)."""
-    outgoing = OutgoingMessage(received.transport_id, received.body, received.attributes, delay_s)
+    outgoing = forward(received, received.attributes, delay_s)
     try:
         problems = transport.send(Destination("queue", received.queue), [outgoing]).problems
     except Exception as error:

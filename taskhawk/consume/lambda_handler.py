@@ -20,11 +20,10 @@ from taskhawk.consume.execute import Action, Executor, Origin, Redelivery, isola
 from taskhawk.consume.outcomes import logger
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import TaskhawkError, ValidationError, summarize_failures
-from taskhawk.priority import Priority
 from taskhawk.settings import Settings, get_settings
 from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.current import current_transport
-from taskhawk.transport.naming import FIFO_SUFFIX, dead_letter_queue_name, queue_name
+from taskhawk.transport.naming import FIFO_SUFFIX
 
 __all__ = [
     "BatchItemFailure",
@@ -195,7 +194,5 @@ def _dead_letter_queue_of(queue: str, settings: Settings) -> str | None:
     """The DLQ of a queue that is one of this app's priority queues, else None."""
     if not settings.taskhawk_queue:
         return None
-    for priority in Priority:
-        if queue_name(settings.taskhawk_queue, priority) == queue:
-            return dead_letter_queue_name(settings.taskhawk_queue, priority)
-    return None
+    priority = settings.names.priority_of(queue)
+    return None if priority is None else settings.names.dead_letter_queue(priority)

@@ -24,7 +24,6 @@ from taskhawk.settings import Settings, get_settings
 from taskhawk.transport import ReceivedMessage, Transport
 from taskhawk.transport.current import current_transport
 from taskhawk.transport.limits import LONG_POLL_S, SHORT_POLL_S, check_batch_size, check_visibility
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 
 __all__ = ["Consumer", "ShutdownEvent", "listen_for_messages"]
 
@@ -103,10 +102,8 @@ class Consumer:
         heartbeat_s = heartbeat_interval(
             self.settings.taskhawk_heartbeat_interval_s, self.visibility_s
         )
-        app_queue = self.settings.app_queue
-        self.queues = [
-            (queue_name(app_queue, p), dead_letter_queue_name(app_queue, p)) for p in priorities
-        ]
+        names = self.settings.names
+        self.queues = [(names.queue(p), names.dead_letter_queue(p)) for p in priorities]
         self.num_messages = num_messages
         self.transport = transport or current_transport()
         self.executor = Executor(self.settings, Redelivery.QUEUE)

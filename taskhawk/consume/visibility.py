@@ -14,7 +14,6 @@ from taskhawk.settings import get_settings
 from taskhawk.transport import ReceivedMessage, Transport
 from taskhawk.transport.current import current_transport
 from taskhawk.transport.limits import check_visibility
-from taskhawk.transport.naming import queue_name
 
 __all__ = ["extend_visibility_timeout", "extender", "hide", "set_visibility"]
 
@@ -54,5 +53,5 @@ def extend_visibility_timeout(priority: Priority, receipt: str, visibility_timeo
     """Hide the message with this receipt for `visibility_timeout_s` more seconds (0..43200),
     on the queue of `priority`. Tasks usually call `metadata.extend_visibility_timeout` instead,
     which knows the queue the message came from."""
-    queue = queue_name(get_settings().app_queue, Priority.parse(priority))
+    queue = get_settings().names.queue(Priority.parse(priority))
     set_visibility(current_transport(), queue, receipt, visibility_timeout_s)
