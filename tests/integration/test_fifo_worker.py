@@ -1,0 +1,147 @@
+"""FIFO queues over HTTP with real worker processes: tasks of a group run one at a time, in
+order, through failures, under `--processes 2`; a repeated dispatch with one deduplication id
+is one message; a Lambda FIFO event from the queue keeps the order too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import taskhawk
+from taskhawk import Priority
+from taskhawk.transport.naming import AppNames
+from tests.conftest import boto_client
+from tests.integration.conftest import Stack, wait_for
+from tests.integration.fifo_tasks import ordered
+
+pytestmark = pytest.mark.integration
+
+GROUPS = [f"customer-{n:02d}" for n in range(20)]
+PER_GROUP = 4
+FAILING = {(group, 1) for group in GROUPS[::3]} | {(group, 3) for group in GROUPS[1::4]}
+
+
+def create_fifo_queues(stack: Stack) -> AppNames:
+    names = AppNames(stack.queue, fifo=True)
+    sqs = boto_client("sqs", stack.endpoint)
+    fifo = {"FifoQueue": "true", "ContentBasedDeduplication": "false"}
+    dlq_url = sqs.create_queue(
+        QueueName=names.dead_letter_queue(Priority.default), Attributes=fifo
+    )["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])
+    redrive = json.dumps(
+        {"deadLetterTargetArn": dlq_arn["Attributes"]["QueueArn"], "maxReceiveCount": 6}
+    )
+    url = sqs.create_queue(
+        QueueName=names.queue(Priority.default), Attributes={**fifo, "RedrivePolicy": redrive}
+    )["QueueUrl"]
+    stack.urls[names.queue(Priority.default)] = url
+    stack.urls[names.dead_letter_queue(Priority.default)] = dlq_url
+    return names
+
+
+@pytest.fixture
+def fifo(stack: Stack) -> Iterator[AppNames]:
+    names = create_fifo_queues(stack)
+    taskhawk.configure({**_settings(stack), "TASKHAWK_FIFO": True})
+    stack.env["SETTINGS_MODULE"] = "tests.integration.fifo_settings"
+    yield names
+
+
+def _settings(stack: Stack) -> dict[str, Any]:
+    keys = ("AWS_REGION", "AWS_ACCOUNT_ID", "AWS_ACCESS_KEY", "AWS_SECRET_KEY")
+    settings: dict[str, Any] = {key: stack.env[key] for key in keys}
+    settings["AWS_ENDPOINT_SQS"] = settings["AWS_ENDPOINT_SNS"] = stack.endpoint
+    settings["TASKHAWK_QUEUE"] = stack.queue
+    return settings
+
+
+def events_of(stack: Stack, group: str) -> list[dict[str, Any]]:
+    return stack.events(group)
+
+
+def test_order_within_20_groups_under_two_processes_through_failures(
+    stack: Stack, fifo: AppNames
+) -> None:
+    for group, n in FAILING:
+        (stack.state / f"fail-once-{group}-{n}").touch()
+    with taskhawk.batch():  # a group's tasks side by side: a receive of ten holds several
+        for group in GROUPS:
+            for n in range(PER_GROUP):
+                ordered.with_group(group).dispatch(group, n)
+    worker = stack.start_worker(
+        "--import", "tests.integration.fifo_tasks", "--processes", "2", "--num-messages", "10"
+    )
+    expected = len(GROUPS) * PER_GROUP
+    wait_for(
+        lambda: sum(e["event"] == "finished" for e in stack.events()) == expected,
+        "every task to finish",
+        timeout=120,
+    )
+    pids = set()
+    for group in GROUPS:
+        events = events_of(stack, group)
+        pids |= {e["pid"] for e in events}
+        finished = [e["n"] for e in events if e["event"] == "finished"]
+        assert finished == list(range(PER_GROUP)), (group, events)
+        started = [e["n"] for e in events if e["event"] == "started"]
+        failures = sorted(n for g, n in FAILING if g == group)
+        assert started == sorted([*range(PER_GROUP), *failures]), (group, events)
+        _assert_one_at_a_time(events)
+    assert len(pids) == 2  # both processes took part
+    assert stack.counts(fifo.queue(Priority.default)) == (0, 0)
+    assert "held back a message of group" in worker.log
+
+
+def _assert_one_at_a_time(events: list[dict[str, Any]]) -> None:
+    """A task of the group never starts before the previous run of the group ended: starts and
+    ends (finished or failed) alternate, in time order, across both processes."""
+    kinds = ["start" if e["event"] == "started" else "end" for e in events]
+    assert kinds == ["start", "end"] * (len(events) // 2), events
+    times = [e["at"] for e in events]
+    assert times == sorted(times), events
+
+
+def test_a_repeated_dispatch_with_one_deduplication_id_is_one_message(
+    stack: Stack, fifo: AppNames
+) -> None:
+    once = ordered.with_group("customer-x").with_deduplication_id("invoice-42")
+    once.dispatch("customer-x", 42)
+    once.dispatch("customer-x", 42)
+    ordered.with_group("customer-x").dispatch("customer-x", 43)  # a new dispatch: its own id
+    assert stack.counts(fifo.queue(Priority.default))[0] == 2
+
+
+def test_a_lambda_fifo_event_from_the_queue_keeps_the_groups_order(
+    stack: Stack, fifo: AppNames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TASKHAWK_IT_STATE", str(stack.state))
+    (stack.state / "fail-once-customer-y-1").touch()
+    for n in range(3):
+        ordered.with_group("customer-y").dispatch("customer-y", n, 0.0)
+    sqs = boto_client("sqs", stack.endpoint)
+    url = stack.urls[fifo.queue(Priority.default)]
+    received = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+    )["Messages"]
+    arn = f"arn:aws:sqs:us-east-1:123456789012:{fifo.queue(Priority.default)}"
+    records = [
+        {
+            "eventSource": "aws:sqs",
+            "eventSourceARN": arn,
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": m["Attributes"],
+            "messageAttributes": {},
+        }
+        for m in received
+    ]
+    response = taskhawk.process_messages_for_lambda_consumer({"Records": records})
+    assert response == {
+        "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records[1:]]
+    }
+    assert [e["n"] for e in stack.events("customer-y") if e["event"] == "finished"] == [0]
