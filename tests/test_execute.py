@@ -22,6 +22,7 @@ from taskhawk.testing import Recorder
 from taskhawk.transport import Destination, OutgoingMessage
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
+from tests.support.fakes import sqs_record
 from tests.test_consumer import Recording
 
 APP = "EXEC-APP"
@@ -84,16 +85,7 @@ def worker_verdict(transport: Recording, text: str) -> str:
 def lambda_verdict(transport: Recording, text: str) -> str:
     transport.send(Destination("queue", QUEUE), [OutgoingMessage("k", text, {})])
     (received,) = transport.receive(QUEUE, max_messages=1, wait_seconds=0)
-    record = {
-        "eventSource": "aws:sqs",
-        "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{QUEUE}",
-        "messageId": received.transport_id,
-        "receiptHandle": received.receipt,
-        "body": received.body,
-        "attributes": {"ApproximateReceiveCount": "1"},
-        "messageAttributes": {},
-    }
-    response = taskhawk.process_messages_for_lambda_consumer({"Records": [record]})
+    response = taskhawk.process_messages_for_lambda_consumer({"Records": [sqs_record(received)]})
     assert response is not None
     if not response["batchItemFailures"]:  # Lambda deletes it, unless it went to the DLQ
         transport.delete(QUEUE, [received.receipt])

@@ -16,20 +16,13 @@ from taskhawk.consume.sqs import Consumer
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from taskhawk.transport.naming import AppNames
+from tests.support.fakes import FakeClock
 
 APP = "SHOP"
 NAMES = AppNames(APP, fifo=True)
 QUEUE, DLQ = NAMES.queue(Priority.default), NAMES.dead_letter_queue(Priority.default)
 runs: list[tuple[str, int]] = []
 fail_once: set[tuple[str, int]] = set()
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from taskhawk.transport import OutgoingMessage
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
+from tests.support.fakes import FakeClock, sqs_record
 
 APP = "SCHED"
 QUEUE = queue_name(APP, Priority.default)
@@ -29,22 +30,9 @@ START = 1_800_000_000.0  # a fixed wall-clock second, far from any real one
 ran: list[tuple[str, float]] = []
 
 
-class FakeClock:
-    """One clock for the publisher, the consumer and the in-memory queue."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeClock]:
-    fake = FakeClock()
+    fake = FakeClock(START)
     with clock.use_clock(fake):
         yield fake
 
@@ -231,15 +219,7 @@ def test_sync_mode_runs_a_delayed_task_at_once_but_refuses_an_expired_one(
 
 def lambda_record(memory: MemoryTransport) -> dict[str, Any]:
     (received,) = memory.receive(QUEUE, max_messages=1, wait_seconds=0)
-    return {
-        "eventSource": "aws:sqs",
-        "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{QUEUE}",
-        "messageId": received.transport_id,
-        "receiptHandle": received.receipt,
-        "body": received.body,
-        "attributes": {"ApproximateReceiveCount": "1"},
-        "messageAttributes": {},
-    }
+    return sqs_record(received)
 
 
 def test_a_lambda_sqs_event_holds_an_early_message_back_like_a_worker(
