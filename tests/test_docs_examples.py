@@ -331,6 +331,14 @@ def test_scheduling(endpoint: str) -> None:
     assert "expires" in body["metadata"]
 
 
+def test_fifo(endpoint: str) -> None:
+    output = example("fifo.py", endpoint)
+    for customer in ("ada", "bob"):
+        lines = [line for line in output.splitlines() if line.startswith(f"{customer}: ")]
+        assert lines == [f"{customer}: {event}" for event in ("opened", "charged", "refunded")]
+    assert queue_depth(endpoint, "TASKHAWK-DEV-MYAPP.fifo") == (0, 0)
+
+
 def test_sync_mode(endpoint: str) -> None:
     output = example("sync_mode.py", endpoint)
     ran = re.search(r"hello Ada \(message (\S+)\)", output)

@@ -88,11 +88,14 @@ class AWSAdmin:
         except (ClientError, BotoCoreError) as error:
             raise explain(error, self.settings, doing=doing, queue=queue) from error
 
-    def ensure_queue(self, name: str, attributes: dict[str, str]) -> Ensured:
-        """Create the queue, or bring the given attributes up to date, saying which changed."""
+    def ensure_queue(
+        self, name: str, attributes: dict[str, str], at_creation: Mapping[str, str] = {}
+    ) -> Ensured:
+        """Create the queue, or bring the given attributes up to date, saying which changed.
+        `at_creation` are given only when it is created (FifoQueue can never change)."""
         url = self.queue_url(name)
         if url is None:
-            url = self.create_queue(name, attributes)
+            url = self.create_queue(name, {**attributes, **at_creation})
             return Ensured(url, self.queue_arn(name, url), True)
         changes = self.update_queue_attributes(name, url, attributes)
         return Ensured(url, self.queue_arn(name, url), False, changes)
@@ -140,10 +143,11 @@ class AWSAdmin:
     def queue_arn(self, name: str, url: str) -> str:
         return self.queue_attributes(name, url, ["QueueArn"])["QueueArn"]
 
-    def ensure_topic(self, name: str) -> str:
+    def ensure_topic(self, name: str, attributes: Mapping[str, str] = {}) -> str:
         """CreateTopic returns the existing topic's ARN when it already exists."""
         response = self._call(
-            f"provisioning topic {name}", lambda: self._sns.create_topic(Name=name)
+            f"provisioning topic {name}",
+            lambda: self._sns.create_topic(Name=name, Attributes=dict(attributes)),
         )
         return response["TopicArn"]
 

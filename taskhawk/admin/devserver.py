@@ -54,6 +54,7 @@ def serve(
     queue: str = "DEV-APP",
     max_receive_count: int = 4,
     style: str = "python",
+    fifo: bool = False,
     out: TextIO = sys.stdout,
     ready: Callable[[], bool] | None = None,
 ) -> int:
@@ -73,7 +74,7 @@ def serve(
         signal.signal(signum, lambda number, frame: stopping.append(number))
     try:
         host, bound = server.get_host_and_port()
-        _announce(f"http://{host}:{bound}", queue, max_receive_count, style, out)
+        _announce(f"http://{host}:{bound}", queue, max_receive_count, fifo, style, out)
         while not stopping and (ready is None or ready()):
             time.sleep(0.2)  # signal handlers only append; nothing here can deadlock
     finally:
@@ -97,8 +98,12 @@ def _check_port_free(port: int) -> None:
             ) from None
 
 
-def _announce(endpoint: str, queue: str, max_receive_count: int, style: str, out: TextIO) -> None:
-    values = dev_settings(endpoint, queue)
+def _announce(
+    endpoint: str, queue: str, max_receive_count: int, fifo: bool, style: str, out: TextIO
+) -> None:
+    values: dict[str, Any] = dev_settings(endpoint, queue)
+    if fifo:
+        values["TASKHAWK_FIFO"] = True
     lowered: dict[str, Any] = {name.lower(): value for name, value in values.items()}
     settings = Settings(
         **lowered, taskhawk_max_receive_count=max_receive_count, source="taskhawk dev-server"

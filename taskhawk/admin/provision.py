@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from taskhawk.admin.aws_admin import AWSAdmin, sns_send_policy
 from taskhawk.priority import Priority
 from taskhawk.settings import Settings, get_settings
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_name
 
 __all__ = ["DLQ_RETENTION_S", "Provisioned", "provision"]
 
@@ -59,22 +58,41 @@ def provision(
     return done
 
 
+@dataclass(frozen=True, slots=True)
+class _FifoAttributes:
+    queue: dict[str, str]  # kept up to date on every run
+    at_creation: dict[str, str]  # given once: a queue can never become (or stop being) FIFO
+    topic: dict[str, str]
+
+
+def _fifo_attributes(settings: Settings) -> _FifoAttributes:
+    if not settings.taskhawk_fifo:
+        return _FifoAttributes({}, {}, {})
+    dedup = "true" if settings.taskhawk_fifo_content_based_deduplication else "false"
+    return _FifoAttributes(
+        {"ContentBasedDeduplication": dedup},
+        {"FifoQueue": "true"},
+        {"FifoTopic": "true", "ContentBasedDeduplication": dedup},
+    )
+
+
 def _provision_priority(
     admin: AWSAdmin, settings: Settings, priority: Priority
 ) -> list[Provisioned]:
-    app_queue = settings.app_queue
-    dlq_name = dead_letter_queue_name(app_queue, priority)
-    dlq = admin.ensure_queue(dlq_name, {"MessageRetentionPeriod": str(DLQ_RETENTION_S)})
+    names, fifo = settings.names, _fifo_attributes(settings)
+    dlq_name = names.dead_letter_queue(priority)
+    retention = {"MessageRetentionPeriod": str(DLQ_RETENTION_S), **fifo.queue}
+    dlq = admin.ensure_queue(dlq_name, retention, fifo.at_creation)
     max_receive_count = settings.taskhawk_max_receive_count
     redrive = json.dumps({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": max_receive_count})
-    name = queue_name(app_queue, priority)
+    name = names.queue(priority)
     visibility = str(settings.taskhawk_visibility_timeout_s)
-    attributes = {"RedrivePolicy": redrive, "VisibilityTimeout": visibility}
+    attributes = {"RedrivePolicy": redrive, "VisibilityTimeout": visibility, **fifo.queue}
     existing = admin.queue_url(name)
-    url = existing or admin.create_queue(name, attributes)
+    url = existing or admin.create_queue(name, {**attributes, **fifo.at_creation})
     arn = admin.queue_arn(name, url)
-    topic = topic_name(app_queue, priority)
-    topic_arn = admin.ensure_topic(topic)
+    topic = names.topic(priority)
+    topic_arn = admin.ensure_topic(topic, fifo.topic)
     # Every managed attribute in one update, compared first, so a rerun says what it changed.
     attributes["Policy"] = sns_send_policy(arn, topic_arn)
     changes = admin.update_queue_attributes(name, url, attributes)

@@ -14,7 +14,6 @@ from taskhawk.admin.aws_admin import AWSAdmin
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
 from taskhawk.settings import Settings
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 
 __all__ = ["PurgeTarget", "purge", "purge_targets"]
 
@@ -29,10 +28,11 @@ def purge_targets(
     admin: AWSAdmin, settings: Settings, priorities: Sequence[Priority], *, dead_letters: bool
 ) -> list[PurgeTarget]:
     """The queues to purge with their sizes; ConfigurationError naming one that is missing."""
-    name_of = dead_letter_queue_name if dead_letters else queue_name
+    names = settings.names
+    name_of = names.dead_letter_queue if dead_letters else names.queue
     targets = []
     for priority in dict.fromkeys(priorities):
-        name = name_of(settings.app_queue, priority)
+        name = name_of(priority)
         depths = admin.depths(name)
         if depths is None:
             raise ConfigurationError(

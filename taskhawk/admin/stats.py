@@ -21,7 +21,6 @@ from taskhawk.admin.aws_admin import AWSAdmin
 from taskhawk.priority import Priority
 from taskhawk.settings import Settings
 from taskhawk.transport.aws_errors import explain
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 
 __all__ = ["AGE_SOURCES", "PriorityStats", "queue_stats", "uses_cloudwatch"]
 
@@ -61,8 +60,8 @@ def queue_stats(
     ages = _Ages(admin, settings) if uses_cloudwatch(settings, age_source) else None
     found = []
     for priority in priorities:
-        queue = queue_name(settings.app_queue, priority)
-        dlq = dead_letter_queue_name(settings.app_queue, priority)
+        queue = settings.names.queue(priority)
+        dlq = settings.names.dead_letter_queue(priority)
         depths, dlq_depths = admin.depths(queue), admin.depths(dlq)
         found.append(
             PriorityStats(

@@ -29,7 +29,6 @@ from taskhawk.logs import configure_logging
 from taskhawk.priority import Priority
 from taskhawk.settings import clear_cache, configured_source, get_settings
 from taskhawk.transport.aws_checks import check_queues
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from taskhawk.wire import decode, validation_errors
 
 __all__ = ["build_parser", "main"]
@@ -100,10 +99,7 @@ def _requeue(args: argparse.Namespace) -> int:
     names = [
         name
         for priority in priorities
-        for name in (
-            dead_letter_queue_name(settings.app_queue, priority),
-            queue_name(settings.app_queue, priority),
-        )
+        for name in (settings.names.dead_letter_queue(priority), settings.names.queue(priority))
     ]
     check_queues(settings, names)
     return requeue_command.run(args)
@@ -123,8 +119,13 @@ def _dev_server(args: argparse.Namespace) -> int:
     max_receive_count = args.max_receive_count or (
         configured.taskhawk_max_receive_count if configured else 4
     )
+    fifo = bool(args.fifo or (configured and configured.taskhawk_fifo))
     return serve(
-        port=args.port, queue=queue, max_receive_count=max_receive_count, style=args.format
+        port=args.port,
+        queue=queue,
+        max_receive_count=max_receive_count,
+        style=args.format,
+        fifo=fifo,
     )
 
 

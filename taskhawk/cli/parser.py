@@ -231,6 +231,10 @@ def _dev_server(dev: argparse.ArgumentParser) -> None:
         "TASKHAWK_MAX_RECEIVE_COUNT from the settings, else 4)",
     )  # fmt: skip
     dev.add_argument(
+        "--fifo", action="store_true", default=None,
+        help="provision FIFO queues and topics (default: TASKHAWK_FIFO from the settings)",
+    )  # fmt: skip
+    dev.add_argument(
         "--format", choices=FORMATS, default="python",
         help="how to print the settings: python, assignments for a settings module (default); "
         "json, one object on one line, for scripts",

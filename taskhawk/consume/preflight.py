@@ -17,7 +17,6 @@ from taskhawk.registry import registered_tasks
 from taskhawk.settings import Settings
 from taskhawk.transport.aws_checks import check_queues
 from taskhawk.transport.limits import check_batch_size, check_visibility
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 
 __all__ = ["StartOptions", "WorkerStart", "check_options", "check_worker_start"]
 
@@ -76,10 +75,8 @@ def check_worker_start(options: StartOptions, settings: Settings) -> WorkerStart
             "task: name the modules that declare them with --import MODULE (repeatable) or the "
             "TASKHAWK_TASK_MODULES setting"
         )
-    app_queue = settings.app_queue
-    queues = tuple(
-        (p, queue_name(app_queue, p), dead_letter_queue_name(app_queue, p)) for p in priorities
-    )
+    names = settings.names
+    queues = tuple((p, names.queue(p), names.dead_letter_queue(p)) for p in priorities)
     region = check_queues(settings, [name for _, queue, dlq in queues for name in (queue, dlq)])
     endpoint = settings.aws_endpoint_sqs or f"AWS SQS in {region}"
     return WorkerStart(settings.source, endpoint, region, queues, tasks)

@@ -12,10 +12,12 @@ import pytest
 
 import taskhawk
 from taskhawk import Priority
+from taskhawk.admin.provision import provision
 from taskhawk.transport.naming import AppNames
 from tests.conftest import boto_client
 from tests.integration.conftest import Stack, wait_for
 from tests.integration.fifo_tasks import ordered
+from tests.support.moto_receive import atomic_receives
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +46,8 @@ def create_fifo_queues(stack: Stack) -> AppNames:
 
 
 @pytest.fixture
-def fifo(stack: Stack) -> Iterator[AppNames]:
+def fifo(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppNames]:
+    atomic_receives(monkeypatch)  # moto's long poll could otherwise break a group's lock
     names = create_fifo_queues(stack)
     taskhawk.configure({**_settings(stack), "TASKHAWK_FIFO": True})
     stack.env["SETTINGS_MODULE"] = "tests.integration.fifo_settings"
@@ -145,3 +148,29 @@ def test_a_lambda_fifo_event_from_the_queue_keeps_the_groups_order(
         "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records[1:]]
     }
     assert [e["n"] for e in stack.events("customer-y") if e["event"] == "finished"] == [0]
+
+
+def test_provision_creates_fifo_queues_and_topics_and_reruns_cleanly(
+    stack: Stack, moto_endpoint: str
+) -> None:
+    app = f"{stack.queue}-P"
+    values = {k.lower(): v for k, v in _settings(stack).items()}
+    settings = taskhawk.settings.Settings(**{**values, "taskhawk_queue": app}, taskhawk_fifo=True)
+    first = provision([Priority.default, Priority.high], settings)
+    names = AppNames(app, fifo=True)
+    assert [(p.kind, p.name, p.created) for p in first[:2]] == [
+        ("dead-letter queue", names.dead_letter_queue(Priority.default), True),
+        ("queue", names.queue(Priority.default), True),
+    ]
+    assert first[2].name == names.topic(Priority.default) == f"taskhawk-{app.lower()}.fifo"
+    sqs, sns = boto_client("sqs", moto_endpoint), boto_client("sns", moto_endpoint)
+    for name in (names.queue(Priority.high), names.dead_letter_queue(Priority.high)):
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert attributes["FifoQueue"] == "true"
+        assert attributes["ContentBasedDeduplication"] == "false"
+    topics = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    (topic,) = [t for t in topics if t.endswith(":" + names.topic(Priority.high))]
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["FifoTopic"] == "true"
+    again = provision([Priority.default, Priority.high], settings)
+    assert {str(p).rsplit("(", 1)[1] for p in again} <= {"up to date)", "ready)"}

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.sqs.models import SQSBackend
 
 import taskhawk
 from taskhawk.priority import Priority
@@ -31,6 +28,7 @@ from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.conftest import aws_settings, boto_client, create_queues
 from tests.reliability.tasks import EVENTS
 from tests.support import worker_rig
+from tests.support.moto_receive import atomic_receives
 from tests.support.worker_rig import kill_group, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,42 +62,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(f"(also in {SUMMARY_PATH.relative_to(ROOT)})")
 
 
-_RECEIVE_LOCK = threading.Lock()
-
-
 @pytest.fixture(autouse=True)
-def atomic_receives(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make moto's ReceiveMessage atomic, as SQS's is for a message's visibility.
-
-    moto checks `message.visible` and marks the message received without a lock, so two
-    concurrent receives (two worker processes) can both get the same message: measured twice in
-    a 2,000-task soak, each redelivered ~40 ms after the first receive with receive count 2. That
-    double delivery would be counted against the library. Receives run one at a time here; a
-    long poll waits outside the lock.
-    """
-    original = SQSBackend.receive_message
-
-    def receive_message(
-        self: SQSBackend,
-        queue_name: str,
-        count: int,
-        wait_seconds_timeout: int,
-        visibility_timeout: int,
-        message_attribute_names: list[str] | None = None,
-    ) -> list[Any]:
-        deadline = time.monotonic() + wait_seconds_timeout
-        while True:
-            with _RECEIVE_LOCK:
-                result: list[Any] = original(
-                    self, queue_name, count, 0, visibility_timeout, message_attribute_names
-                )
-            remaining = deadline - time.monotonic()
-            if result or remaining <= 0:
-                return result
-            self.get_queue(queue_name).wait_for_messages(min(remaining, 0.5))  # type: ignore[arg-type]
-            time.sleep(0.01)  # visible but taken by another receive: do not spin
-
-    monkeypatch.setattr(SQSBackend, "receive_message", receive_message)
+def _atomic_receives(monkeypatch: pytest.MonkeyPatch) -> None:
+    atomic_receives(monkeypatch)
 
 
 class Worker(worker_rig.Worker):
