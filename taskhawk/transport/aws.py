@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -59,16 +60,23 @@ class AWSTransport:
             "sqs", endpoint_url=sqs_endpoint, config=short_poll_config
         )
         self._sns: SNSClient = session.client("sns", endpoint_url=sns_endpoint, config=send_config)
-        self._sqs_api = SendApi(
+        self._urls: dict[str, str] = {}
+        self._urls_lock = threading.Lock()
+
+    # Built on first use from the clients in place then (a benchmark swaps them for recorders).
+    @cached_property
+    def _sqs_api(self) -> SendApi:
+        return SendApi(
             self._sqs_send.send_message, self._sqs_send.send_message_batch,
             "QueueUrl", "MessageBody", "Entries",
         )  # fmt: skip
-        self._sns_api = SendApi(
+
+    @cached_property
+    def _sns_api(self) -> SendApi:
+        return SendApi(
             self._sns.publish, self._sns.publish_batch,
             "TopicArn", "Message", "PublishBatchRequestEntries",
         )  # fmt: skip
-        self._urls: dict[str, str] = {}
-        self._urls_lock = threading.Lock()
 
     def _config(self, read_timeout: float, attempts: int) -> Config:
         return Config(
