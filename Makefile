@@ -1,6 +1,6 @@
 # Every target creates the virtualenv it needs; nothing is expected on the machine but python3.
 .DEFAULT_GOAL := test
-.PHONY: venv generate check-generated lint format typecheck test unit contract bench clean demo docs
+.PHONY: venv generate check-generated compat lint format typecheck test unit contract bench clean demo docs
 
 PYTHON ?= python3
 VENV := .venv
@@ -20,6 +20,13 @@ generate: $(STAMP)
 check-generated: $(STAMP)
 	$(PY) -m codegen --check
 
+# Schema compatibility (schema/README.md, "Versioning"): each minor accepts all its predecessor
+# did, consume.json reads what publish.json allows, and released files (as the last commit on
+# main that touched schema/ has them, or AGAINST=<ref>) changed only in title and description.
+# Each breaking change is proved by a counterexample message; exit 1 if there is any.
+compat: $(STAMP)
+	$(PY) -m codegen.compat $(if $(AGAINST),--against $(AGAINST))
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -34,7 +41,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest
 
-test: check-generated lint typecheck docs contract unit
+test: check-generated compat lint typecheck docs contract unit
 
 # Cross-language contract suite (contract-tests/README.md): corpus digests, version replay, the
 # Python and Node consumer runners, the publisher suite against the library and the Node

@@ -3,7 +3,12 @@ module that catches them."""
 
 from __future__ import annotations
 
-__all__ = ["GenerationFailed", "UnportableRegex", "UnsupportedSchema"]
+__all__ = [
+    "GenerationFailed",
+    "ReleasedSchemasUnavailable",
+    "UnportableRegex",
+    "UnsupportedSchema",
+]
 
 
 class GenerationFailed(Exception):
@@ -16,3 +21,7 @@ class UnsupportedSchema(ValueError):
 
 class UnportableRegex(ValueError):
     """The pattern uses syntax that ECMA-262 and Python's `re` would read differently."""
+
+
+class ReleasedSchemasUnavailable(Exception):
+    """The git ref to compare released schema files with cannot be found or read."""

@@ -1,54 +1,20 @@
-"""The reference oracle: jsonschema's Draft 2020-12 validator with `pattern` run as ECMA-262.
-
-JSON Schema patterns are ECMA-262 regexes; Python's `re` reads `$` differently (it also matches
-before a final newline), so `pattern` is evaluated by regress, an ECMA-262 engine.
-"""
+"""The reference oracle for schema files: codegen's reference validator (jsonschema Draft 2020-12
+with `pattern` run as ECMA-262), built once per file."""
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-import jsonschema
-import regress
+from codegen.reference_validator import ReferenceValidator, ecma_search, reference_validator
 
 __all__ = ["Oracle", "ecma_search", "oracle_for"]
 
-Oracle = Any  # a jsonschema validator instance (the library ships no type information)
-
-
-def ecma_search(pattern: str, text: str) -> bool:
-    try:
-        return _compiled(pattern).find(text) is not None
-    except UnicodeEncodeError:
-        # regress takes UTF-8 only, so a lone surrogate cannot be passed. Python's `re` agrees
-        # with ECMA-262 (Unicode mode) on such strings except for `$`, made strict here.
-        return re.search(re.sub(r"(?<!\\)\$", r"\\Z", pattern), text) is not None
-
-
-@cache
-def _compiled(pattern: str) -> regress.Regex:
-    return regress.Regex(pattern)
-
-
-def _ecma_pattern(
-    validator: Any, pattern: str, instance: Any, schema: Any
-) -> Iterator[jsonschema.ValidationError]:
-    if validator.is_type(instance, "string") and not ecma_search(pattern, instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-_EcmaValidator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator, validators={"pattern": _ecma_pattern}
-)
+Oracle = ReferenceValidator
 
 
 @cache
 def oracle_for(schema_path: Path) -> Oracle:
     """The oracle for one schema file (cached: building a validator costs more than using it)."""
-    document = json.loads(schema_path.read_text(encoding="utf-8"))
-    return _EcmaValidator(document, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return reference_validator(json.loads(schema_path.read_text(encoding="utf-8")))
