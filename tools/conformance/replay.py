@@ -1,5 +1,5 @@
 """Version replay: a minor version may only add, so every message valid under 1.x must stay
-valid under the newest 1.y (schema/README.md, "Versioning rules").
+valid under the newest 1.y (schema/README.md, "Versioning").
 
 Over a schema directory: each case must keep its recorded schema verdict under its own version,
 and each schema-valid one (consumer vectors and publisher expected messages) must be valid under
