@@ -1,4 +1,5 @@
-"""`python -m codegen [--check]`: write taskhawk/_generated/, or fail when it has drifted."""
+"""`python -m codegen [--check]`: write taskhawk/_generated/ and the TypeScript package's
+bindings/typescript/src/generated/, or fail when either has drifted from schema/."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import sys
 from pathlib import Path
 
 from codegen.errors import GenerationFailed
-from codegen.generate import generate_package
+from codegen.generate import GeneratedFile, generate_package
 from codegen.output import compare_tree, write_tree
+from codegen.typescript import generate_typescript
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,27 +20,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schema-dir", type=Path, default=ROOT / "schema")
     parser.add_argument("--out", type=Path, default=ROOT / "taskhawk" / "_generated")
     parser.add_argument(
+        "--ts-out", type=Path, default=ROOT / "bindings" / "typescript" / "src" / "generated"
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="regenerate in memory and exit 1 if the committed output differs",
     )
     options = parser.parse_args(argv)
     try:
-        files = generate_package(options.schema_dir)
+        trees = [
+            (generate_package(options.schema_dir), options.out, ".py"),
+            (generate_typescript(options.schema_dir), options.ts_out, ".ts"),
+        ]
     except GenerationFailed as failure:
         print(f"codegen: {failure}", file=sys.stderr)
         return 2
-    if options.check:
-        differences = compare_tree(files, options.out)
-        for line in differences:
-            print(line, file=sys.stderr)
-        if differences:
-            print("codegen: generated code is out of date; run `make generate`", file=sys.stderr)
-            return 1
-        print(f"codegen: {len(files)} generated files match schema/")
-        return 0
-    write_tree(files, options.out)
-    print(f"codegen: wrote {len(files)} files to {options.out}")
+    return _check(trees) if options.check else _write(trees)
+
+
+def _check(trees: list[tuple[list[GeneratedFile], Path, str]]) -> int:
+    differences = [
+        line for files, out, suffix in trees for line in compare_tree(files, out, suffix)
+    ]
+    for line in differences:
+        print(line, file=sys.stderr)
+    if differences:
+        print("codegen: generated code is out of date; run `make generate`", file=sys.stderr)
+        return 1
+    count = sum(len(files) for files, _, _ in trees)
+    print(f"codegen: {count} generated files match schema/")
+    return 0
+
+
+def _write(trees: list[tuple[list[GeneratedFile], Path, str]]) -> int:
+    for files, out, suffix in trees:
+        write_tree(files, out, suffix)
+        print(f"codegen: wrote {len(files)} files to {out}")
     return 0
 
 

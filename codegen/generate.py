@@ -11,7 +11,13 @@ from codegen.render import GeneratorVersions, Renderer, format_python
 from codegen.schemas import SchemaFile, SchemaProblem, load_schemas
 from codegen.validators import compile_schema
 
-__all__ = ["GeneratedFile", "SchemaProblem", "generate_package"]
+__all__ = [
+    "FormatVersionFiles",
+    "GeneratedFile",
+    "SchemaProblem",
+    "generate_package",
+    "group_by_version",
+]
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,7 @@ def generate_package(schema_dir: Path) -> list[GeneratedFile]:
     schemas, problems = load_schemas(schema_dir)
     if problems:
         raise GenerationFailed("\n".join(["schema problems:", *map(str, problems)]))
-    versions = _group_by_version(schemas)
+    versions = group_by_version(schemas)
     renderer = Renderer(GeneratorVersions.installed())
     files = [GeneratedFile("errors.py", format_python(renderer.errors_module()))]
     for version in versions:
@@ -56,7 +62,8 @@ def generate_package(schema_dir: Path) -> list[GeneratedFile]:
     return sorted(files, key=lambda file: file.name)
 
 
-def _group_by_version(schemas: list[SchemaFile]) -> list[FormatVersionFiles]:
+def group_by_version(schemas: list[SchemaFile]) -> list[FormatVersionFiles]:
+    """One entry per version folder, oldest first, with its publish and consume files."""
     by_version: dict[str, dict[str, SchemaFile]] = {}
     for schema in schemas:
         by_version.setdefault(schema.version, {})[schema.kind] = schema

@@ -10,18 +10,18 @@ from codegen.generate import GeneratedFile
 __all__ = ["compare_tree", "write_tree"]
 
 
-def write_tree(files: list[GeneratedFile], out: Path) -> None:
-    """Replace every generated file; remove ones no schema produces any more."""
+def write_tree(files: list[GeneratedFile], out: Path, suffix: str = ".py") -> None:
+    """Replace every generated file; remove ones (named `*<suffix>`) no schema produces any more."""
     out.mkdir(parents=True, exist_ok=True)
     wanted = {file.name for file in files}
-    for stale in out.glob("*.py"):
+    for stale in out.glob(f"*{suffix}"):
         if stale.name not in wanted:
             stale.unlink()
     for file in files:
         (out / file.name).write_text(file.text, encoding="utf-8")
 
 
-def compare_tree(files: list[GeneratedFile], out: Path) -> list[str]:
+def compare_tree(files: list[GeneratedFile], out: Path, suffix: str = ".py") -> list[str]:
     """Return a unified diff (one string per line) between fresh output and the tree on disk."""
     lines: list[str] = []
     wanted = {file.name for file in files}
@@ -41,7 +41,7 @@ def compare_tree(files: list[GeneratedFile], out: Path) -> list[str]:
     if out.exists():
         lines.extend(
             f"{path}: no schema generates this file"
-            for path in sorted(out.glob("*.py"))
+            for path in sorted(out.glob(f"*{suffix}"))
             if path.name not in wanted
         )
     return lines

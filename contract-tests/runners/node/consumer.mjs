@@ -1,9 +1,11 @@
-// Node runner for the Taskhawk contract vectors: a JavaScript consumer (decode.mjs: a strict
-// parser, Ajv 2020 and every decision of schema/README.md) against every consumer vector, its
-// verdict and, for valid ones, the decoded call. It also checks the corpus against MANIFEST.json
-// and the meta-schemas, each decision vector's `schema_valid` (what JSON.parse + Ajv alone say),
-// and that every expected message of the publisher cases is valid under publish.json. Cases it
-// cannot pass are listed, with the reason, in contract-tests/failure-lists/node-consumer.txt.
+// Node runner for the Taskhawk contract vectors: the decoder of the generated TypeScript package
+// (bindings/typescript: a strict parser, the compiled validators and every decision of
+// schema/README.md) against every consumer vector, its verdict, its error path and, for valid
+// ones, the decoded call. Ajv 2020, an independent validator, checks the package's compiled
+// validators wherever JSON.parse reads a body, each decision vector's `schema_valid` (what
+// JSON.parse + Ajv alone say), the corpus against MANIFEST.json and the meta-schemas, and that
+// every expected message of the publisher cases is valid under publish.json. Cases it cannot
+// pass are listed, with the reason, in contract-tests/failure-lists/node-consumer.txt.
 //
 //   node contract-tests/runners/node/consumer.mjs [--failure-list FILE] [--junit FILE]
 
@@ -14,8 +16,8 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
+import { FORMATS, ValidationError, decode } from "../../../bindings/typescript/dist/src/wire.js";
 import { expandRepeats } from "./case-values.mjs";
-import { createDecoder } from "./decode.mjs";
 import { sameJSON } from "./same-json.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -40,17 +42,16 @@ function validatorFor(path) {
   return compiled.get(path);
 }
 
-function formatValidators() {
-  const validators = {};
-  for (const version of readdirSync(join(ROOT, "schema", "message"))) {
-    validators[version] = {
-      consume: validatorFor(`schema/message/${version}/consume.json`),
-      publish: validatorFor(`schema/message/${version}/publish.json`),
-    };
+// The package's decode, as a verdict and the call it decodes to.
+function decodeResult(bytes) {
+  try {
+    const { id, task, args, kwargs, headers, metadata } = decode(bytes);
+    return { valid: true, decoded: { id, task, args, kwargs, headers, priority: metadata.priority, timestamp_ms: metadata.timestamp } };
+  } catch (error) {
+    if (error instanceof ValidationError) return { valid: false, path: error.path, reason: error.message };
+    throw error;
   }
-  return validators;
 }
-const decode = createDecoder(formatValidators());
 
 function manifestProblems() {
   const manifest = JSON.parse(readFileSync(join(CONTRACT, "MANIFEST.json"), "utf8"));
@@ -82,30 +83,42 @@ function payloadBytes(testCase) {
   return Buffer.from(testCase.payload_parts.map(expandRepeats).join(""), "utf8");
 }
 
-// What plain JSON.parse + Ajv make of the body (a decision vector records it as schema_valid);
-// undefined when JSON.parse cannot read it at all (NaN, which Python's parser reads).
-function plainVerdict(schemaPath, bytes) {
-  let data;
+// The body as plain JSON.parse reads it; undefined when it cannot (NaN, which Python's parser
+// reads, or text that is not UTF-8).
+function plainData(bytes) {
   try {
-    data = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
+    return { data: JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes)) };
   } catch {
     return undefined;
   }
-  return validatorFor(schemaPath)(data);
+}
+
+// The package's compiled validator for a schema path (schema/message/<version>/<kind>.json).
+function compiledFor(schemaPath) {
+  const [, , version, file] = schemaPath.split("/");
+  return FORMATS[version][file.replace(".json", "")];
 }
 
 function consumerProblems(file, testCase) {
   const bytes = payloadBytes(testCase);
   const problems = [];
-  const plain = "schema_valid" in testCase ? plainVerdict(file.document.schema, bytes) : undefined;
-  if (plain !== undefined && plain !== testCase.schema_valid) {
-    problems.push(`JSON.parse + Ajv do not give the recorded schema_valid=${testCase.schema_valid}`);
+  const plain = plainData(bytes);
+  if (plain !== undefined) {
+    const ajvValid = validatorFor(file.document.schema)(plain.data);
+    if ("schema_valid" in testCase && ajvValid !== testCase.schema_valid) {
+      problems.push(`JSON.parse + Ajv do not give the recorded schema_valid=${testCase.schema_valid}`);
+    }
+    if ((compiledFor(file.document.schema)(plain.data) === undefined) !== ajvValid) {
+      problems.push(`the package's compiled validator and Ajv disagree (Ajv: ${ajvValid ? "valid" : "invalid"})`);
+    }
   }
-  const result = decode(bytes);
+  const result = decodeResult(bytes);
   if (result.valid !== testCase.valid) {
     problems.push(result.valid ? "decoded a message every consumer must refuse" : `refused a valid message: ${result.reason}`);
   } else if (result.valid && !sameJSON(result.decoded, expandRepeats(testCase.decoded))) {
     problems.push(`decoded call differs: ${JSON.stringify(result.decoded).slice(0, 300)}`);
+  } else if (!result.valid && "error_path" in testCase && result.path !== testCase.error_path) {
+    problems.push(`error path ${result.path}, expected ${testCase.error_path}: ${result.reason}`);
   }
   return problems;
 }
@@ -117,7 +130,10 @@ function publishProblems(file, testCase) {
   const message = expandRepeats(testCase.expected.message);
   message.id ??= "00000000-0000-4000-8000-000000000000";
   message.metadata.timestamp ??= 0;
-  return validate(message) ? [] : [`expected message invalid: ${ajv.errorsText(validate.errors)}`];
+  const problems = validate(message) ? [] : [`expected message invalid: ${ajv.errorsText(validate.errors)}`];
+  const compiled = compiledFor(file.document.schema)(message);
+  if ((compiled === undefined) !== problems.length < 1) problems.push("the package's compiled publish validator and Ajv disagree");
+  return problems;
 }
 
 function readFailureList(path) {

@@ -1,102 +1,97 @@
-// Wrong publishers: the reference testee with exactly one rule broken each, one mutant per defect
-// a real publisher has been seen to have (or could easily have). The publisher suite must fail
-// every one of them, with a failure line naming the defect: `python -m tools.conformance
-// mutants` runs them all (part of `make contract`) and fails when any passes.
+// Wrong publishers: the reference testee (the generated TypeScript package) with exactly one
+// rule broken each, one mutant per defect a real publisher has been seen to have (or could easily
+// have). The publisher suite must fail every one of them, with a failure line naming the defect:
+// `python -m tools.conformance mutants` runs them all (part of `make contract`) and fails when
+// any passes. A mutant replaces one of the package's RULES, wraps its publish path, or changes
+// the attributes the testee reports.
 //
 //   node contract-tests/runners/node/mutants.mjs --list    one JSON line per mutant
 //   node contract-tests/runners/node/mutants.mjs NAME      serve as that mutant (a testee)
 
-import { RULES, Refused, dataObject } from "./publisher.mjs";
-import { PROTOCOLS, serve } from "./publisher-testee.mjs";
+import { RULES, ValidationError, jsonText, parseStrict, prepareMessage } from "../../../bindings/typescript/dist/src/wire.js";
+import { TESTEE, serve } from "./publisher-testee.mjs";
 
 const looksNumeric = (text) => /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/.test(text);
 let lastGivenId = "0d3d8132-07cb-41ee-bcc3-840b8d5e77d6";
 let onceId;
 
-// name: [the defect, text a failure line must contain to show it was caught, the broken rules]
+// The testee with some of RULES replaced.
+const rules = (broken) => ({ prepare: (call, app) => prepareMessage(call, app, { ...RULES, ...broken }) });
+// The testee with the call changed, or checked more strictly, before the package sees it.
+const before = (change) => ({ prepare: (call, app) => prepareMessage(change(call), app, RULES) });
+const refuse = (path, reason) => {
+  throw new ValidationError(path, reason);
+};
+// The testee with the destination changed after the package chose it.
+const destination = (change) => rules({ destination: (app, priority) => change(RULES.destination(app, priority), app) });
+
+// name: [the defect, text a failure line must contain to show it was caught, the broken testee]
 const MUTANTS = {
-  "high-priority-queue-name": ["sends high-priority tasks to TASKHAWK-APP-HIGH", "destination: sqs queue", {
-    queueName: (queue, priority) => RULES.queueName(queue, priority).replace("-HIGH-PRIORITY", "-HIGH"),
-  }],
-  "topic-name-case-kept": ["keeps the queue setting's case in topic names (taskhawk-DEV-MYAPP)", "destination: sns topic", {
-    topicName: (queue, priority) => RULES.topicName(queue, priority).replace(queue.toLowerCase(), queue),
-  }],
-  "sends-to-dead-letter-queue": ["sends to the priority's dead-letter queue", "destination: sqs queue", {
-    queueName: (queue, priority) => `${RULES.queueName(queue, priority)}-DLQ`,
-  }],
-  "ignores-topology": ["sends Lambda apps' tasks to SQS queues instead of SNS topics", "destination: sqs queue", {
-    destination(app, priority) {
-      return { transport: "sqs", queue: this.queueName(app.queue, priority) };
-    },
-  }],
-  "sets-delay-seconds": ["delays every SQS message by 5 seconds", "DelaySeconds", {
-    destination(app, priority) {
-      const found = RULES.destination.call(this, app, priority);
-      return found.transport === "sqs" ? { ...found, delay_seconds: 5 } : found;
-    },
-  }],
-  "ignores-protocol": ["answers any protocol version as if it were its own", "without an error", {}, [1, 2, 3, 4, 5]],
-  "reuses-generated-id": ["makes one id and uses it for every message", "already generated", {
-    newId: () => (onceId ??= RULES.newId()),
-  }],
+  "high-priority-queue-name": ["sends high-priority tasks to TASKHAWK-APP-HIGH", "destination: sqs queue",
+    destination((found) => (found.transport === "sqs" ? { ...found, queue: found.queue.replace("-HIGH-PRIORITY", "-HIGH") } : found))],
+  "topic-name-case-kept": ["keeps the queue setting's case in topic names (taskhawk-DEV-MYAPP)", "destination: sns topic",
+    destination((found, app) => (found.transport === "sns" ? { ...found, topic: found.topic.replace(app.queue.toLowerCase(), app.queue) } : found))],
+  "sends-to-dead-letter-queue": ["sends to the priority's dead-letter queue", "destination: sqs queue",
+    destination((found) => (found.transport === "sqs" ? { ...found, queue: `${found.queue}-DLQ` } : found))],
+  "ignores-topology": ["sends Lambda apps' tasks to SQS queues instead of SNS topics", "destination: sqs queue",
+    rules({ destination: (app, priority) => RULES.destination({ ...app, topology: "sqs" }, priority) })],
+  "sets-delay-seconds": ["delays every SQS message by 5 seconds", "DelaySeconds",
+    destination((found) => (found.transport === "sqs" ? { ...found, delaySeconds: 5 } : found))],
+  "ignores-protocol": ["answers any protocol version as if it were its own", "without an error", { protocols: [1, 2, 3, 4, 5] }],
+  "reuses-generated-id": ["makes one id and uses it for every message", "already generated",
+    rules({ newId: () => (onceId ??= RULES.newId()) })],
   "reuses-given-id": ["uses the last id it was given when asked for a new one", "one the harness gave", {
-    newId: () => lastGivenId,
-    checkId(id) {
-      lastGivenId = id;
-      RULES.checkId(id);
+    prepare(call, app) {
+      if (call.id !== undefined) lastGivenId = call.id;
+      return prepareMessage(call, app, { ...RULES, newId: () => lastGivenId });
     },
   }],
-  "clock-in-seconds": ["writes the timestamp in seconds", "generated timestamp", {
-    now: () => Math.floor(Date.now() / 1000),
-  }],
-  "refuses-non-v4-ids": ["refuses ids that are not version 4 UUIDs", "refused the input", {
-    checkId(id) {
-      RULES.checkId(id);
-      if (id[14] !== "4") throw new Refused("$.id: not a version 4 UUID");
-    },
-  }],
-  "lower-cases-task-names": ["lower-cases task names", "$.task", { taskName: (task) => task.toLowerCase() }],
-  "task-length-in-utf8-bytes": ["counts the 256-character task limit in UTF-8 bytes", "refused the input", {
-    taskLength: (task) => Buffer.byteLength(task, "utf8"),
-  }],
-  "task-length-in-utf16-units": ["counts the 256-character task limit in UTF-16 units", "refused the input", {
-    taskLength: (task) => task.length,
-  }],
-  "first-nine-headers-by-sorted-name": ["copies the first nine headers by sorted name to attributes", "must not be attributes", {
-    headerAttributes: (headers) => Object.keys(headers).sort().slice(0, 9),
-  }],
-  "first-nine-headers-in-order": ["copies the first nine headers in input order to attributes", "must not be attributes", {
-    headerAttributes: (headers) => Object.keys(headers).slice(0, 9),
-  }],
+  "clock-in-seconds": ["writes the timestamp in seconds", "generated timestamp", rules({ now: () => Math.floor(Date.now() / 1000) })],
+  "refuses-non-v4-ids": ["refuses ids that are not version 4 UUIDs", "refused the input",
+    before((call) => (call.id !== undefined && call.id[14] !== "4" ? refuse("$.id", "not a version 4 UUID") : call))],
+  "lower-cases-task-names": ["lower-cases task names", "$.task", before((call) => ({ ...call, task: call.task.toLowerCase() }))],
+  "task-length-in-utf8-bytes": ["counts the 256-character task limit in UTF-8 bytes", "refused the input",
+    before((call) => (Buffer.byteLength(call.task, "utf8") > 256 ? refuse("$.task", "over 256") : call))],
+  "task-length-in-utf16-units": ["counts the 256-character task limit in UTF-16 units", "refused the input",
+    before((call) => (call.task.length > 256 ? refuse("$.task", "over 256") : call))],
+  "first-nine-headers-by-sorted-name": ["copies the first nine headers by sorted name to attributes", "must not be attributes",
+    rules({ headerAttributes: (headers) => Object.keys(headers).sort().slice(0, 9) })],
+  "first-nine-headers-in-order": ["copies the first nine headers in input order to attributes", "must not be attributes",
+    rules({ headerAttributes: (headers) => Object.keys(headers).slice(0, 9) })],
   "numeric-header-values-as-numbers": ['writes header "3" as the JSON number 3 in the body', "$.headers.retries", {
-    bodyHeaders: (headers) => dataObject(Object.entries(headers).map(([k, v]) => [k, looksNumeric(v) ? Number(v) : v])),
+    prepare(call, app) {
+      const prepared = prepareMessage(call, app, RULES);
+      const { value } = parseStrict(prepared.body);
+      const headers = Object.fromEntries(Object.entries(value.headers).map(([k, v]) => [k, looksNumeric(v) ? Number(v) : v]));
+      return { ...prepared, body: jsonText({ ...value, headers }) };
+    },
   }],
   "number-attribute-data-type": ['sends header "3" as an attribute of DataType Number', "DataType 'Number'", {
-    attribute: (value) => ({ DataType: looksNumeric(value) ? "Number" : "String", StringValue: value }),
+    attributes: (attributes) => Object.fromEntries(Object.entries(TESTEE.attributes(attributes)).map(([name, attribute]) =>
+      [name, { ...attribute, DataType: looksNumeric(attribute.StringValue) ? "Number" : "String" }])),
   }],
   "drops-proto-header": ["builds attributes by assignment, so __proto__ sets the prototype", "'__proto__' is missing", {
-    headerAttributes(headers) {
-      const names = RULES.headerAttributes(headers);
+    attributes(attributes) {
       const copy = {};
-      for (const name of names) copy[name] = true; // the prototype bug: __proto__ is lost here
-      return Object.keys(copy);
+      for (const [name, attribute] of Object.entries(TESTEE.attributes(attributes))) copy[name] = attribute; // the prototype bug
+      return copy;
     },
   }],
-  "refuses-big-whole-floats": ["refuses 1e20 and 9007199254740992.0 as unsafe integers", "refused the input", {
+  "refuses-big-whole-floats": ["refuses 1e20 and 9007199254740992.0 as unsafe integers", "refused the input", rules({
     checkNumber(value, path) {
       RULES.checkNumber(value, path);
-      if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw new Refused(`${path}: unsafe integer`);
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) refuse(path, "unsafe integer");
     },
-  }],
-  "writes-big-floats-as-integers": ["writes 1e20 as the integer 100000000000000000000", "the taskhawk consumer refuses it", {
-    numberText: (value) => JSON.stringify(value),
-  }],
-  "no-size-limit": ["publishes bodies over the transport's limit", "decision size-limits", { sizeLimit: () => Infinity }],
-  "sns-size-limit-ignored": ["applies SQS's 1 MiB limit to SNS as well", "decision size-limits", { sizeLimit: () => 1_048_576 }],
-  "size-in-characters": ["measures the size limit in UTF-16 units instead of UTF-8 bytes", "decision size-limits", {
-    messageSize: (body) => body.length,
-  }],
-  "accepts-lone-surrogates": ["publishes strings with unpaired surrogates", "decision unicode-text", { checkText: () => undefined }],
+  })],
+  "writes-big-floats-as-integers": ["writes 1e20 as the integer 100000000000000000000", "the taskhawk consumer refuses it",
+    rules({ numberText: (value) => JSON.stringify(value) })],
+  "no-size-limit": ["publishes bodies over the transport's limit", "decision size-limits", rules({ sizeLimit: () => Infinity })],
+  "sns-size-limit-ignored": ["applies SQS's 1 MiB limit to SNS as well", "decision size-limits", rules({ sizeLimit: () => 1_048_576 })],
+  // Counting characters is only wrong for non-ASCII text, which the package escapes: this mutant
+  // writes raw UTF-8, as JSON.stringify does, and counts its UTF-16 units.
+  "size-in-characters": ["writes raw UTF-8 and measures the size limit in UTF-16 units instead of UTF-8 bytes", "decision size-limits",
+    rules({ stringText: (text) => JSON.stringify(text), messageSize: (body) => body.length })],
+  "accepts-lone-surrogates": ["publishes strings with unpaired surrogates", "decision unicode-text", rules({ checkText: () => undefined })],
 };
 
 const [name] = process.argv.slice(2);
@@ -105,8 +100,7 @@ if (name === "--list") {
     process.stdout.write(`${JSON.stringify({ name: mutant, defect, caught_by: caughtBy })}\n`);
   }
 } else if (Object.hasOwn(MUTANTS, name ?? "")) {
-  const [, , broken, protocols] = MUTANTS[name];
-  await serve({ ...RULES, ...broken }, protocols ?? PROTOCOLS);
+  await serve({ ...TESTEE, ...MUTANTS[name][2] });
 } else {
   process.stderr.write(`usage: mutants.mjs --list | NAME (one of ${Object.keys(MUTANTS).join(", ")})\n`);
   process.exitCode = 2;

@@ -1,35 +1,65 @@
 // Reference publisher testee for the Taskhawk contract suite (contract-tests/README.md,
-// "Publisher testee protocol"), protocols 1 and 2, around the reference publisher in
-// publisher.mjs. It reads one request line, answers one line, and only then reads the next.
+// "Publisher testee protocol"), protocols 1 and 2: a thin wrapper around the generated
+// TypeScript package (bindings/typescript, its `wire` entry point), which builds the message,
+// its attributes and its destination exactly as its publisher does before sending. It reads one
+// request line, answers one line, and only then reads the next.
 //
 //   python -m tools.conformance publisher -- node contract-tests/runners/node/publisher-testee.mjs
 
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
+import { RULES, ValidationError, prepareMessage, transportAttributes } from "../../../bindings/typescript/dist/src/wire.js";
 import { fromInput } from "./case-values.mjs";
-import { RULES, Refused, publish } from "./publisher.mjs";
 
 export const PROTOCOLS = [1, 2];
 const PROTOCOL_1_APP = { queue: "dev-myapp", topology: "sqs" }; // protocol 1 names no app
 
-export function respond(request, rules = RULES, protocols = PROTOCOLS) {
-  if (!protocols.includes(request.protocol)) return { id: request.id, error: `unsupported protocol ${request.protocol}` };
-  const input = { ...request.input, args: fromInput(request.input.args), kwargs: fromInput(request.input.kwargs) };
+// The case's input as a call of the package: the stand-ins converted, given ids and times kept.
+export function callOf(input) {
+  return {
+    task: input.task,
+    args: fromInput(input.args),
+    kwargs: fromInput(input.kwargs),
+    headers: input.headers,
+    priority: input.priority,
+    ...("id" in input ? { id: input.id } : {}),
+    ...("timestamp_ms" in input ? { timestampMs: input.timestamp_ms } : {}),
+  };
+}
+
+function destinationReply(destination) {
+  if (destination.transport === "sns") return { transport: "sns", topic: destination.topic };
+  const delay = destination.delaySeconds ? { delay_seconds: destination.delaySeconds } : {};
+  return { transport: "sqs", queue: destination.queue, ...delay };
+}
+
+// `prepare(call, app)` is the package's publish path minus the network; `attributes` turns its
+// attributes into the SQS MessageAttributes shape. Both are replaceable for mutants.mjs.
+export const TESTEE = {
+  prepare: (call, app) => prepareMessage(call, app, RULES),
+  attributes: transportAttributes,
+  protocols: PROTOCOLS,
+};
+
+export function respond(request, testee = TESTEE) {
+  if (!testee.protocols.includes(request.protocol)) return { id: request.id, error: `unsupported protocol ${request.protocol}` };
+  let prepared;
   try {
-    const { message_text, attributes, destination } = publish(input, request.protocol >= 2 ? request.app : PROTOCOL_1_APP, rules);
-    return request.protocol >= 2 ? { id: request.id, message_text, attributes, destination } : { id: request.id, message_text, attributes };
+    prepared = testee.prepare(callOf(request.input), request.protocol >= 2 ? request.app : PROTOCOL_1_APP);
   } catch (error) {
-    if (error instanceof Refused) return { id: request.id, error: error.message };
+    if (error instanceof ValidationError) return { id: request.id, error: error.message };
     throw error;
   }
+  const reply = { id: request.id, message_text: prepared.body, attributes: testee.attributes(prepared.attributes) };
+  return request.protocol >= 2 ? { ...reply, destination: destinationReply(prepared.destination) } : reply;
 }
 
 // Lockstep: each reply is written before the next line is read.
-export async function serve(rules = RULES, protocols = PROTOCOLS) {
+export async function serve(testee = TESTEE) {
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of lines) {
     if (line.trim() === "") continue;
-    process.stdout.write(`${JSON.stringify(respond(JSON.parse(line), rules, protocols))}\n`);
+    process.stdout.write(`${JSON.stringify(respond(JSON.parse(line), testee))}\n`);
   }
 }
 

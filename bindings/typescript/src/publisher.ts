@@ -1,0 +1,176 @@
+// Publishing task calls from Node: each call is prepared by the generated rules (message, body,
+// attributes, destination, size) before anything is sent, then sent through SQS or SNS.
+
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
+import {
+  type App,
+  type Call,
+  type Destination,
+  type FormatVersion,
+  type Headers,
+  LATEST_VERSION,
+  MAX_BATCH,
+  type Prepared,
+  RULES,
+  TOPOLOGIES,
+  type Topology,
+  prepareMessage,
+} from "./generated/index.js";
+import { PublishError } from "./errors.js";
+import { AwsTransport, type SendResult, type Transport } from "./send.js";
+
+export interface PublisherOptions {
+  /** The app's queue setting (`TASKHAWK_QUEUE`), say `dev-myapp`. */
+  readonly queue: string;
+  /** `sqs` (the default): send to the priority's queue; `sns`: publish to its topic (Lambda apps). */
+  readonly topology?: Topology | undefined;
+  /** AWS region; without it the SDK's default chain decides. */
+  readonly region?: string | undefined;
+  /** AWS account id, to build topic ARNs; needed for the `sns` topology. */
+  readonly accountId?: string | undefined;
+  /** Endpoint URL for SQS and SNS, such as a local endpoint in development. */
+  readonly endpoint?: string | undefined;
+  /** Credentials; without them the SDK's default chain decides. */
+  readonly credentials?: NonNullable<SQSClientConfig["credentials"]> | undefined;
+  /** Headers every message carries; a call's own headers win. */
+  readonly defaultHeaders?: Headers | undefined;
+  /** Milliseconds to wait for a connection (5000, as the Python library waits). */
+  readonly connectTimeoutMs?: number | undefined;
+  /** Milliseconds to wait for an answer (10000); a send whose answer is lost is "unknown". */
+  readonly requestTimeoutMs?: number | undefined;
+  /**
+   * The newest message format the app's consumers read, as TASKHAWK_MAX_FORMAT_VERSION says in
+   * Python: a call that needs a newer one (a delay beyond 900 s, an expiry) is refused. Upgrade
+   * every consumer first; unset, the newest this package knows.
+   */
+  readonly maxFormatVersion?: FormatVersion | undefined;
+  /** Send through this instead of AWS (tests). */
+  readonly transport?: Transport | undefined;
+}
+
+/** Publishes task calls for one app. */
+export class Publisher {
+  readonly app: App;
+  private readonly transport: Transport;
+  private readonly clients: readonly { destroy(): void }[];
+
+  constructor(private readonly options: PublisherOptions) {
+    const topology = options.topology ?? "sqs";
+    if (!TOPOLOGIES.includes(topology)) throw new TypeError(`topology must be one of ${TOPOLOGIES.join(", ")}, not ${String(topology)}`);
+    if (topology === "sns" && options.accountId === undefined && options.transport === undefined) {
+      throw new TypeError("the sns topology needs accountId, to build topic ARNs");
+    }
+    this.app = { queue: options.queue, topology };
+    if (options.transport !== undefined) {
+      this.transport = options.transport;
+      this.clients = [];
+      return;
+    }
+    const config = {
+      maxAttempts: 1, // sends are retried here, only when nothing can have been sent
+      requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5000, requestTimeout: options.requestTimeoutMs ?? 10000, throwOnRequestTimeout: true },
+      ...(options.region === undefined ? {} : { region: options.region }),
+      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    };
+    const sqs = new SQSClient(config);
+    const sns = new SNSClient(config);
+    this.clients = [sqs, sns];
+    this.transport = new AwsTransport(sqs, sns, (topic) => this.topicArn(topic));
+  }
+
+  /** Check and encode a call as it would be sent, without sending it. */
+  prepare(call: Call): Prepared {
+    const headers = { ...this.options.defaultHeaders, ...call.headers };
+    return prepareMessage({ ...call, headers }, this.app, RULES, this.options.maxFormatVersion ?? LATEST_VERSION);
+  }
+
+  /** Publish one call; its message id. ValidationError (nothing sent) or PublishError. */
+  async publish(call: Call): Promise<string> {
+    const [id] = await this.publishBatch([call]);
+    return id as string;
+  }
+
+  /**
+   * Publish calls (any tasks, any priorities); their message ids, in order. Every call is
+   * checked before the first is sent, so a ValidationError means nothing was sent. Messages go
+   * ten at a time (fewer when their sizes add up to the request limit); when any is not known
+   * to be sent, a PublishError says for each whether it was sent, not sent, or unknown.
+   */
+  async publishBatch(calls: readonly Call[]): Promise<string[]> {
+    const prepared = calls.map((call) => this.prepare(call));
+    const results: SendResult[] = [];
+    for (const [destination, messages] of byDestination(prepared)) {
+      for (const chunk of chunks(messages)) results.push(await this.sendChunk(destination, chunk));
+    }
+    const sent = results.flatMap((result) => result.sent);
+    if (sent.length < prepared.length) throw publishError(prepared.length, results);
+    return prepared.map((message) => message.id);
+  }
+
+  /** Release the SDK clients' connections. */
+  close(): void {
+    for (const client of this.clients) client.destroy();
+  }
+
+  private async sendChunk(destination: Destination, chunk: readonly Prepared[]): Promise<SendResult> {
+    try {
+      return await this.transport.send(destination, chunk);
+    } catch (error) {
+      // A transport fault must not hide which messages went out: theirs is unknown.
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return { sent: [], notSent: new Map(), unknown: new Map(chunk.map((message) => [message.id, reason])) };
+    }
+  }
+
+  private topicArn(topic: string): string {
+    return `arn:aws:sns:${this.options.region ?? "us-east-1"}:${this.options.accountId ?? ""}:${topic}`;
+  }
+}
+
+export function createPublisher(options: PublisherOptions): Publisher {
+  return new Publisher(options);
+}
+
+function destinationKey(destination: Destination): string {
+  return destination.transport === "sns" ? `sns:${destination.topic}` : `sqs:${destination.queue}:${destination.delaySeconds ?? 0}`;
+}
+
+function byDestination(prepared: readonly Prepared[]): Map<Destination, Prepared[]> {
+  const keys = new Map<string, Destination>();
+  const groups = new Map<Destination, Prepared[]>();
+  for (const message of prepared) {
+    const key = destinationKey(message.destination);
+    const destination = keys.get(key) ?? message.destination;
+    keys.set(key, destination);
+    groups.set(destination, [...(groups.get(destination) ?? []), message]);
+  }
+  return groups;
+}
+
+/** Up to ten messages whose sizes together stay within the service's request limit. */
+function* chunks(messages: readonly Prepared[]): Generator<Prepared[]> {
+  let chunk: Prepared[] = [];
+  let size = 0;
+  for (const message of messages) {
+    if (chunk.length > 0 && (chunk.length === MAX_BATCH || size + message.size > message.limit)) {
+      yield chunk;
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(message);
+    size += message.size;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+function publishError(total: number, results: readonly SendResult[]): PublishError {
+  const sent = results.flatMap((result) => result.sent);
+  const notSent = new Map(results.flatMap((result) => [...result.notSent]));
+  const unknown = new Map(results.flatMap((result) => [...result.unknown]));
+  const parts = [];
+  if (notSent.size > 0) parts.push(`not sent, safe to publish again: ${[...notSent].map(([id, why]) => `${id}: ${why}`).join("; ")}`);
+  if (unknown.size > 0) parts.push(`may have been sent, check before publishing again: ${[...unknown].map(([id, why]) => `${id}: ${why}`).join("; ")}`);
+  return new PublishError(`${total - sent.length} of ${total} messages not known to be sent: ${parts.join("; ")}`, sent, notSent, unknown);
+}

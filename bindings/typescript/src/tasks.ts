@@ -1,0 +1,90 @@
+// Typed task definitions: a task's argument types are declared once, where it is defined, and
+// every call is checked by the compiler. The consumer (a Python worker) binds the same call
+// against the function's signature; these types are the Node side of that agreement.
+
+import { type Call, type Headers, type Priority, type When, moment } from "./generated/index.js";
+
+/** A value a task argument may hold: JSON's, plus BigInt for integers (within +-(2^53-1)). */
+export type JsonArgument =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | readonly JsonArgument[]
+  | { readonly [name: string]: JsonArgument };
+
+/** Keyword arguments; an optional one left `undefined` is not sent, as if it were absent. */
+export type KeywordArguments = { readonly [name: string]: JsonArgument | undefined };
+
+export interface TaskOptions {
+  readonly priority?: Priority;
+  readonly headers?: Headers;
+  readonly delay?: When;
+  readonly expires?: When;
+}
+
+/** A task of a consumer, as a publisher sees it: its name and the types of its arguments. */
+export class TaskDefinition<Args extends readonly JsonArgument[], Kwargs extends KeywordArguments> {
+  constructor(
+    readonly name: string,
+    readonly options: TaskOptions = {},
+  ) {}
+
+  /** The same task, sent to another priority's queue or topic. */
+  withPriority(priority: Priority): TaskDefinition<Args, Kwargs> {
+    return new TaskDefinition(this.name, { ...this.options, priority });
+  }
+
+  /** The same task with more headers (these win over earlier ones of the same name). */
+  withHeaders(headers: Headers): TaskDefinition<Args, Kwargs> {
+    const merged = Object.fromEntries([...Object.entries(this.options.headers ?? {}), ...Object.entries(headers)]);
+    return new TaskDefinition(this.name, { ...this.options, headers: merged });
+  }
+
+  /**
+   * The same task, not to start before `delay`: seconds from each publish, or a Date. Up to 900 s
+   * the queue holds the message; longer, the consumer does (`metadata.eta`, format 1.1).
+   */
+  withDelay(delay: When): TaskDefinition<Args, Kwargs> {
+    moment(delay, 0, "eta"); // refuse what can never be a moment now, not at the publish
+    return new TaskDefinition(this.name, { ...this.options, delay });
+  }
+
+  /** The same task, never to start after `expires` (`metadata.expires`, format 1.1): seconds
+   * from each publish, or a Date. */
+  withExpires(expires: When): TaskDefinition<Args, Kwargs> {
+    moment(expires, 0, "expires");
+    return new TaskDefinition(this.name, { ...this.options, expires });
+  }
+
+  /** A call with positional arguments only (every keyword argument optional or none declared). */
+  call(...args: object extends Kwargs ? Args : never): Call {
+    return this.callWith(args as Args, {} as Kwargs);
+  }
+
+  /** A call with positional and keyword arguments. */
+  callWith(args: Args, kwargs: Kwargs): Call {
+    const given = Object.entries(kwargs).filter(([, value]) => value !== undefined);
+    const call: Call = { task: this.name, args: [...args], kwargs: Object.fromEntries(given) };
+    const { priority, headers, delay, expires } = this.options;
+    return {
+      ...call,
+      ...(priority === undefined ? {} : { priority }),
+      ...(headers === undefined ? {} : { headers }),
+      ...(delay === undefined ? {} : { delay }),
+      ...(expires === undefined ? {} : { expires }),
+    };
+  }
+}
+
+/**
+ * Declare a task by the name its consumer registers it under, with its argument types:
+ * `defineTask<[to: string, subject: string], { from_email?: string }>("tasks.send_email")`.
+ */
+export function defineTask<
+  Args extends readonly JsonArgument[] = [],
+  Kwargs extends KeywordArguments = Record<never, never>,
+>(name: string, options: TaskOptions = {}): TaskDefinition<Args, Kwargs> {
+  return new TaskDefinition<Args, Kwargs>(name, options);
+}
