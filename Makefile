@@ -20,7 +20,7 @@ venv: $(STAMP)
 TS_PACKAGE := bindings/typescript
 TS_STAMP := $(TS_PACKAGE)/node_modules/.installed-stamp
 TS_BUILT := $(TS_PACKAGE)/dist/.built-stamp
-TS_SOURCES := $(TS_PACKAGE)/tsconfig.json $(wildcard $(TS_PACKAGE)/src/*.ts $(TS_PACKAGE)/src/generated/*.ts $(TS_PACKAGE)/test/*.ts)
+TS_SOURCES := $(TS_PACKAGE)/tsconfig.json $(wildcard $(TS_PACKAGE)/src/*.ts $(TS_PACKAGE)/src/generated/*.ts $(TS_PACKAGE)/test/*.ts $(TS_PACKAGE)/examples/*.ts)
 
 $(TS_STAMP): $(TS_PACKAGE)/package.json $(TS_PACKAGE)/package-lock.json
 	cd $(TS_PACKAGE) && npm ci --no-audit --no-fund --loglevel=error

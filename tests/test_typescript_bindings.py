@@ -219,3 +219,74 @@ def test_types_follow_the_schema() -> None:
         "  readonly [name: string]: JsonValue;",
         "}",
     ]
+
+
+NODE_FIRST_VIOLATIONS = """
+import { FORMATS } from "./bindings/typescript/dist/src/wire.js";
+import { text } from "node:stream/consumers";
+const { version, kind, instances } = JSON.parse(await text(process.stdin));
+const found = instances.map((instance) => FORMATS[version][kind](instance) ?? null);
+process.stdout.write(JSON.stringify(found.map((v) => v && [v.path, v.rule, v.message])));
+"""
+
+
+def _variants() -> list[Any]:
+    good = {
+        "id": "0d3d8132-07cb-41ee-bcc3-840b8d5e77d6",
+        "metadata": {"priority": "default", "timestamp": 1795831712266, "version": "1.0"},
+        "headers": {"request_id": "r-1"},
+        "task": "tasks.send_email",
+        "args": ["a"],
+        "kwargs": {"b": 1},
+    }
+    changes: list[tuple[str, Any]] = [
+        ("id", "0D3D8132-07CB-41EE-BCC3-840B8D5E77D6"), ("id", 7), ("task", ""),
+        ("task", "\ud800"), ("task", "x" * 257), ("task", "\U0001f600" * 256), ("args", None),
+        ("kwargs", []), ("headers", {"AWS.x": "1"}), ("headers", {"a..b": "1"}),
+        ("headers", {"ok": ""}), ("headers", {"ok": 3}), ("headers", {"ok\n": "1"}),
+        ("headers", {"ok": "tab\tok"}), ("headers", {"ok": "\x07"}), ("extra", 1),
+        ("metadata", {"priority": "urgent", "timestamp": 1, "version": "1.0"}),
+        ("metadata", {"priority": "high", "timestamp": -1, "version": "1.0"}),
+        ("metadata", {"priority": "high", "timestamp": "2016-04-17T04:44:13Z", "version": "1.0"}),
+        ("metadata", {"priority": "high", "timestamp": "yesterday", "version": "1.0"}),
+        ("metadata", {"priority": "high", "version": "1.0"}),
+        ("metadata", {"priority": "high", "timestamp": 1, "version": "1.0", "eta": 5}),
+    ]  # fmt: skip
+    variants: list[Any] = [good, [], "text", {k: v for k, v in good.items() if k != "args"}]
+    variants += [{**good, key: value} for key, value in changes]
+    return variants
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.parametrize("kind", ["publish", "consume"])
+def test_python_and_typescript_validators_report_the_same_first_violation(kind: str) -> None:
+    """Same path, rule and words, for each version and kind, from the two generated validators."""
+    from taskhawk._generated import FORMAT_VERSIONS, SchemaViolation
+
+    package = ROOT / "bindings" / "typescript" / "dist" / "src" / "wire.js"
+    if not package.exists():
+        pytest.fail("the TypeScript package is not built: run `make typescript`")
+    for version, format_version in FORMAT_VERSIONS.items():
+        instances = [_relabelled(instance, version) for instance in _variants()]
+        request = json.dumps({"version": version, "kind": kind, "instances": instances})
+        result = subprocess.run(
+            ["node", "--input-type=module", "-e", NODE_FIRST_VIOLATIONS],
+            input=request, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        validate = getattr(format_version, f"validate_{kind}")
+        expected: list[Any] = []
+        for instance in instances:
+            try:
+                validate(instance)
+                expected.append(None)
+            except SchemaViolation as violation:
+                expected.append([violation.path, violation.rule, violation.message])
+        assert json.loads(result.stdout) == expected
+        assert expected.count(None) < len(expected) / 2
+
+
+def _relabelled(instance: Any, version: str) -> Any:
+    if isinstance(instance, dict) and isinstance(instance.get("metadata"), dict):
+        return {**instance, "metadata": {**instance["metadata"], "version": version}}
+    return instance

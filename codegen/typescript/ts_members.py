@@ -9,7 +9,7 @@ from codegen.typescript.ts_keywords import literal, quote, return_first
 
 __all__ = ["Compiler", "object_lines"]
 
-NOT_ALLOWED = 'return fail(path, "additionalProperties", `${quote(key)} is not allowed (additionalProperties)`);'  # noqa: E501
+NOT_ALLOWED = 'return fail(path, "additionalProperties", `${quote(key)} is not allowed (the format has no such key)`);'  # noqa: E501
 
 
 class Compiler(Protocol):

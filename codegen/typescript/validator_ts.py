@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen.errors import UnsupportedSchema
+from codegen.pattern_words import words_for
 from codegen.typescript.ts_keywords import (
     ANNOTATIONS,
     CATEGORY_KEYWORDS,
@@ -153,7 +154,7 @@ class TsCompiler:
                 continue
             if keyword == "pattern":
                 regex = self.pattern(schema["pattern"], f"{pointer}/pattern")
-                message = literal(f"does not match {schema['pattern']}")
+                message = literal(words_for(schema["pattern"]))
                 lines.append(f'if (!{regex}.test(data)) return fail(path, "pattern", {message});')
             else:
                 lines += bound_lines(category, keyword, schema[keyword], pointer)
@@ -199,7 +200,7 @@ class TsCompiler:
             ["string"],
         ):
             regex = self.pattern(subschema["pattern"], f"{pointer}/not/pattern")
-            message = literal(f"must not match {subschema['pattern']}")
+            message = literal(words_for(subschema["pattern"], negated=True))
             # Without `type` in the inner schema a non-string satisfies it, so `not` fails.
             if "type" in keys:
                 fails = f'typeof data === "string" && {regex}.test(data)'

@@ -60,7 +60,7 @@ function check_root(data: unknown, path: string): Violation | undefined {
   }
   for (const key of Object.keys(data)) {
     if (!(KNOWN_1.has(key))) {
-      return fail(path, "additionalProperties", `${quote(key)} is not allowed (additionalProperties)`);
+      return fail(path, "additionalProperties", `${quote(key)} is not allowed (the format has no such key)`);
     }
   }
   return undefined;
@@ -72,7 +72,7 @@ function check_id(data: unknown, path: string): Violation | undefined {
   const length = codePoints(data);
   if (length < 36) return fail(path, "minLength", "must have at least 36 characters");
   if (length > 36) return fail(path, "maxLength", "must have at most 36 characters");
-  if (!PATTERN_2.test(data)) return fail(path, "pattern", "does not match ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
+  if (!PATTERN_2.test(data)) return fail(path, "pattern", "must be a lower-case UUID with hyphens, such as 0d3d8132-07cb-41ee-bcc3-840b8d5e77d6");
   return undefined;
 }
 
@@ -97,7 +97,7 @@ function check_metadata(data: unknown, path: string): Violation | undefined {
   }
   for (const key of Object.keys(data)) {
     if (!(KNOWN_3.has(key))) {
-      return fail(path, "additionalProperties", `${quote(key)} is not allowed (additionalProperties)`);
+      return fail(path, "additionalProperties", `${quote(key)} is not allowed (the format has no such key)`);
     }
   }
   return undefined;
@@ -123,7 +123,7 @@ function check_task(data: unknown, path: string): Violation | undefined {
   const length = codePoints(data);
   if (length < 1) return fail(path, "minLength", "must have at least 1 character");
   if (length > 256) return fail(path, "maxLength", "must have at most 256 characters");
-  if (!PATTERN_4.test(data)) return fail(path, "pattern", "does not match ^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uD800-\\uDFFF\\uFFFE\\uFFFF]+$");
+  if (!PATTERN_4.test(data)) return fail(path, "pattern", "must not hold control characters other than tab, line feed and carriage return, unpaired surrogates, U+FFFE or U+FFFF (SQS refuses them)");
   return undefined;
 }
 
@@ -165,11 +165,11 @@ function check_metadata_version(data: unknown, path: string): Violation | undefi
 /** #/properties/headers/propertyNames */
 function check_headers_names(data: unknown, path: string): Violation | undefined {
   if (!(typeof data === "string")) return fail(path, "type", "must be a string");
-  if (typeof data !== "string" || PATTERN_7.test(data)) return fail(path, "not", "must not match ^([Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])\\.|^[Tt][Aa][Ss][Kk][Hh][Aa][Ww][Kk]_");
+  if (typeof data !== "string" || PATTERN_7.test(data)) return fail(path, "not", "is reserved: names starting taskhawk_ belong to the transport, and names starting AWS. or Amazon. (in any case) to AWS");
   const length = codePoints(data);
   if (length < 1) return fail(path, "minLength", "must have at least 1 character");
   if (length > 256) return fail(path, "maxLength", "must have at most 256 characters");
-  if (!PATTERN_8.test(data)) return fail(path, "pattern", "does not match ^[A-Za-z0-9_\\-]+(\\.[A-Za-z0-9_\\-]+)*$");
+  if (!PATTERN_8.test(data)) return fail(path, "pattern", "may use only letters, digits, _, - and . (no leading, trailing or double period)");
   return undefined;
 }
 
@@ -178,6 +178,6 @@ function check_headers_values(data: unknown, path: string): Violation | undefine
   if (!(typeof data === "string")) return fail(path, "type", "must be a string");
   const length = codePoints(data);
   if (length < 1) return fail(path, "minLength", "must have at least 1 character");
-  if (!PATTERN_4.test(data)) return fail(path, "pattern", "does not match ^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uD800-\\uDFFF\\uFFFE\\uFFFF]+$");
+  if (!PATTERN_4.test(data)) return fail(path, "pattern", "must not hold control characters other than tab, line feed and carriage return, unpaired surrogates, U+FFFE or U+FFFF (SQS refuses them)");
   return undefined;
 }
