@@ -25,6 +25,12 @@ export interface PublisherOptions {
   readonly queue: string;
   /** `sqs` (the default): send to the priority's queue; `sns`: publish to its topic (Lambda apps). */
   readonly topology?: Topology | undefined;
+  /**
+   * With the `sns` topology: Lambda functions subscribe to the topics (true, the default, as
+   * IS_LAMBDA_APP says in Python: a delay is refused) or the app's queues do (false: a delay
+   * travels as `metadata.eta`).
+   */
+  readonly lambdaApp?: boolean | undefined;
   /** AWS region; without it the SDK's default chain decides. */
   readonly region?: string | undefined;
   /** AWS account id, to build topic ARNs; needed for the `sns` topology. */
@@ -61,7 +67,7 @@ export class Publisher {
     if (topology === "sns" && options.accountId === undefined && options.transport === undefined) {
       throw new TypeError("the sns topology needs accountId, to build topic ARNs");
     }
-    this.app = { queue: options.queue, topology };
+    this.app = { queue: options.queue, topology, lambdaApp: options.lambdaApp };
     if (options.transport !== undefined) {
       this.transport = options.transport;
       this.clients = [];

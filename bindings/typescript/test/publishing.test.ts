@@ -133,7 +133,12 @@ test("delays: up to 900 s the queue's DelaySeconds on a 1.0 message, beyond that
   const past = prepareMessage({ ...CALL, delay: new Date(at - 1) }, SQS, clock);
   assert.deepEqual([past.message.metadata.version, past.destination], ["1.0", { transport: "sqs", queue }]);
   assert.throws(() => prepareMessage({ ...CALL, delay: 5 }, SNS, clock), /cannot reach an SNS-triggered Lambda app/);
+  assert.throws(() => prepareMessage({ ...CALL, delay: 5 }, { ...SNS, lambdaApp: true }, clock), /Lambda app/);
   assert.equal(prepareMessage({ ...CALL, delay: 0 }, SNS, clock).message.metadata.version, "1.0");
+  // Queues subscribed to the topics: SNS cannot delay, so the consumer holds it back (eta).
+  const queues = prepareMessage({ ...CALL, delay: 5 }, { ...SNS, lambdaApp: false }, clock);
+  assert.deepEqual(queues.message.metadata, { priority: "default", timestamp: at, version: "1.1", eta: at + 5000 });
+  assert.deepEqual(queues.destination, { transport: "sns", topic: "taskhawk-dev-myapp" });
 });
 
 test("expiry travels as metadata.expires in format 1.1, through SQS or SNS", () => {

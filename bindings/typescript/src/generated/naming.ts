@@ -21,6 +21,12 @@ const SUFFIXES: { readonly [priority in Priority]: string } = {
 export interface App {
   readonly queue: string;
   readonly topology: Topology;
+  /**
+   * With the `sns` topology: whether Lambda functions subscribe to the topics (IS_LAMBDA_APP),
+   * which nothing can hold a delayed message for, or the app's queues do (raw delivery). Unset
+   * means Lambda functions.
+   */
+  readonly lambdaApp?: boolean | undefined;
 }
 
 /** Where a message goes: a queue name as given to GetQueueUrl, or a topic name as given to CreateTopic. */

@@ -32,9 +32,9 @@ export interface Call {
   readonly timestampMs?: number;
   /**
    * The task may not start before this: seconds from the time of publishing, or a Date. Up to
-   * 900 s an SQS queue holds the message (DelaySeconds, no new field); longer, the message
-   * carries `metadata.eta` and the consumer holds it back until then. Refused for the `sns`
-   * topology: an SNS-triggered Lambda function has no queue to hold a message.
+   * 900 s an SQS queue holds the message (DelaySeconds, no new field); longer, or through SNS,
+   * the message carries `metadata.eta` and the consumer holds it back until then. Refused for
+   * an SNS-triggered Lambda app (publisher rule `delays`): nothing can hold the message back.
    */
   readonly delay?: When | undefined;
   /** The task must not start after this (`metadata.expires`): seconds from publishing, or a Date. */
@@ -68,13 +68,14 @@ export function schedule(call: Call, now: number, app: App): Plan {
   if (call.delay !== undefined) {
     const eta = moment(call.delay, now, "eta");
     if (eta > now) {
-      if (app.topology === "sns") {
-        throw new ValidationError("$.metadata.eta", "a delay cannot reach an SNS-triggered Lambda app: SNS delivers at once and there is no queue to hold the message; publish without a delay, or to the app's queues (topology sqs)");
+      if (app.topology === "sns" && app.lambdaApp !== false) {
+        throw new ValidationError("$.metadata.eta", "a delay cannot reach an SNS-triggered Lambda app: SNS delivers at once and nothing can hold the message back; publish without a delay (or, when the app's queues subscribe to its topics, say lambdaApp: false)");
       }
+      // SNS cannot delay: through it the consumer holds the message back (eta), as beyond 900 s.
       delaySeconds = Math.ceil((eta - now) / 1000);
-      if (delaySeconds > MAX_DELAY_S) {
+      if (app.topology === "sns" || delaySeconds > MAX_DELAY_S) {
         fields.eta = Math.trunc(eta);
-        delaySeconds = MAX_DELAY_S;
+        delaySeconds = app.topology === "sns" ? 0 : MAX_DELAY_S;
       }
     }
   }
