@@ -19,8 +19,15 @@ CORPUS = load_corpus()
 Edit = Callable[[dict[str, Any]], None]
 
 
+NEWEST = max(
+    (p.name for p in (SCHEMA_DIR / "message").iterdir()),
+    key=lambda v: tuple(map(int, v.split("."))),
+)
+
+
 def schema_copy(tmp_path: Path, edit: Edit | None = None, version: str = "1.2") -> Path:
-    """schema/ copied to tmp_path, plus message/<version>/ derived from 1.0 through `edit`."""
+    """schema/ copied to tmp_path, plus message/<version>/ derived from the newest version
+    through `edit`."""
     schema_dir = tmp_path / "schema"
     shutil.copytree(SCHEMA_DIR, schema_dir)
     if edit is None:
@@ -28,7 +35,7 @@ def schema_copy(tmp_path: Path, edit: Edit | None = None, version: str = "1.2") 
     target = schema_dir / "message" / version
     target.mkdir()
     for kind in ("publish", "consume"):
-        document = json.loads((SCHEMA_DIR / "message" / "1.0" / f"{kind}.json").read_text())
+        document = json.loads((SCHEMA_DIR / "message" / NEWEST / f"{kind}.json").read_text())
         document["$id"] = f"urn:taskhawk:schema:message:{version}:{kind}"
         document["x-format-version"] = version
         document["$defs"]["Metadata"]["properties"]["version"]["enum"] = [version]
@@ -59,6 +66,9 @@ def test_the_repository_schemas_replay_cleanly() -> None:
     assert result.problems == []
     assert result.newest[1] == max(result.newest.values())
     assert result.checked > 80
+    assert result.kept[("1.0", "1.1")] > 150
+    # 1.0's own closed-metadata case used `eta`; relabelled 1.1 it is what 1.1 adds.
+    assert [note.split(":")[0] for note in result.widened] == ["reject-0021-extra-metadata-key"]
 
 
 def test_a_minor_that_adds_an_optional_field_passes(tmp_path: Path) -> None:

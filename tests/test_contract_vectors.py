@@ -96,9 +96,14 @@ def test_publish_inputs_match_their_expected_messages() -> None:
         if "message" not in expected:
             continue
         message = expected["message"]
-        metadata = {"priority": given["priority"], "version": "1.0"}
+        metadata = {"priority": given["priority"], "version": case.format_version}
         if "timestamp_ms" in given:
             metadata["timestamp"] = given["timestamp_ms"]
+        for field, offset in (("eta", "delay_ms"), ("expires", "expires_after_ms")):
+            if field in message["metadata"]:
+                metadata[field] = given["timestamp_ms"] + given[offset]
+        # The oldest format that can carry it: 1.1 exactly when eta or expires is needed.
+        assert (metadata["version"] == "1.1") == bool({"eta", "expires"} & metadata.keys())
         assert message["metadata"] == metadata
         fields = ["task", "args", "kwargs", "headers", *(["id"] if "id" in given else [])]
         assert {k: message[k] for k in message if k != "metadata"} == {k: given[k] for k in fields}

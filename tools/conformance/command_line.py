@@ -107,6 +107,10 @@ def _replay(schema_dir: Path) -> int:
     result = replay(schema_dir, load_corpus())
     for problem in result.problems:
         print(f"FAIL replay: {problem}")
+    for widened in result.widened:
+        print(f"NOTE replay: {widened}")
+    for (older, newer), count in sorted(result.kept.items()):
+        print(f"replay: {count} cases of {older} keep their verdict under {newer}")
     newest = ", ".join(
         f"{major}.x -> {version}" for major, version in sorted(result.newest.items())
     )

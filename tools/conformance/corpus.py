@@ -141,8 +141,9 @@ def _file_rules(file: VectorFile, schema_root: Path) -> list[str]:
 
 
 def _publish_case_rules(case: dict[str, Any]) -> list[str]:
-    """What the meta-schema cannot say: protocol 1 cases are complete, and an expected message
-    leaves out exactly the values the publisher is to make itself."""
+    """What the meta-schema cannot say: protocol 1 cases are complete and use nothing protocol 2
+    added, and an expected message leaves out exactly the values the publisher is to make
+    itself."""
     found = []
     given = case.get("input", {})
     if case.get("protocol", 1) == 1:
@@ -150,6 +151,8 @@ def _publish_case_rules(case: dict[str, Any]) -> list[str]:
             found.append(f"{case.get('id')}: a protocol 1 case gives id and timestamp_ms")
         if expand_repeats(given) != given:
             found.append(f"{case.get('id')}: $repeat needs protocol 2")
+        if _SCHEDULE_INPUTS & given.keys() or "lambda" in case.get("app", {}):
+            found.append(f"{case.get('id')}: delays, expiries and Lambda apps need protocol 2")
     message = case.get("expected", {}).get("message")
     if isinstance(message, dict):
         if ("id" in message) != ("id" in given):
@@ -157,4 +160,21 @@ def _publish_case_rules(case: dict[str, Any]) -> list[str]:
         stamped = "timestamp" in message.get("metadata", {})
         if stamped != ("timestamp_ms" in given):
             found.append(f"{case.get('id')}: expected timestamp only when input.timestamp_ms is")
+        found += _schedule_rules(case.get("id"), given, message.get("metadata", {}))
+    return found
+
+
+_SCHEDULE_INPUTS = frozenset({"delay_ms", "expires_after_ms"})
+
+
+def _schedule_rules(case_id: Any, given: dict[str, Any], metadata: dict[str, Any]) -> list[str]:
+    """An expected `eta` or `expires` is the input's offset from its timestamp, never another."""
+    found = []
+    start = given.get("timestamp_ms", 0)
+    if "expires" in metadata and metadata["expires"] != start + given.get("expires_after_ms", -1):
+        found.append(f"{case_id}: expected expires is not timestamp_ms + expires_after_ms")
+    if "eta" in metadata and metadata["eta"] != start + given.get("delay_ms", -1):
+        found.append(f"{case_id}: expected eta is not timestamp_ms + delay_ms")
+    if "expires_after_ms" in given and "expires" not in metadata:
+        found.append(f"{case_id}: an expiry always travels as metadata.expires")
     return found

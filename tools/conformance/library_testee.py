@@ -1,11 +1,14 @@
 """The taskhawk library as a publisher testee (contract-tests/README.md, "Publisher testee
 protocol"), protocols 1 and 2: the library's own publish path minus the network.
 
-From an app's settings (queue, topology) the library picks the destination (`destination_for`);
-`build_message` makes the message, with `new_message_id` and the wall clock when the case gives
-no id or timestamp, as `dispatch` does; `send_messages` encodes it, checks its size against the
-destination's limit and hands it, with its attributes, to an in-memory transport, which is what
-the reply reports. A protocol 1 request is published from the app `dev-myapp`, straight to SQS.
+From an app's settings (queue, topology, Lambda) the library picks the destination
+(`destination_for`); a delay or an expiry is planned as `with_delay`/`with_expires` plan it
+(`Schedule.plan`, at the case's timestamp); `build_message` makes the message, in the oldest
+format that carries it, with `new_message_id` and the wall clock when the case gives no id or
+timestamp, as `dispatch` does; `send_messages` encodes it, checks its size against the
+destination's limit and hands it, with its attributes and DelaySeconds, to an in-memory
+transport, which is what the reply reports. A protocol 1 request is published from the app
+`dev-myapp`, straight to SQS.
 
     python -m tools.conformance publisher -- python -m tools.conformance.library_testee
 """
@@ -20,9 +23,10 @@ from typing import Any, TextIO
 
 from taskhawk.priority import Priority
 from taskhawk.publisher import new_message_id
-from taskhawk.sending import destination_for, send_messages
+from taskhawk.schedule import Schedule
+from taskhawk.sending import Outbound, destination_for, send_messages
 from taskhawk.settings import Settings
-from taskhawk.transport import Destination
+from taskhawk.transport import Destination, OutgoingMessage
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from taskhawk.wire import build_message
@@ -41,27 +45,34 @@ def respond(request: dict[str, Any]) -> Reply:
     if protocol not in PROTOCOLS:
         return {"id": case_id, "error": f"unsupported protocol {protocol!r}"}
     try:
-        destination, body, attributes = _publish(
+        destination, sent = _publish(
             request["input"], request["app"] if protocol == 2 else PROTOCOL_1_APP
         )
     except Exception as error:  # every refusal, and any bug, goes back to the harness as text
         return {"id": case_id, "error": f"{type(error).__name__}: {error}"}
     reply: Reply = {
         "id": case_id,
-        "message_text": body,
+        "message_text": sent.body,
         "attributes": {
-            name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()
+            name: {"DataType": "String", "StringValue": value}
+            for name, value in sent.attributes.items()
         },
     }
     if protocol == 2:
-        reply["destination"] = _destination_reply(destination)
+        reply["destination"] = _destination_reply(destination, sent.delay_s)
     return reply
 
 
-def _publish(given: dict[str, Any], app: dict[str, Any]) -> tuple[Destination, str, Any]:
+def _publish(given: dict[str, Any], app: dict[str, Any]) -> tuple[Destination, OutgoingMessage]:
+    lambda_app = bool(app.get("lambda", False))
     settings = Settings(
-        taskhawk_queue=app["queue"], taskhawk_publish_via_sns=app["topology"] == "sns"
+        taskhawk_queue=app["queue"],
+        taskhawk_publish_via_sns=app["topology"] == "sns" and not lambda_app,
+        is_lambda_app=lambda_app,
     )
+    destination = destination_for(settings, Priority.parse(given["priority"]))
+    timestamp_ms = given["timestamp_ms"] if "timestamp_ms" in given else _now_ms()
+    plan = _schedule(given).plan(timestamp_ms / 1000, destination, settings)
     message = build_message(
         message_id=given["id"] if "id" in given else new_message_id(),
         task=given["task"],
@@ -69,23 +80,36 @@ def _publish(given: dict[str, Any], app: dict[str, Any]) -> tuple[Destination, s
         kwargs=from_input(given["kwargs"]),
         headers=given["headers"],
         priority=given["priority"],
-        timestamp_ms=given["timestamp_ms"] if "timestamp_ms" in given else _now_ms(),
+        timestamp_ms=timestamp_ms,
+        scheduling=plan.fields,
     )
     transport = MemoryTransport()
     with use_transport(transport):
-        send_messages(destination_for(settings, Priority.parse(given["priority"])), [message])
-    destination, sent = transport.sent[0]
-    return destination, sent.body, sent.attributes
+        send_messages(destination, [Outbound(message, plan.delay_s)])
+    return transport.sent[0]
+
+
+def _schedule(given: dict[str, Any]) -> Schedule:
+    """`with_delay` and `with_expires` as the case asks: milliseconds after its timestamp,
+    given to the library in seconds as a caller would."""
+    delay, expires = given.get("delay_ms"), given.get("expires_after_ms")
+    return Schedule(
+        delay=None if delay is None else delay / 1000,
+        expires=None if expires is None else expires / 1000,
+    ).check()
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)  # the clock `dispatch` reads
 
 
-def _destination_reply(destination: Destination) -> dict[str, str]:
-    if destination.kind == "queue":
-        return {"transport": "sqs", "queue": destination.name}
-    return {"transport": "sns", "topic": destination.name}
+def _destination_reply(destination: Destination, delay_s: int) -> dict[str, Any]:
+    if destination.kind == "topic":
+        return {"transport": "sns", "topic": destination.name}
+    reply: dict[str, Any] = {"transport": "sqs", "queue": destination.name}
+    if delay_s:
+        reply["delay_seconds"] = delay_s
+    return reply
 
 
 def serve(

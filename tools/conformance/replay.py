@@ -1,16 +1,19 @@
 """Version replay: a minor version may only add, so every message valid under 1.x must stay
-valid under the newest 1.y (schema/README.md, "Versioning").
+valid under every later 1.y (schema/README.md, "Versioning").
 
 Over a schema directory: each case must keep its recorded schema verdict under its own version,
-and each schema-valid one (consumer vectors and publisher expected messages) must be valid under
-the newest schema of the same major and kind, with `metadata.version` relabelled to that version.
+and then under every newer minor of its major, with `metadata.version` relabelled to that
+version. A valid case that a newer minor refuses fails the replay. A refused case that a newer
+minor accepts is what that minor added (a 1.0 message carrying `eta` is refused by 1.0, and is
+what 1.1 allows): reported, not failed, and never a verdict a consumer gives, since a consumer
+validates each message by the version it says.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,8 @@ class ReplayResult:
     newest: dict[int, str]  # major -> newest MAJOR.MINOR in the schema directory
     checked: int
     problems: list[str]
+    kept: dict[tuple[str, str], int] = field(default_factory=dict)  # (older, newer) -> cases
+    widened: list[str] = field(default_factory=list)  # refused cases a newer minor accepts
 
 
 def _key(version: str) -> tuple[int, int]:
@@ -36,32 +41,38 @@ def _key(version: str) -> tuple[int, int]:
 
 def replay(schema_dir: Path, corpus: Corpus) -> ReplayResult:
     files, schema_problems = load_schemas(schema_dir)
-    problems = [f"schema: {problem}" for problem in schema_problems]
-    newest: dict[int, str] = {}
-    for version in sorted({file.version for file in files}, key=_key):
-        newest[_key(version)[0]] = version
+    result = ReplayResult({}, 0, [f"schema: {problem}" for problem in schema_problems])
+    versions = sorted({file.version for file in files}, key=_key)
+    for version in versions:
+        result.newest[_key(version)[0]] = version
     checked = 0
     for case in corpus.cases():
         instance = _schema_instance(case)
         if instance is None:
             continue
-        data, recorded = instance
         kind = "publish" if case.group == "publish" else "consume"
         own = schema_dir / "message" / case.format_version / f"{kind}.json"
         if not own.is_file():
-            problems.append(f"{case.id}: {own} is missing (released versions are never removed)")
+            result.problems.append(
+                f"{case.id}: {own} is missing (released versions are never removed)"
+            )
             continue
         checked += 1
+        data, recorded = instance
         if oracle_for(own).is_valid(data) != recorded:
-            problems.append(
+            result.problems.append(
                 f"{case.id}: {case.format_version} {kind}.json no longer gives valid={recorded}"
             )
-        target = newest.get(_key(case.format_version)[0], case.format_version)
-        if recorded and target != case.format_version:
-            problems.extend(
-                _replay_one(case, data, schema_dir / "message" / target / f"{kind}.json", target)
+        for newer in _newer_minors(case.format_version, versions):
+            _replay_one(
+                case, data, recorded, schema_dir / "message" / newer / f"{kind}.json", result
             )
-    return ReplayResult(newest, checked, problems)
+    return replace(result, checked=checked)
+
+
+def _newer_minors(version: str, versions: list[str]) -> list[str]:
+    major, minor = _key(version)
+    return [v for v in versions if _key(v)[0] == major and _key(v)[1] > minor]
 
 
 def _schema_instance(case: Case) -> tuple[Any, bool] | None:
@@ -78,14 +89,28 @@ def _schema_instance(case: Case) -> tuple[Any, bool] | None:
     return data, bool(case.data.get("schema_valid", case.data["valid"]))
 
 
-def _replay_one(case: Case, data: Any, schema: Path, target: str) -> list[str]:
+def _replay_one(case: Case, data: Any, recorded: bool, schema: Path, result: ReplayResult) -> None:
+    """One case under one newer minor, relabelled: a kept verdict, a problem or a widening."""
+    newer = schema.parent.name
     relabelled = copy.deepcopy(data)
     metadata = relabelled.get("metadata") if isinstance(relabelled, dict) else None
     if isinstance(metadata, dict) and metadata.get("version") == case.format_version:
-        metadata["version"] = target
+        metadata["version"] = newer
+    if not schema.is_file():
+        result.problems.append(f"{case.id}: {schema} is missing")
+        return
     errors = sorted(oracle_for(schema).iter_errors(relabelled), key=lambda e: e.json_path)
-    return [
-        f"{case.id}: valid under {case.format_version} but not under {target} {schema.name}"
-        f" ({error.json_path}: {error.message})"
-        for error in errors[:3]
-    ]
+    if recorded and errors:
+        result.problems.extend(
+            f"{case.id}: valid under {case.format_version} but not under {newer} {schema.name}"
+            f" ({error.json_path}: {error.message})"
+            for error in errors[:3]
+        )
+    elif not recorded and not errors:
+        result.widened.append(
+            f"{case.id}: refused as {case.format_version} (and by every consumer, which reads it "
+            f"as {case.format_version}), valid as {newer}: what {newer} adds"
+        )
+    else:
+        pair = (case.format_version, newer)
+        result.kept[pair] = result.kept.get(pair, 0) + 1

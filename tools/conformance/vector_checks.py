@@ -50,8 +50,9 @@ def check_case(case: Case) -> list[str]:
 
 
 def decoded_call(message: wire.Message) -> dict[str, Any]:
-    """A decoded message as the `decoded` object of a vector."""
-    return {
+    """A decoded message as the `decoded` object of a vector (with `eta_ms` and `expires_ms`
+    only when the message has them)."""
+    call = {
         "id": message.id,
         "task": message.task,
         "args": message.args,
@@ -60,6 +61,9 @@ def decoded_call(message: wire.Message) -> dict[str, Any]:
         "priority": message.metadata.priority,
         "timestamp_ms": message.metadata.timestamp,
     }
+    eta, expires = wire.scheduled(message)
+    call.update({k: v for k, v in (("eta_ms", eta), ("expires_ms", expires)) if v is not None})
+    return call
 
 
 def _verdicts(kind: str, case: Case, data: Any) -> tuple[bool, bool]:
@@ -124,5 +128,6 @@ def _publish_expectation(case: Case) -> list[str]:
     meta = message["metadata"]
     call = {key: message[key] for key in ("id", "task", "args", "kwargs", "headers")}
     call.update(priority=meta["priority"], timestamp_ms=meta["timestamp"])
+    call.update({f"{k}_ms": meta[k] for k in ("eta", "expires") if k in meta})
     problems += [f"decoded {d}" for d in value_differences(call, decoded)]
     return problems
