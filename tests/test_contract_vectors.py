@@ -18,9 +18,12 @@ from typing import Any
 
 import pytest
 
+from taskhawk import wire
+from taskhawk._generated import FORMAT_VERSIONS
+from taskhawk.exceptions import ValidationError
 from tools.conformance import CONTRACT_DIR, ROOT
 from tools.conformance.case_results import read_failure_list
-from tools.conformance.corpus import Case, Corpus, load_corpus
+from tools.conformance.corpus import Case, Corpus, load_corpus, payload
 from tools.conformance.manifest import build_manifest, manifest_problems
 from tools.conformance.vector_checks import check_case
 
@@ -128,3 +131,35 @@ def test_protocol_1_cases_are_complete_and_others_say_so() -> None:
     problems = "\n".join(broken.problems())
     assert f"{case['id']}: a protocol 1 case gives id and timestamp_ms" in problems
     assert f"{case['id']}: expected id must be given exactly when input.id is" in problems
+
+
+def test_schedules_need_protocol_2_and_expected_times_follow_the_input() -> None:
+    broken = copy.deepcopy(CORPUS)
+    plain = next(f for f in broken.files if f.relative == "v1/publish/publish.json")
+    plain.document["cases"][0]["input"]["delay_ms"] = 600_000  # a protocol 1 case with a delay
+    scheduled = next(f for f in broken.files if f.relative == "v1/publish/scheduling.json")
+    two_hours = next(c for c in scheduled.document["cases"] if "two-hour-delay" in c["id"])
+    two_hours["expected"]["message"]["metadata"]["eta"] += 1000
+    expiry = next(c for c in scheduled.document["cases"] if "expiry-is-1-1" in c["id"])
+    del expiry["expected"]["message"]["metadata"]["expires"]
+    lambda_app = next(c for c in scheduled.document["cases"] if c["app"].get("lambda"))
+    lambda_app["app"]["topology"] = "sqs"  # Lambda functions consume topics only
+    del lambda_app["input"]["timestamp_ms"]  # a delay counts from the case's timestamp
+    problems = "\n".join(broken.problems())
+    first = plain.document["cases"][0]["id"]
+    assert f"{first}: delays, expiries and Lambda apps need protocol 2" in problems
+    assert f"{two_hours['id']}: expected eta is not timestamp_ms + delay_ms" in problems
+    assert f"{expiry['id']}: an expiry always travels as metadata.expires" in problems
+    assert "'sns' was expected" in problems
+    assert "'timestamp_ms' is a dependency of 'delay_ms'" in problems
+
+
+def test_an_unknown_version_is_refused_naming_every_version_this_consumer_reads() -> None:
+    """The refusal becomes the dead-letter reason: it tells the operator what to upgrade."""
+    unknown = [case for case in CASES if "unknown-minor-version" in case.id]
+    assert len(unknown) == 2
+    for case in unknown:
+        with pytest.raises(ValidationError) as refused:
+            wire.decode(payload(case))
+        assert refused.value.path == "$.metadata.version"
+        assert f"this consumer reads {', '.join(sorted(FORMAT_VERSIONS))}" in refused.value.reason

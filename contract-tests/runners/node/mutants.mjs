@@ -25,6 +25,14 @@ const refuse = (path, reason) => {
 // The testee with the destination changed after the package chose it.
 const destination = (change) => rules({ destination: (app, priority) => change(RULES.destination(app, priority), app) });
 
+// The testee with the package's prepared message changed afterwards.
+const after = (change) => ({ prepare: (call, app) => change(prepareMessage(call, app, RULES), call) });
+const withMetadata = (body, fields) => {
+  const { value } = parseStrict(body);
+  return jsonText({ ...value, metadata: { ...value.metadata, ...fields } });
+};
+const withoutDelay = ({ delaySeconds, ...destination }) => destination;
+
 // name: [the defect, text a failure line must contain to show it was caught, the broken testee]
 const MUTANTS = {
   "high-priority-queue-name": ["sends high-priority tasks to TASKHAWK-APP-HIGH", "destination: sqs queue",
@@ -92,6 +100,31 @@ const MUTANTS = {
   "size-in-characters": ["writes raw UTF-8 and measures the size limit in UTF-16 units instead of UTF-8 bytes", "decision size-limits",
     rules({ stringText: (text) => JSON.stringify(text), messageSize: (body) => body.length })],
   "accepts-lone-surrogates": ["publishes strings with unpaired surrogates", "decision unicode-text", rules({ checkText: () => undefined })],
+  "newest-format-always": ["writes every message as 1.1, even one 1.0 can carry", "$.metadata.version",
+    after((prepared) => ({ ...prepared, body: withMetadata(prepared.body, { version: "1.1" }) }))],
+  "short-delay-as-eta": ["sends a 10-minute delay as eta instead of DelaySeconds", "publish-0088-ten-minute-delay",
+    after((prepared, call) => {
+      const { metadata } = parseStrict(prepared.body).value;
+      if (call.delay === undefined || "eta" in metadata) return prepared;
+      return { ...prepared, body: withMetadata(prepared.body, { version: "1.1", eta: metadata.timestamp + call.delay * 1000 }) };
+    })],
+  "long-delay-without-delay-seconds": ["sends a two-hour delay as eta alone, without DelaySeconds 900", "DelaySeconds 0, expected 900",
+    after((prepared) => ("eta" in parseStrict(prepared.body).value.metadata ? { ...prepared, destination: withoutDelay(prepared.destination) } : prepared))],
+  "delay-rounded-down": ["rounds a 1.5-second delay down to DelaySeconds 1 (early)", "DelaySeconds 1, expected 2",
+    after((prepared, call) => {
+      const early = prepared.destination.delaySeconds && !("eta" in parseStrict(prepared.body).value.metadata);
+      return early ? { ...prepared, destination: { ...prepared.destination, delaySeconds: Math.floor(call.delay) } } : prepared;
+    })],
+  "delays-lambda-apps": ["publishes a delayed task to an SNS-triggered Lambda app", "the input must be refused",
+    { prepare: (call, app) => prepareMessage(call, { ...app, lambdaApp: false }, RULES) }],
+  "delay-seconds-through-sns": ["asks SNS for DelaySeconds, which it cannot do", "not allowed for sns", {
+    prepare(call, app) {
+      if (app.topology !== "sns") return prepareMessage(call, app, RULES);
+      const asQueue = prepareMessage(call, { ...app, topology: "sqs" }, RULES);
+      const topic = RULES.destination(app, call.priority ?? "default");
+      return { ...asQueue, destination: { ...topic, delaySeconds: asQueue.destination.delaySeconds } };
+    },
+  }],
 };
 
 const [name] = process.argv.slice(2);

@@ -24,12 +24,21 @@ export function callOf(input) {
     priority: input.priority,
     ...("id" in input ? { id: input.id } : {}),
     ...("timestamp_ms" in input ? { timestampMs: input.timestamp_ms } : {}),
+    // Schedules count from the message's timestamp; the package takes seconds from publishing.
+    ...("delay_ms" in input ? { delay: input.delay_ms / 1000 } : {}),
+    ...("expires_after_ms" in input ? { expires: input.expires_after_ms / 1000 } : {}),
   };
 }
 
+// The case's app as the package's: protocol 2's `lambda` marks an SNS-triggered Lambda app.
+export function appOf(app) {
+  return { queue: app.queue, topology: app.topology, lambdaApp: app.lambda === true };
+}
+
+// A DelaySeconds is reported wherever it was asked for, so that one asked of SNS is seen.
 function destinationReply(destination) {
-  if (destination.transport === "sns") return { transport: "sns", topic: destination.topic };
   const delay = destination.delaySeconds ? { delay_seconds: destination.delaySeconds } : {};
+  if (destination.transport === "sns") return { transport: "sns", topic: destination.topic, ...delay };
   return { transport: "sqs", queue: destination.queue, ...delay };
 }
 
@@ -45,7 +54,7 @@ export function respond(request, testee = TESTEE) {
   if (!testee.protocols.includes(request.protocol)) return { id: request.id, error: `unsupported protocol ${request.protocol}` };
   let prepared;
   try {
-    prepared = testee.prepare(callOf(request.input), request.protocol >= 2 ? request.app : PROTOCOL_1_APP);
+    prepared = testee.prepare(callOf(request.input), request.protocol >= 2 ? appOf(request.app) : PROTOCOL_1_APP);
   } catch (error) {
     if (error instanceof ValidationError) return { id: request.id, error: error.message };
     throw error;
