@@ -354,3 +354,31 @@ def test_pattern_examples_match_their_pattern(
 ) -> None:
     found = pattern_examples(pattern, length)
     assert (found[0] if found else None) == expected
+
+
+DOCUMENTED_REPORT = ROOT / "docs" / "examples" / "compat_report.txt"
+
+
+def documented_scenario(document: dict[str, Any]) -> None:
+    """The page's example: a new minor adds an optional field and drops a priority."""
+    document["description"] = document["description"].replace(f"format {LATEST}", f"format {NEXT}")
+    metadata(document)["properties"]["trace_id"] = {
+        "description": "Tracing id the publisher chose; absent: none.",
+        "type": "string",
+        "maxLength": 64,
+    }
+    metadata(document)["properties"]["priority"]["enum"].remove("bulk")
+
+
+def test_the_documented_report_is_what_the_checker_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    schema_dir = schema_copy(tmp_path)
+    add_minor(schema_dir, documented_scenario)
+    code, out = run(schema_dir, capsys, "--against", "main")
+    assert code == 1
+    lines = out.splitlines()
+    start = lines.index(f"compat: {NEXT} consume.json succeeds {LATEST}: 3 changes, 1 breaking")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("compat: "))
+    excerpt = ["$ make compat", *lines[start:end], "...", lines[-1]]
+    assert DOCUMENTED_REPORT.read_text(encoding="utf-8") == "\n".join(excerpt) + "\n"

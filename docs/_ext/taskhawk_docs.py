@@ -1,7 +1,8 @@
 """Sphinx directives that build pages from the code and data they describe, at build time.
 
 - `taskhawk-settings`: the configuration reference, from `taskhawk.settings.setting_definitions()`.
-- `taskhawk-schema`: a field table per message format version, from `schema/message/*/`.
+- `taskhawk-schema`: a field table per message format version, from `schema/message/*/`, and
+  what each minor version changes, as `make compat` (codegen.compat) finds it.
 - `taskhawk-benchmarks`: the newest table in `tools/bench/results/`, or how to produce one.
 - `taskhawk-cli`: `taskhawk --help` and every command's `--help`, from the command's own parser.
 
@@ -25,6 +26,10 @@ from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from codegen.compat.changes import Kind, instance_path
+from codegen.compat.comparisons import tree_comparisons
+from codegen.compat.diff import diff_documents
+from codegen.schemas import load_schemas
 from taskhawk.cli import build_parser
 from taskhawk.settings import setting_definitions
 
@@ -168,8 +173,28 @@ def _version_key(folder: Path) -> tuple[int, ...]:
     return tuple(int(part) for part in folder.name.split("."))
 
 
+def _minor_changes() -> dict[str, list[str]]:
+    """Version -> what its publish.json changes from the minor before it, one bullet each."""
+    files, _ = load_schemas(SCHEMA_DIR.parent)
+    changes: dict[str, list[str]] = {}
+    for comparison in tree_comparisons(files):
+        older, newer = comparison.older, comparison.newer
+        if newer.kind != "publish" or older.version == newer.version:
+            continue
+        found = diff_documents(comparison.older_document(), newer.document)
+        changes[newer.version] = [f"Changes from {older.version} (checked by `make compat`):", ""]
+        changes[newer.version] += [
+            f"- {code(instance_path(c.steps))}: {cell(c.detail)} ({code(c.kind.name)})"
+            for c in found
+            if c.kind is not Kind.ANNOTATION_CHANGED
+        ]
+        changes[newer.version].append("")
+    return changes
+
+
 class SchemaDirective(MarkdownDirective):
-    """For each format version (newest first): the publish and consume field tables."""
+    """For each format version (newest first): what it changes from the minor before it, then
+    the publish and consume field tables."""
 
     def markdown(self) -> list[str]:
         lines: list[str] = []
@@ -178,8 +203,9 @@ class SchemaDirective(MarkdownDirective):
             key=_version_key,
             reverse=True,
         )
+        changes = _minor_changes()
         for folder in folders:
-            lines += [f"### Format {folder.name}", ""]
+            lines += [f"### Format {folder.name}", "", *changes.get(folder.name, [])]
             for kind, intro in (
                 ("publish", "What a publisher must emit (the canonical form)."),
                 ("consume", "What a consumer must accept: the canonical form plus legacy shapes."),
