@@ -20,10 +20,13 @@ import pytest
 from codegen import pattern_words
 from codegen.compat.__main__ import main
 from codegen.compat.changes import Kind
+from codegen.compat.counterexample import Search
+from codegen.compat.diff import diff_documents
+from codegen.compat.judges import Judge
 from codegen.compat.outcomes import Outcome
 from codegen.compat.regex_examples import pattern_examples
 from codegen.compat.tree import check_tree
-from codegen.schemas import load_schemas
+from codegen.schemas import SchemaFile, load_schemas
 from taskhawk._generated import FORMAT_VERSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -382,3 +385,51 @@ def test_the_documented_report_is_what_the_checker_prints(
     end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("compat: "))
     excerpt = ["$ make compat", *lines[start:end], "...", lines[-1]]
     assert DOCUMENTED_REPORT.read_text(encoding="utf-8") == "\n".join(excerpt) + "\n"
+
+
+def kinds(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, bool]]:
+    return [(c.kind.name, c.breaking) for c in diff_documents(old, new)]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # A bound on strings where only integers were allowed changes nothing.
+        ({"type": "integer"}, {"type": "integer", "maxLength": 3}, [("MAX_LENGTH_ADDED", False)]),
+        # Through `not` the verdict turns: the inner schema refusing more accepts less.
+        (
+            {"type": "string", "not": {"maxLength": 3}},
+            {"type": "string", "not": {"maxLength": 5}},
+            [("MAX_LENGTH_INCREASED", True)],
+        ),
+        ({"type": "number"}, {"type": "integer"}, [("TYPE_NARROWED", True)]),
+        ({"type": "integer"}, {"type": "number"}, [("TYPE_WIDENED", False)]),
+        ({"type": ["integer", "number"]}, {"type": "number"}, []),  # integers are numbers
+        ({"enum": [1, True]}, {"enum": [1.0, True]}, []),  # JSON equality: 1 is 1.0
+        ({"enum": [1]}, {"enum": [True]},
+         [("ENUM_VALUE_REMOVED", True), ("ENUM_VALUE_ADDED", False)]),
+        # A property added to an open object, as loose as what was allowed there: harmless.
+        ({"type": "object"}, {"type": "object", "properties": {"a": {}}},
+         [("PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", False)]),
+        # The same content under another $defs name is the same schema.
+        ({"$ref": "#/$defs/A", "$defs": {"A": {"type": "string"}}},
+         {"$ref": "#/$defs/B", "$defs": {"B": {"type": "string"}}}, []),
+    ],
+)  # fmt: skip
+def test_structural_comparison_judges_meaning(
+    old: dict[str, Any], new: dict[str, Any], expected: list[tuple[str, bool]]
+) -> None:
+    assert kinds(old, new) == expected
+
+
+def test_a_change_inside_not_is_proved_the_right_way_round() -> None:
+    def file(document: dict[str, Any]) -> SchemaFile:
+        return SchemaFile("9.9", "consume", "9.9/consume.json", json.dumps(document), document)
+
+    old = {"type": "string", "not": {"maxLength": 3}}
+    new = {"type": "string", "not": {"maxLength": 5}}
+    (change,) = diff_documents(old, new)
+    proof = Search(Judge(file(old)), Judge(file(new)), lambda m: m).find(change.focus)
+    assert proof is not None
+    assert len(proof.message) in (4, 5)  # long enough for the old `not`, short for the new one
+    assert proof.accepted.valid and not proof.refused.reference and not proof.refused.generated

@@ -126,6 +126,6 @@ def _resolve(document: dict[str, Any], node: Any, pointer: str) -> tuple[Any, st
         return node, pointer
     match = _REF.fullmatch(str(node["$ref"]))
     target = document.get("$defs", {}).get(match.group(1)) if match else None
-    if match is None or target is None or set(node) - ANNOTATIONS - {"$ref"}:
+    if match is None or target is None or set(node) - ANNOTATIONS - {"$ref", "$defs"}:
         return None, pointer
     return _resolve(document, target, f"/$defs/{escape(match.group(1))}")

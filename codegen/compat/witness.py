@@ -40,13 +40,14 @@ class Witnesses:
 
     def accepted(self, node: Any, limit: int = 24) -> list[Any]:
         validator = reference_validator(self.document(node))
-        found: list[Any] = []
+        found: dict[str, Any] = {}  # by JSON text: 0, 0.0 and false are three candidates
         for count, candidate in enumerate(self.candidates(node)):
             if count >= limit:
                 break
-            if validator.is_valid(candidate) and candidate not in found:
-                found.append(candidate)
-        return found
+            text = json.dumps(candidate, sort_keys=True)
+            if text not in found and validator.is_valid(candidate):
+                found[text] = candidate
+        return list(found.values())
 
     def document(self, node: Any) -> Any:
         if not isinstance(node, dict):
