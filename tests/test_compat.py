@@ -19,13 +19,13 @@ import pytest
 
 from codegen import pattern_words
 from codegen.compat.__main__ import main
-from codegen.compat.changes import Kind
+from codegen.compat.changes import Kind, instance_path
 from codegen.compat.counterexample import Search
 from codegen.compat.diff import diff_documents
 from codegen.compat.judges import Judge
 from codegen.compat.outcomes import Outcome
 from codegen.compat.regex_examples import pattern_examples
-from codegen.compat.tree import check_tree
+from codegen.compat.tree import check_tree, minor_changes
 from codegen.schemas import SchemaFile, load_schemas
 from taskhawk._generated import FORMAT_VERSIONS
 
@@ -433,3 +433,13 @@ def test_a_change_inside_not_is_proved_the_right_way_round() -> None:
     assert proof is not None
     assert len(proof.message) in (4, 5)  # long enough for the old `not`, short for the new one
     assert proof.accepted.valid and not proof.refused.reference and not proof.refused.generated
+
+
+def test_what_each_minor_adds_is_listed_for_the_docs() -> None:
+    files, _ = load_schemas(SCHEMA_DIR)
+    older, changes = minor_changes(files)["1.1"]
+    assert older == "1.0"
+    assert [(c.kind, instance_path(c.steps)) for c in changes] == [
+        (Kind.OPTIONAL_PROPERTY_ADDED, "$.metadata.eta"),
+        (Kind.OPTIONAL_PROPERTY_ADDED, "$.metadata.expires"),
+    ]

@@ -15,6 +15,8 @@ from codegen.compat.tree import check_tree
 from codegen.errors import ReleasedSchemasUnavailable
 from codegen.schemas import load_schemas
 
+__all__ = ["main"]
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 

@@ -3,6 +3,7 @@ and each version's consume.json against its publish.json."""
 
 from __future__ import annotations
 
+from codegen.compat.changes import Change, Kind
 from codegen.compat.comparisons import Comparison, tree_comparisons
 from codegen.compat.counterexample import Search
 from codegen.compat.diff import diff_documents
@@ -10,7 +11,7 @@ from codegen.compat.judges import Judge
 from codegen.compat.outcomes import Outcome, Section
 from codegen.schemas import SchemaFile
 
-__all__ = ["check_tree"]
+__all__ = ["check_tree", "minor_changes"]
 
 
 def check_tree(files: list[SchemaFile]) -> list[Section]:
@@ -35,3 +36,16 @@ def _check(comparison: Comparison) -> Section:
         proof = search.find(change.focus)
         section.outcomes.append(Outcome(change, file, proof, accepting, refusing))
     return section
+
+
+def minor_changes(files: list[SchemaFile]) -> dict[str, tuple[str, list[Change]]]:
+    """Minor version -> (the version before it, what its publish.json changes, annotations
+    left out), for documentation."""
+    found: dict[str, tuple[str, list[Change]]] = {}
+    for comparison in tree_comparisons(files):
+        older, newer = comparison.older, comparison.newer
+        if newer.kind == "publish" and comparison.relabelled:
+            changes = diff_documents(comparison.older_document(), newer.document)
+            kept = [c for c in changes if c.kind is not Kind.ANNOTATION_CHANGED]
+            found[newer.version] = (older.version, kept)
+    return found

@@ -26,9 +26,8 @@ from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from codegen.compat.changes import Kind, instance_path
-from codegen.compat.comparisons import tree_comparisons
-from codegen.compat.diff import diff_documents
+from codegen.compat.changes import instance_path
+from codegen.compat.tree import minor_changes
 from codegen.schemas import load_schemas
 from taskhawk.cli import build_parser
 from taskhawk.settings import setting_definitions
@@ -174,22 +173,13 @@ def _version_key(folder: Path) -> tuple[int, ...]:
 
 
 def _minor_changes() -> dict[str, list[str]]:
-    """Version -> what its publish.json changes from the minor before it, one bullet each."""
-    files, _ = load_schemas(SCHEMA_DIR.parent)
-    changes: dict[str, list[str]] = {}
-    for comparison in tree_comparisons(files):
-        older, newer = comparison.older, comparison.newer
-        if newer.kind != "publish" or older.version == newer.version:
-            continue
-        found = diff_documents(comparison.older_document(), newer.document)
-        changes[newer.version] = [f"Changes from {older.version} (checked by `make compat`):", ""]
-        changes[newer.version] += [
-            f"- {code(instance_path(c.steps))}: {cell(c.detail)} ({code(c.kind.name)})"
-            for c in found
-            if c.kind is not Kind.ANNOTATION_CHANGED
-        ]
-        changes[newer.version].append("")
-    return changes
+    """Version -> bullets of what its publish.json changes from the minor before it."""
+    found = {}
+    for version, (older, changes) in minor_changes(load_schemas(SCHEMA_DIR.parent)[0]).items():
+        bullets = [f"- {code(instance_path(c.steps))}: {cell(c.detail)} ({code(c.kind.name)})"
+                   for c in changes]  # fmt: skip
+        found[version] = [f"Changes from {older} (checked by `make compat`):", "", *bullets, ""]
+    return found
 
 
 class SchemaDirective(MarkdownDirective):
