@@ -46,7 +46,11 @@ function validatorFor(path) {
 function decodeResult(bytes) {
   try {
     const { id, task, args, kwargs, headers, metadata } = decode(bytes);
-    return { valid: true, decoded: { id, task, args, kwargs, headers, priority: metadata.priority, timestamp_ms: metadata.timestamp } };
+    const decoded = { id, task, args, kwargs, headers, priority: metadata.priority, timestamp_ms: metadata.timestamp };
+    // Format 1.1: when the task may start, and until when.
+    if (Object.hasOwn(metadata, "eta")) decoded.eta_ms = metadata.eta;
+    if (Object.hasOwn(metadata, "expires")) decoded.expires_ms = metadata.expires;
+    return { valid: true, decoded };
   } catch (error) {
     if (error instanceof ValidationError) return { valid: false, path: error.path, reason: error.message };
     throw error;

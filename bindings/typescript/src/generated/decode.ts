@@ -16,7 +16,8 @@ import { type JsonValue, ValidationError, isObject } from "./violation.js";
 
 const INTEGER_TEXT = /^-?(?:0|[1-9][0-9]*)$/;
 const RFC3339 = /^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?([Zz]|[+-][0-9]{2}:[0-9]{2})$/;
-const TIMESTAMP_KEY = "metadata\u0000timestamp";
+// Times in metadata: integer milliseconds, written without fraction or exponent (integer-timestamp).
+const TIMES = ["timestamp", "eta", "expires"] as const;
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 type Data = { readonly [name: string]: JsonValue };
@@ -35,20 +36,22 @@ export function decode(body: string | Uint8Array): Message {
   const canonical = canonicalShape(data, lexemes);
   if (canonical !== data) check(format.publish, canonical);
   const metadata = canonical["metadata"] as Data;
-  const written = lexemes.get(TIMESTAMP_KEY);
-  if (typeof metadata["timestamp"] === "number" && written !== undefined && !INTEGER_TEXT.test(written)) {
-    throw new ValidationError(
-      "$.metadata.timestamp",
-      "must be an integer number of milliseconds, written without a fraction or exponent (1460868253255, not 1460868253255.0) (decision integer-timestamp)",
-    );
+  for (const name of TIMES) {
+    const written = lexemes.get(`metadata\u0000${name}`);
+    if (typeof metadata[name] === "number" && written !== undefined && !INTEGER_TEXT.test(written)) {
+      throw new ValidationError(
+        `$.metadata.${name}`,
+        "must be an integer number of milliseconds, written without a fraction or exponent (1460868253255, not 1460868253255.0) (decision integer-timestamp)",
+      );
+    }
   }
   return canonical as unknown as Message;
 }
 
-// Numbers whose written text a consumer needs: the timestamp (integer-timestamp) and header
+// Numbers whose written text a consumer needs: the times (integer-timestamp) and header
 // values (legacy-non-string-header reads a number as it is written).
 function lexemeWanted(keys: MemberKeys): boolean {
-  return keys.length === 2 && (keys[0] === "headers" || (keys[0] === "metadata" && keys[1] === "timestamp"));
+  return keys.length === 2 && (keys[0] === "headers" || (keys[0] === "metadata" && typeof keys[1] === "string" && (TIMES as readonly string[]).includes(keys[1])));
 }
 
 function parse(body: string | Uint8Array): Parsed & { readonly data: Data } {
