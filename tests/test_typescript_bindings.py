@@ -22,9 +22,15 @@ from codegen.typescript.ts_regex import regex_expression
 from codegen.typescript.ts_types import declarations
 from codegen.typescript.validator_ts import compile_typescript
 from codegen.typescript.wire_rules import WIRE_RULES
+from taskhawk.ordering import Ordering
 from taskhawk.priority import Priority
 from taskhawk.transport import limits
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_name
+from taskhawk.transport.naming import (
+    FIFO_SUFFIX,
+    dead_letter_queue_name,
+    queue_name,
+    topic_name,
+)
 from taskhawk.wire import TASK_ATTRIBUTE
 from taskhawk.wire.json_values import MAX_DEPTH, MAX_SAFE_INTEGER
 
@@ -137,6 +143,33 @@ def test_the_rules_the_schema_cannot_express_are_the_python_librarys() -> None:
         assert dead_letter_queue_name("x", priority) == (
             f"{WIRE_RULES.queue_prefix}X{suffix}{WIRE_RULES.dead_letter_suffix}"
         )
+        dead_letter = dead_letter_queue_name("x", priority, fifo=True)
+        assert dead_letter == f"{dead_letter_queue_name('x', priority)}{WIRE_RULES.fifo_suffix}"
+        assert queue_name("x", priority, fifo=True) == f"{queue_name('x', priority)}{FIFO_SUFFIX}"
+        assert topic_name("x", priority, fifo=True) == f"{topic_name('x', priority)}{FIFO_SUFFIX}"
+    assert WIRE_RULES.fifo_suffix == FIFO_SUFFIX
+
+
+def _fifo_id_by_wire_rules(value: str) -> bool:
+    first, last = ord(WIRE_RULES.fifo_id_first), ord(WIRE_RULES.fifo_id_last)
+    in_range = all(first <= ord(character) <= last for character in value)
+    return in_range and 1 <= len(value) <= WIRE_RULES.fifo_id_max_length
+
+
+def _fifo_id_by_library(value: str) -> bool:
+    try:
+        Ordering(group=value).check()
+    except ValueError:
+        return False
+    return True
+
+
+def test_the_fifo_id_rule_is_the_python_librarys() -> None:
+    """Every character from NUL to U+00FF alone, and lengths around the limit, judged alike."""
+    samples = [chr(code) for code in range(0x100)] + ["", "a" * 128, "a" * 129, "~" * 128]
+    verdicts = [(_fifo_id_by_wire_rules(s), _fifo_id_by_library(s)) for s in samples]
+    assert [s for s, (ours, theirs) in zip(samples, verdicts, strict=True) if ours != theirs] == []
+    assert sum(ours for ours, _ in verdicts) == 94 + 2  # the printable ASCII, and two long ones
 
 
 def test_a_priority_without_a_queue_suffix_fails_generation(tmp_path: Path) -> None:

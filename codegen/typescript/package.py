@@ -24,7 +24,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Modules with no per-version content, each rendered from typescript/<name>.jinja.
 RULE_MODULES = (
     "decode.ts", "formats.ts", "index.ts", "json-text.ts", "limits.ts", "naming.ts",
-    "publishing.ts", "strict-json.ts", "violation.ts",
+    "ordering.ts", "publishing.ts", "strict-json.ts", "violation.ts",
 )  # fmt: skip
 HELPERS = ("codePoints", "fail", "isObject", "jsonIn", "memberPath", "quote")
 

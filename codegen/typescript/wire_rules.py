@@ -1,8 +1,8 @@
 """The wire and transport rules a JSON Schema cannot express, as schema/README.md states them.
 
 The Python library spells each of these once (`taskhawk/transport/limits.py`, `naming.py`,
-`wire/json_values.py`, `wire/attributes.py`); codegen does not import the library (its generated
-package may be the very thing being regenerated), so the values are stated here and
+`wire/json_values.py`, `wire/attributes.py`, `ordering.py`); codegen does not import the library
+(its generated package may be the very thing being regenerated), so the values are stated here and
 `tests/test_typescript_bindings.py` checks that they equal the library's, one by one.
 """
 
@@ -27,6 +27,12 @@ class WireRules:
     queue_prefix: str = "TASKHAWK-"  # upper-cased setting follows
     topic_prefix: str = "taskhawk-"  # lower-cased setting follows
     dead_letter_suffix: str = "-DLQ"
+    fifo_suffix: str = ".fifo"  # a FIFO app's queues and topics, dead-letter queues included
+    # A FIFO message group or deduplication id, as SQS takes it: 1-128 letters, digits or ASCII
+    # punctuation, `!` to `~` (taskhawk/ordering.py).
+    fifo_id_first: str = "!"
+    fifo_id_last: str = "~"
+    fifo_id_max_length: int = 128
     # Queue suffix per priority; topics use the lower-case form (schema/README.md, "Where a
     # message goes").
     priority_suffixes: dict[str, str] = field(

@@ -31,6 +31,16 @@ export interface PublisherOptions {
    * travels as `metadata.eta`).
    */
   readonly lambdaApp?: boolean | undefined;
+  /**
+   * FIFO queues and topics (TASKHAWK_FIFO in Python): names end in `.fifo`, every call needs a
+   * message group (`withGroup`), and delays are refused.
+   */
+  readonly fifo?: boolean | undefined;
+  /**
+   * The FIFO queues deduplicate by content (TASKHAWK_FIFO_CONTENT_BASED_DEDUPLICATION): a call
+   * without `withDeduplicationId` is sent without a deduplication id. Unset: the message id is.
+   */
+  readonly contentBasedDeduplication?: boolean | undefined;
   /** AWS region; without it the SDK's default chain decides. */
   readonly region?: string | undefined;
   /** AWS account id, to build topic ARNs; needed for the `sns` topology. */
@@ -67,7 +77,8 @@ export class Publisher {
     if (topology === "sns" && options.accountId === undefined && options.transport === undefined) {
       throw new TypeError("the sns topology needs accountId, to build topic ARNs");
     }
-    this.app = { queue: options.queue, topology, lambdaApp: options.lambdaApp };
+    const { queue, lambdaApp, fifo, contentBasedDeduplication } = options;
+    this.app = { queue, topology, lambdaApp, fifo, contentBasedDeduplication };
     if (options.transport !== undefined) {
       this.transport = options.transport;
       this.clients = [];
@@ -139,8 +150,17 @@ export function createPublisher(options: PublisherOptions): Publisher {
   return new Publisher(options);
 }
 
+// One key per queue or topic (and DelaySeconds): a FIFO message's group travels with the message,
+// so the messages of one FIFO queue share requests, in call order.
 function destinationKey(destination: Destination): string {
   return destination.transport === "sns" ? `sns:${destination.topic}` : `sqs:${destination.queue}:${destination.delaySeconds ?? 0}`;
+}
+
+/** The queue or topic (and DelaySeconds) of a destination, without one message's FIFO ids. */
+function place(destination: Destination): Destination {
+  if (destination.transport === "sns") return { transport: "sns", topic: destination.topic };
+  const { queue, delaySeconds } = destination;
+  return delaySeconds === undefined ? { transport: "sqs", queue } : { transport: "sqs", queue, delaySeconds };
 }
 
 function byDestination(prepared: readonly Prepared[]): Map<Destination, Prepared[]> {
@@ -148,7 +168,7 @@ function byDestination(prepared: readonly Prepared[]): Map<Destination, Prepared
   const groups = new Map<Destination, Prepared[]>();
   for (const message of prepared) {
     const key = destinationKey(message.destination);
-    const destination = keys.get(key) ?? message.destination;
+    const destination = keys.get(key) ?? place(message.destination);
     keys.set(key, destination);
     groups.set(destination, [...(groups.get(destination) ?? []), message]);
   }

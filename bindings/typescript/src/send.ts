@@ -52,8 +52,8 @@ export class AwsTransport implements Transport {
     if (destination.transport === "sns") {
       const target = this.topicArn(destination.topic);
       return sendRequest(messages, {
-        one: (message) => this.sns.send(new PublishCommand({ TopicArn: target, Message: message.body, MessageAttributes: transportAttributes(message.attributes) })),
-        batch: (entries) => this.sns.send(new PublishBatchCommand({ TopicArn: target, PublishBatchRequestEntries: entries.map(([id, message]) => ({ Id: id, Message: message.body, MessageAttributes: transportAttributes(message.attributes) })) })),
+        one: (message) => this.sns.send(new PublishCommand({ TopicArn: target, Message: message.body, MessageAttributes: transportAttributes(message.attributes), ...fifoParameters(message) })),
+        batch: (entries) => this.sns.send(new PublishBatchCommand({ TopicArn: target, PublishBatchRequestEntries: entries.map(([id, message]) => ({ Id: id, Message: message.body, MessageAttributes: transportAttributes(message.attributes), ...fifoParameters(message) })) })),
       });
     }
     let url: string;
@@ -65,8 +65,8 @@ export class AwsTransport implements Transport {
     }
     const delay = destination.delaySeconds === undefined ? {} : { DelaySeconds: destination.delaySeconds };
     return sendRequest(messages, {
-      one: (message) => this.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: message.body, MessageAttributes: transportAttributes(message.attributes), ...delay })),
-      batch: (entries) => this.sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries.map(([id, message]) => ({ Id: id, MessageBody: message.body, MessageAttributes: transportAttributes(message.attributes), ...delay })) })),
+      one: (message) => this.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: message.body, MessageAttributes: transportAttributes(message.attributes), ...delay, ...fifoParameters(message) })),
+      batch: (entries) => this.sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries.map(([id, message]) => ({ Id: id, MessageBody: message.body, MessageAttributes: transportAttributes(message.attributes), ...delay, ...fifoParameters(message) })) })),
     });
   }
 
@@ -79,6 +79,15 @@ export class AwsTransport implements Transport {
     this.urls.set(name, answer.QueueUrl);
     return answer.QueueUrl;
   }
+}
+
+/** A FIFO message's MessageGroupId and MessageDeduplicationId, each only when it has one. */
+export function fifoParameters(message: Prepared): { MessageGroupId?: string; MessageDeduplicationId?: string } {
+  const { messageGroupId, messageDeduplicationId } = message.destination;
+  return {
+    ...(messageGroupId === undefined ? {} : { MessageGroupId: messageGroupId }),
+    ...(messageDeduplicationId === undefined ? {} : { MessageDeduplicationId: messageDeduplicationId }),
+  };
 }
 
 interface SendCalls {

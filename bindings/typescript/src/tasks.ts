@@ -2,7 +2,7 @@
 // every call is checked by the compiler. The consumer (a Python worker) binds the same call
 // against the function's signature; these types are the Node side of that agreement.
 
-import { type Call, type Headers, type Priority, type When, moment } from "./generated/index.js";
+import { type Call, type Headers, type Priority, type When, checkFifoId, moment } from "./generated/index.js";
 
 /** A value a task argument may hold: JSON's, plus BigInt for integers (within +-(2^53-1)). */
 export type JsonArgument =
@@ -22,6 +22,8 @@ export interface TaskOptions {
   readonly headers?: Headers;
   readonly delay?: When;
   readonly expires?: When;
+  readonly group?: string;
+  readonly deduplicationId?: string;
 }
 
 /** A task of a consumer, as a publisher sees it: its name and the types of its arguments. */
@@ -58,6 +60,24 @@ export class TaskDefinition<Args extends readonly JsonArgument[], Kwargs extends
     return new TaskDefinition(this.name, { ...this.options, expires });
   }
 
+  /**
+   * The same task in a FIFO message group (FIFO apps only, where every call needs one): calls of
+   * one group run one at a time, in publish order, after those published before them.
+   */
+  withGroup(group: string): TaskDefinition<Args, Kwargs> {
+    checkFifoId(group, "group"); // refuse an id SQS would refuse now, not at the publish
+    return new TaskDefinition(this.name, { ...this.options, group });
+  }
+
+  /**
+   * The same task with this deduplication id (FIFO apps only): SQS keeps one message of those
+   * sent with it within five minutes. Without it the id is the message id (every publish is new).
+   */
+  withDeduplicationId(deduplicationId: string): TaskDefinition<Args, Kwargs> {
+    checkFifoId(deduplicationId, "deduplication id");
+    return new TaskDefinition(this.name, { ...this.options, deduplicationId });
+  }
+
   /** A call with positional arguments only (every keyword argument optional or none declared). */
   call(...args: object extends Kwargs ? Args : never): Call {
     return this.callWith(args as Args, {} as Kwargs);
@@ -67,13 +87,15 @@ export class TaskDefinition<Args extends readonly JsonArgument[], Kwargs extends
   callWith(args: Args, kwargs: Kwargs): Call {
     const given = Object.entries(kwargs).filter(([, value]) => value !== undefined);
     const call: Call = { task: this.name, args: [...args], kwargs: Object.fromEntries(given) };
-    const { priority, headers, delay, expires } = this.options;
+    const { priority, headers, delay, expires, group, deduplicationId } = this.options;
     return {
       ...call,
       ...(priority === undefined ? {} : { priority }),
       ...(headers === undefined ? {} : { headers }),
       ...(delay === undefined ? {} : { delay }),
       ...(expires === undefined ? {} : { expires }),
+      ...(group === undefined ? {} : { group }),
+      ...(deduplicationId === undefined ? {} : { deduplicationId }),
     };
   }
 }

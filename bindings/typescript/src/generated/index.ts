@@ -8,6 +8,7 @@ export * from "./formats.js";
 export * from "./json-text.js";
 export * from "./limits.js";
 export * from "./naming.js";
+export * from "./ordering.js";
 export * from "./publishing.js";
 export * from "./strict-json.js";
 export * from "./violation.js";

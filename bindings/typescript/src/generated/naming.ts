@@ -5,10 +5,14 @@
  * Queue and topic names of a taskhawk app, as upstream Taskhawk names them (schema/README.md,
  * "Where a message goes"): `dev-myapp` gives the queue `TASKHAWK-DEV-MYAPP` (upper case), its
  * dead-letter queue `TASKHAWK-DEV-MYAPP-DLQ` and the topic `taskhawk-dev-myapp` (lower case);
- * other priorities add a suffix.
+ * other priorities add a suffix. A FIFO app's names end in `.fifo`, as AWS requires of FIFO
+ * queues and topics: `TASKHAWK-DEV-MYAPP-DLQ.fifo`.
  */
 
 import type { Priority, Topology } from "./limits.js";
+
+/** What AWS requires at the end of a FIFO queue's or topic's name. */
+export const FIFO_SUFFIX = ".fifo";
 
 const SUFFIXES: { readonly [priority in Priority]: string } = {
   default: "",
@@ -27,30 +31,56 @@ export interface App {
    * means Lambda functions.
    */
   readonly lambdaApp?: boolean | undefined;
+  /**
+   * FIFO queues and topics (TASKHAWK_FIFO): names end in `.fifo`, every message needs a
+   * message group, and delays are refused.
+   */
+  readonly fifo?: boolean | undefined;
+  /**
+   * The FIFO queues deduplicate by content (TASKHAWK_FIFO_CONTENT_BASED_DEDUPLICATION): a message
+   * without a deduplication id of its own is sent without one.
+   */
+  readonly contentBasedDeduplication?: boolean | undefined;
+}
+
+/** A FIFO queue's or topic's MessageGroupId and MessageDeduplicationId for one message. */
+export interface FifoIds {
+  readonly messageGroupId?: string;
+  readonly messageDeduplicationId?: string;
 }
 
 /** Where a message goes: a queue name as given to GetQueueUrl, or a topic name as given to CreateTopic. */
 export type Destination =
-  | { readonly transport: "sqs"; readonly queue: string; readonly delaySeconds?: number }
-  | { readonly transport: "sns"; readonly topic: string };
+  | ({ readonly transport: "sqs"; readonly queue: string; readonly delaySeconds?: number } & FifoIds)
+  | ({ readonly transport: "sns"; readonly topic: string } & FifoIds);
+
+/** Name options: `fifo` adds the FIFO suffix. */
+export interface NameOptions {
+  readonly fifo?: boolean | undefined;
+}
+
+function fifoSuffix(options: NameOptions): string {
+  return options.fifo === true ? FIFO_SUFFIX : "";
+}
 
 /** SQS queue of a priority: `TASKHAWK-DEV-MYAPP-HIGH-PRIORITY`. */
-export function queueName(queue: string, priority: Priority): string {
-  return `TASKHAWK-${queue.toUpperCase()}${SUFFIXES[priority]}`;
+export function queueName(queue: string, priority: Priority, options: NameOptions = {}): string {
+  return `TASKHAWK-${queue.toUpperCase()}${SUFFIXES[priority]}${fifoSuffix(options)}`;
 }
 
 /** Each priority's queue has its own dead-letter queue; nothing publishes to it. */
-export function deadLetterQueueName(queue: string, priority: Priority): string {
-  return `${queueName(queue, priority)}-DLQ`;
+export function deadLetterQueueName(queue: string, priority: Priority, options: NameOptions = {}): string {
+  return `${queueName(queue, priority)}-DLQ${fifoSuffix(options)}`;
 }
 
 /** SNS topic of a priority: `taskhawk-dev-myapp-high-priority`. */
-export function topicName(queue: string, priority: Priority): string {
-  return `taskhawk-${queue.toLowerCase()}${SUFFIXES[priority].toLowerCase()}`;
+export function topicName(queue: string, priority: Priority, options: NameOptions = {}): string {
+  return `taskhawk-${queue.toLowerCase()}${SUFFIXES[priority].toLowerCase()}${fifoSuffix(options)}`;
 }
 
-/** Where an app's messages of a priority go, by its topology. */
+/** Where an app's messages of a priority go, by its topology (FIFO names for a FIFO app). */
 export function destinationFor(app: App, priority: Priority): Destination {
-  if (app.topology === "sns") return { transport: "sns", topic: topicName(app.queue, priority) };
-  return { transport: "sqs", queue: queueName(app.queue, priority) };
+  const options = { fifo: app.fifo === true };
+  if (app.topology === "sns") return { transport: "sns", topic: topicName(app.queue, priority, options) };
+  return { transport: "sqs", queue: queueName(app.queue, priority, options) };
 }

@@ -11,14 +11,15 @@ import { randomUUID } from "node:crypto";
 import { type FormatVersion, LATEST_VERSION, type Message, oldestFormat } from "./formats.js";
 import { VALUE_RULES, type ValueRules, checkJsonValue, jsonText } from "./json-text.js";
 import { ATTRIBUTE_DATA_TYPE, MAX_DELAY_S, MAX_HEADER_ATTRIBUTES, type Priority, SIZE_LIMITS, TASK_ATTRIBUTE } from "./limits.js";
-import { type App, type Destination, destinationFor } from "./naming.js";
+import { type App, type Destination, type FifoIds, destinationFor } from "./naming.js";
+import { type OrderingRequest, fifoIds } from "./ordering.js";
 import { MessageTooLarge, ValidationError } from "./violation.js";
 
 /** Headers: caller-supplied strings that travel with the task (request ids, tracing). */
 export type Headers = { readonly [name: string]: string };
 
-/** One task call to publish. */
-export interface Call {
+/** One task call to publish; for a FIFO app, with its message group (and deduplication id). */
+export interface Call extends OrderingRequest {
   /** The name the task is registered under in the consumer, e.g. `tasks.send_email`. */
   readonly task: string;
   readonly args?: readonly unknown[];
@@ -68,6 +69,9 @@ export function schedule(call: Call, now: number, app: App): Plan {
   if (call.delay !== undefined) {
     const eta = moment(call.delay, now, "eta");
     if (eta > now) {
+      if (app.fifo === true) {
+        throw new ValidationError("$.metadata.eta", "a FIFO app cannot delay one task: FIFO queues take no per-message delay, and holding one back would break its group's order");
+      }
       if (app.topology === "sns" && app.lambdaApp !== false) {
         throw new ValidationError("$.metadata.eta", "a delay cannot reach an SNS-triggered Lambda app: SNS delivers at once and nothing can hold the message back; publish without a delay (or, when the app's queues subscribe to its topics, say lambdaApp: false)");
       }
@@ -101,6 +105,8 @@ export interface Prepared {
 export interface PublishRules extends ValueRules {
   /** destination-names: the priority's queue or topic, by the app's topology. */
   destination(app: App, priority: Priority): Destination;
+  /** fifo: the message group and deduplication id of a message of the app (none when standard). */
+  fifoIds(request: OrderingRequest, app: App, messageId: string): FifoIds;
   /** generated-values: a new id per message (an RFC 9562 UUID, version 4). */
   newId(): string;
   /** generated-values: the clock, in epoch milliseconds, when the message is prepared. */
@@ -116,6 +122,7 @@ export interface PublishRules extends ValueRules {
 export const RULES: PublishRules = {
   ...VALUE_RULES,
   destination: destinationFor,
+  fifoIds,
   newId: () => randomUUID(),
   now: () => Date.now(),
   headerAttributes(headers) {
@@ -157,7 +164,7 @@ export function prepareMessage(call: Call, app: App, rules: PublishRules = RULES
   const plan = schedule(call, timestamp, app);
   const metadata = { priority, timestamp, version: newest, ...plan.fields };
   const message = oldestFormat({ id: call.id ?? rules.newId(), metadata, headers, task: call.task, args, kwargs }, newest);
-  const chosen = rules.destination(app, priority);
+  const chosen = { ...rules.destination(app, priority), ...rules.fifoIds(call, app, message.id) };
   const destination: Destination = plan.delaySeconds > 0 && chosen.transport === "sqs" ? { ...chosen, delaySeconds: plan.delaySeconds } : chosen;
   const attributes: Headers = Object.fromEntries([
     [TASK_ATTRIBUTE, call.task],
