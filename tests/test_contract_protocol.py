@@ -126,6 +126,37 @@ def test_fifo_fields_are_compared_when_the_destination_is_fifo() -> None:
     assert problems == ["destination: message_group_id 'other', expected 'tasks'"]
 
 
+FIFO_SNS = {
+    "transport": "sns",
+    "topic": "taskhawk-x.fifo",
+    "message_group_id": "customer-42",
+    "message_deduplication_id": GIVEN,
+}
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected_problem"),
+    [
+        (FIFO_SNS, None),
+        ({**FIFO_SNS, "message_group_id": None}, "no message_group_id"),
+        ({k: v for k, v in FIFO_SNS.items() if k != "message_group_id"}, "no message_group_id"),
+        ({**FIFO_SNS, "message_group_id": "customer 42"}, "is not 1-128 of [!-~]"),
+        ({**FIFO_SNS, "message_deduplication_id": "d" * 129}, "is not 1-128 of [!-~]"),
+        ({**FIFO_SNS, "message_deduplication_id": 7}, "is not 1-128 of [!-~]"),
+        ({**FIFO_SNS, "message_deduplication_id": "other"}, "expected '0d3d8132"),
+        ({**FIFO_SNS, "topic": "taskhawk-x"}, "message_group_id on a standard topic"),
+        ({**FIFO_SNS, "topic": "taskhawk-x.FIFO"}, "expected sns topic 'taskhawk-x.fifo'"),
+    ],
+)
+def test_fifo_destination_checks(actual: dict[str, object], expected_problem: str | None) -> None:
+    problems: list[str] = []
+    check_destination(FIFO_SNS, actual, problems)
+    if expected_problem is None:
+        assert problems == []
+    else:
+        assert any(expected_problem in problem for problem in problems), problems
+
+
 def test_a_mutant_counts_as_killed_only_for_its_own_defect() -> None:
     mutant = Mutant("m", "writes the wrong queue", "destination:")
     failed = CaseResult("publish-0002-high", "v1.publish", ["destination: sqs queue 'X'"])

@@ -123,6 +123,39 @@ def test_every_priority_and_topology_has_a_destination_case() -> None:
     assert routes == {(p, t) for p in ("default", "high", "low", "bulk") for t in ("sqs", "sns")}
 
 
+def test_every_priority_and_topology_has_a_fifo_destination_case() -> None:
+    routes = {
+        (case.data["input"]["priority"], case.data["app"]["topology"])
+        for case in CORPUS.cases("publish")
+        if case.data["app"].get("fifo") and "destination" in case.data["expected"]
+    }
+    assert routes == {(p, t) for p in ("default", "high", "low", "bulk") for t in ("sqs", "sns")}
+
+
+def test_expected_fifo_names_and_ids_follow_the_app_and_the_input() -> None:
+    broken = copy.deepcopy(CORPUS)
+    fifo = next(f for f in broken.files if f.relative == "v1/publish/fifo.json")
+    cases = {case["id"]: case for case in fifo.document["cases"]}
+    default = cases["publish-0100-fifo-sqs-default-priority"]
+    default["expected"]["destination"]["message_deduplication_id"] = "some-other-id"
+    content = cases["publish-0109-fifo-content-based-deduplication"]
+    content["app"]["content_based_deduplication"] = False  # the message id is then expected
+    named = cases["publish-0101-fifo-sqs-high-priority"]
+    named["expected"]["destination"]["queue"] = "TASKHAWK-DEV-SHOP-HIGH-PRIORITY"
+    standard = next(f for f in broken.files if f.relative == "v1/publish/publish.json")
+    standard.document["cases"][0]["input"]["group_id"] = "g"  # protocol 1, and not FIFO
+    problems = "\n".join(broken.problems())
+    assert f"{default['id']}: expected message_deduplication_id must be " in problems
+    assert (
+        f"{content['id']}: expected message_deduplication_id must be '{content['input']['id']}'"
+        in problems
+    )
+    assert f"{named['id']}: the destination ends in .fifo exactly when the app is FIFO" in problems
+    first = standard.document["cases"][0]["id"]
+    assert f"{first}: delays, expiries, FIFO ids, Lambda and FIFO apps need protocol 2" in problems
+    assert f"{first}: expected message_group_id must be None" not in problems  # not FIFO
+
+
 def test_protocol_1_cases_are_complete_and_others_say_so() -> None:
     broken = copy.deepcopy(CORPUS)
     publish = next(file for file in broken.files if file.relative == "v1/publish/publish.json")
@@ -147,7 +180,7 @@ def test_schedules_need_protocol_2_and_expected_times_follow_the_input() -> None
     del lambda_app["input"]["timestamp_ms"]  # a delay counts from the case's timestamp
     problems = "\n".join(broken.problems())
     first = plain.document["cases"][0]["id"]
-    assert f"{first}: delays, expiries and Lambda apps need protocol 2" in problems
+    assert f"{first}: delays, expiries, FIFO ids, Lambda and FIFO apps need protocol 2" in problems
     assert f"{two_hours['id']}: expected eta is not timestamp_ms + delay_ms" in problems
     assert f"{expiry['id']}: an expiry always travels as metadata.expires" in problems
     assert "'sns' was expected" in problems

@@ -142,8 +142,8 @@ def _file_rules(file: VectorFile, schema_root: Path) -> list[str]:
 
 def _publish_case_rules(case: dict[str, Any]) -> list[str]:
     """What the meta-schema cannot say: protocol 1 cases are complete and use nothing protocol 2
-    added, and an expected message leaves out exactly the values the publisher is to make
-    itself."""
+    added, an expected message leaves out exactly the values the publisher is to make itself,
+    and an expected destination's FIFO name and ids follow from the app and the input."""
     found = []
     given = case.get("input", {})
     if case.get("protocol", 1) == 1:
@@ -151,8 +151,9 @@ def _publish_case_rules(case: dict[str, Any]) -> list[str]:
             found.append(f"{case.get('id')}: a protocol 1 case gives id and timestamp_ms")
         if expand_repeats(given) != given:
             found.append(f"{case.get('id')}: $repeat needs protocol 2")
-        if _SCHEDULE_INPUTS & given.keys() or "lambda" in case.get("app", {}):
-            found.append(f"{case.get('id')}: delays, expiries and Lambda apps need protocol 2")
+        if _PROTOCOL_2_INPUTS & given.keys() or _PROTOCOL_2_APP & case.get("app", {}).keys():
+            needs = "delays, expiries, FIFO ids, Lambda and FIFO apps need protocol 2"
+            found.append(f"{case.get('id')}: {needs}")
     message = case.get("expected", {}).get("message")
     if isinstance(message, dict):
         if ("id" in message) != ("id" in given):
@@ -161,10 +162,14 @@ def _publish_case_rules(case: dict[str, Any]) -> list[str]:
         if stamped != ("timestamp_ms" in given):
             found.append(f"{case.get('id')}: expected timestamp only when input.timestamp_ms is")
         found += _schedule_rules(case.get("id"), given, message.get("metadata", {}))
+        destination = case["expected"].get("destination", {})
+        found += _fifo_rules(case.get("id"), case.get("app", {}), given, destination)
     return found
 
 
-_SCHEDULE_INPUTS = frozenset({"delay_ms", "expires_after_ms"})
+_PROTOCOL_2_INPUTS = frozenset({"delay_ms", "expires_after_ms", "group_id", "deduplication_id"})
+_PROTOCOL_2_APP = frozenset({"lambda", "fifo", "content_based_deduplication"})
+_FIFO_SUFFIX = ".fifo"
 
 
 def _schedule_rules(case_id: Any, given: dict[str, Any], metadata: dict[str, Any]) -> list[str]:
@@ -177,4 +182,29 @@ def _schedule_rules(case_id: Any, given: dict[str, Any], metadata: dict[str, Any
         found.append(f"{case_id}: expected eta is not timestamp_ms + delay_ms")
     if "expires_after_ms" in given and "expires" not in metadata:
         found.append(f"{case_id}: an expiry always travels as metadata.expires")
+    return found
+
+
+def _fifo_rules(
+    case_id: Any, app: dict[str, Any], given: dict[str, Any], destination: dict[str, Any]
+) -> list[str]:
+    """A FIFO app's destination ends in .fifo and carries the input's group, and as deduplication
+    id the input's, else the message id (which the case then gives), else none when the queues
+    deduplicate by content; a standard app's carries neither (publisher rule `fifo`)."""
+    fifo = app.get("fifo") is True
+    name = str(destination.get("queue", destination.get("topic", "")))
+    found = []
+    if name.endswith(_FIFO_SUFFIX) != fifo:
+        found.append(f"{case_id}: the destination ends in .fifo exactly when the app is FIFO")
+    if fifo and "deduplication_id" not in given and not app.get("content_based_deduplication"):
+        if "id" not in given:
+            found.append(f"{case_id}: a FIFO case deduplicating by message id gives input.id")
+        deduplication_id = given.get("id")
+    else:
+        deduplication_id = given.get("deduplication_id") if fifo else None
+    wanted = {"message_group_id": given.get("group_id") if fifo else None,
+              "message_deduplication_id": deduplication_id}  # fmt: skip
+    for field, value in wanted.items():
+        if destination.get(field) != value:
+            found.append(f"{case_id}: expected {field} must be {value!r} (publisher rule fifo)")
     return found

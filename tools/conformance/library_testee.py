@@ -1,14 +1,15 @@
 """The taskhawk library as a publisher testee (contract-tests/README.md, "Publisher testee
 protocol"), protocols 1 and 2: the library's own publish path minus the network.
 
-From an app's settings (queue, topology, Lambda) the library picks the destination
+From an app's settings (queue, topology, Lambda, FIFO) the library picks the destination
 (`destination_for`); a delay or an expiry is planned as `with_delay`/`with_expires` plan it
 (`Schedule.plan`, at the case's timestamp); `build_message` makes the message, in the oldest
 format that carries it, with `new_message_id` and the wall clock when the case gives no id or
-timestamp, as `dispatch` does; `send_messages` encodes it, checks its size against the
-destination's limit and hands it, with its attributes and DelaySeconds, to an in-memory
-transport, which is what the reply reports. A protocol 1 request is published from the app
-`dev-myapp`, straight to SQS.
+timestamp, as `dispatch` does; a FIFO group and deduplication id are checked and chosen as
+`with_group`/`with_deduplication_id` do (`Ordering`); `send_messages` encodes it, checks its
+size against the destination's limit and hands it, with its attributes, DelaySeconds and FIFO
+ids, to an in-memory transport, which is what the reply reports. A protocol 1 request is
+published from the app `dev-myapp`, straight to SQS.
 
     python -m tools.conformance publisher -- python -m tools.conformance.library_testee
 """
@@ -21,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from taskhawk.ordering import Ordering
 from taskhawk.priority import Priority
 from taskhawk.publisher import new_message_id
 from taskhawk.schedule import Schedule
@@ -59,17 +61,13 @@ def respond(request: dict[str, Any]) -> Reply:
         },
     }
     if protocol == 2:
-        reply["destination"] = _destination_reply(destination, sent.delay_s)
+        reply["destination"] = _destination_reply(destination, sent)
     return reply
 
 
 def _publish(given: dict[str, Any], app: dict[str, Any]) -> tuple[Destination, OutgoingMessage]:
-    lambda_app = bool(app.get("lambda", False))
-    settings = Settings(
-        taskhawk_queue=app["queue"],
-        taskhawk_publish_via_sns=app["topology"] == "sns" and not lambda_app,
-        is_lambda_app=lambda_app,
-    )
+    settings = _settings(app)
+    ordering = Ordering(given.get("group_id"), given.get("deduplication_id")).check()
     destination = destination_for(settings, Priority.parse(given["priority"]))
     timestamp_ms = given["timestamp_ms"] if "timestamp_ms" in given else _now_ms()
     plan = _schedule(given).plan(timestamp_ms / 1000, destination, settings)
@@ -83,10 +81,22 @@ def _publish(given: dict[str, Any], app: dict[str, Any]) -> tuple[Destination, O
         timestamp_ms=timestamp_ms,
         scheduling=plan.fields,
     )
+    group, deduplication_id = ordering.ids(settings, message.id)
     transport = MemoryTransport()
     with use_transport(transport):
-        send_messages(destination, [Outbound(message, plan.delay_s)])
+        send_messages(destination, [Outbound(message, plan.delay_s, group, deduplication_id)])
     return transport.sent[0]
+
+
+def _settings(app: dict[str, Any]) -> Settings:
+    lambda_app = bool(app.get("lambda", False))
+    return Settings(
+        taskhawk_queue=app["queue"],
+        taskhawk_publish_via_sns=app["topology"] == "sns" and not lambda_app,
+        is_lambda_app=lambda_app,
+        taskhawk_fifo=bool(app.get("fifo", False)),
+        taskhawk_fifo_content_based_deduplication=bool(app.get("content_based_deduplication")),
+    )
 
 
 def _schedule(given: dict[str, Any]) -> Schedule:
@@ -103,12 +113,18 @@ def _now_ms() -> int:
     return int(time.time() * 1000)  # the clock `dispatch` reads
 
 
-def _destination_reply(destination: Destination, delay_s: int) -> dict[str, Any]:
-    if destination.kind == "topic":
-        return {"transport": "sns", "topic": destination.name}
-    reply: dict[str, Any] = {"transport": "sqs", "queue": destination.name}
-    if delay_s:
-        reply["delay_seconds"] = delay_s
+def _destination_reply(destination: Destination, sent: OutgoingMessage) -> dict[str, Any]:
+    reply: dict[str, Any] = (
+        {"transport": "sns", "topic": destination.name}
+        if destination.kind == "topic"
+        else {"transport": "sqs", "queue": destination.name}
+    )
+    if sent.delay_s:
+        reply["delay_seconds"] = sent.delay_s
+    if sent.group_id is not None:
+        reply["message_group_id"] = sent.group_id
+    if sent.deduplication_id is not None:
+        reply["message_deduplication_id"] = sent.deduplication_id
     return reply
 
 

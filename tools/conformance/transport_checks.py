@@ -15,13 +15,15 @@ TASK_ATTRIBUTE = "taskhawk_task"
 # not starting AWS. or Amazon. in any case.
 _SQS_NAME = re.compile(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*")
 _SQS_RESERVED = re.compile(r"(aws|amazon)\.", re.IGNORECASE)
-# What a destination may say; the FIFO fields are defined now so that FIFO queues need no new
-# protocol version.
+# What a destination may say.
 DESTINATION_KEYS = {
     "sqs": {"transport", "queue", "delay_seconds", "message_group_id", "message_deduplication_id"},
     "sns": {"transport", "topic", "message_group_id", "message_deduplication_id"},
 }
 _FIFO_FIELDS = ("message_group_id", "message_deduplication_id")
+_FIFO_SUFFIX = ".fifo"
+# SQS and SNS: a group or deduplication id is 1-128 letters, digits or ASCII punctuation.
+_FIFO_ID = re.compile(r"[!-~]{1,128}", re.ASCII)
 
 
 def check_attributes(
@@ -94,11 +96,28 @@ def check_destination(expected: dict[str, Any], actual: Any, problems: list[str]
         problems.append(
             f"destination: DelaySeconds {delay!r}, expected {expected.get('delay_seconds', 0)}"
         )
-    fifo = str(actual.get(name_key, "")).endswith(".fifo")
+    if str(actual.get(name_key, "")).endswith(_FIFO_SUFFIX):
+        _check_fifo_fields(expected, actual, problems)
+    else:
+        problems.extend(
+            f"destination: {field} on a standard {name_key} (SQS/SNS refuse it)"
+            for field in _FIFO_FIELDS
+            if field in actual
+        )
+
+
+def _check_fifo_fields(
+    expected: dict[str, Any], actual: dict[str, Any], problems: list[str]
+) -> None:
+    """A FIFO queue or topic: every message has a group, and the ids are the expected ones."""
+    if actual.get("message_group_id") is None:
+        problems.append("destination: no message_group_id, which a FIFO queue or topic requires")
     for field in _FIFO_FIELDS:
-        if field in actual and not fifo:
-            problems.append(f"destination: {field} on a standard {name_key} (SQS/SNS refuse it)")
-        elif actual.get(field) != expected.get(field):
-            problems.append(
-                f"destination: {field} {actual.get(field)!r}, expected {expected.get(field)!r}"
-            )
+        value = actual.get(field)
+        if value is None:
+            if field != "message_group_id" and field in expected:
+                problems.append(f"destination: no {field}, expected {expected[field]!r}")
+        elif not (isinstance(value, str) and _FIFO_ID.fullmatch(value)):
+            problems.append(f"destination: {field} {value!r} is not 1-128 of [!-~] (SQS's rule)")
+        elif value != expected.get(field):
+            problems.append(f"destination: {field} {value!r}, expected {expected.get(field)!r}")

@@ -27,19 +27,33 @@ export function callOf(input) {
     // Schedules count from the message's timestamp; the package takes seconds from publishing.
     ...("delay_ms" in input ? { delay: input.delay_ms / 1000 } : {}),
     ...("expires_after_ms" in input ? { expires: input.expires_after_ms / 1000 } : {}),
+    ...("group_id" in input ? { group: input.group_id } : {}),
+    ...("deduplication_id" in input ? { deduplicationId: input.deduplication_id } : {}),
   };
 }
 
-// The case's app as the package's: protocol 2's `lambda` marks an SNS-triggered Lambda app.
+// The case's app as the package's: protocol 2's `lambda` marks an SNS-triggered Lambda app,
+// `fifo` and `content_based_deduplication` a FIFO app.
 export function appOf(app) {
-  return { queue: app.queue, topology: app.topology, lambdaApp: app.lambda === true };
+  return {
+    queue: app.queue,
+    topology: app.topology,
+    lambdaApp: app.lambda === true,
+    fifo: app.fifo === true,
+    contentBasedDeduplication: app.content_based_deduplication === true,
+  };
 }
 
-// A DelaySeconds is reported wherever it was asked for, so that one asked of SNS is seen.
+// A DelaySeconds and FIFO ids are reported wherever they were asked for, so that one asked of
+// the wrong queue or topic is seen.
 function destinationReply(destination) {
-  const delay = destination.delaySeconds ? { delay_seconds: destination.delaySeconds } : {};
-  if (destination.transport === "sns") return { transport: "sns", topic: destination.topic, ...delay };
-  return { transport: "sqs", queue: destination.queue, ...delay };
+  const where = destination.transport === "sns" ? { transport: "sns", topic: destination.topic } : { transport: "sqs", queue: destination.queue };
+  return {
+    ...where,
+    ...(destination.delaySeconds ? { delay_seconds: destination.delaySeconds } : {}),
+    ...(destination.messageGroupId === undefined ? {} : { message_group_id: destination.messageGroupId }),
+    ...(destination.messageDeduplicationId === undefined ? {} : { message_deduplication_id: destination.messageDeduplicationId }),
+  };
 }
 
 // `prepare(call, app)` is the package's publish path minus the network; `attributes` turns its
