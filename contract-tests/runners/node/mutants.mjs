@@ -32,6 +32,16 @@ const withMetadata = (body, fields) => {
   return jsonText({ ...value, metadata: { ...value.metadata, ...fields } });
 };
 const withoutDelay = ({ delaySeconds, ...destination }) => destination;
+const withoutGroup = ({ messageGroupId, ...ids }) => ids;
+// FIFO ids checked as valid stand-ins, then the call's own put back: no character or length check.
+const unchecked = (request, app, messageId) => {
+  const ids = RULES.fifoIds({ group: request.group === undefined ? undefined : "g", deduplicationId: request.deduplicationId === undefined ? undefined : "d" }, app, messageId);
+  return {
+    ...ids,
+    ...(ids.messageGroupId === undefined ? {} : { messageGroupId: request.group }),
+    ...(request.deduplicationId === undefined ? {} : { messageDeduplicationId: request.deduplicationId }),
+  };
+};
 
 // name: [the defect, text a failure line must contain to show it was caught, the broken testee]
 const MUTANTS = {
@@ -125,6 +135,26 @@ const MUTANTS = {
       return { ...asQueue, destination: { ...topic, delaySeconds: asQueue.destination.delaySeconds } };
     },
   }],
+  "drops-group-id": ["sends FIFO messages without their MessageGroupId", "no message_group_id",
+    rules({ fifoIds: (request, app, messageId) => withoutGroup(RULES.fifoIds(request, app, messageId)) })],
+  "fifo-app-to-standard-names": ["sends a FIFO app's messages, with their group, to the standard queue and topic names", "on a standard",
+    rules({ destination: (app, priority) => RULES.destination({ ...app, fifo: false }, priority) })],
+  "upper-case-fifo-suffix": ["upper-cases the whole queue name, .fifo suffix included (TASKHAWK-DEV-SHOP.FIFO)", "destination: sqs queue",
+    destination((found) => (found.transport === "sqs" ? { ...found, queue: found.queue.toUpperCase() } : found))],
+  "fresh-deduplication-id": ["makes a new deduplication id per send instead of using the message id", "destination: message_deduplication_id",
+    rules({ fifoIds: (request, app) => RULES.fifoIds(request, app, RULES.newId()) })],
+  "ignores-content-based-deduplication": ["sends the message id as deduplication id when the queues deduplicate by content", "destination: message_deduplication_id",
+    rules({ fifoIds: (request, app, messageId) => RULES.fifoIds(request, { ...app, contentBasedDeduplication: false }, messageId) })],
+  "delays-fifo-messages": ["sends a delayed task to a FIFO queue with DelaySeconds instead of refusing it", "take no per-message DelaySeconds", {
+    prepare(call, app) {
+      if (app.fifo !== true || !call.delay) return prepareMessage(call, app, RULES);
+      const prepared = prepareMessage({ ...call, delay: undefined }, app, RULES);
+      return { ...prepared, destination: { ...prepared.destination, delaySeconds: Math.ceil(call.delay) } };
+    },
+  }],
+  "group-on-standard-app-dropped": ["drops a group given on a standard app instead of refusing it", "keep no order",
+    rules({ fifoIds: (request, app, messageId) => (app.fifo === true ? RULES.fifoIds(request, app, messageId) : {}) })],
+  "unchecked-fifo-ids": ["sends any group or deduplication id, whatever its characters or length", "SQS takes", rules({ fifoIds: unchecked })],
 };
 
 const [name] = process.argv.slice(2);
