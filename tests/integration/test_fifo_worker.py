@@ -1,10 +1,12 @@
 """FIFO queues over HTTP with real worker processes: tasks of a group run one at a time, in
 order, through failures, under `--processes 2`; a repeated dispatch with one deduplication id
-is one message; a Lambda FIFO event from the queue keeps the order too."""
+is one message; a Lambda FIFO event from the queue keeps the order too; the TypeScript package's
+FIFO example publishes groups and a deduplication id that SQS and the worker honour."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,8 +16,9 @@ import taskhawk
 from taskhawk import Priority
 from taskhawk.admin.provision import provision
 from taskhawk.transport.naming import AppNames
-from tests.conftest import boto_client
-from tests.integration.conftest import Stack, wait_for
+from taskhawk.wire import decode
+from tests.conftest import REGION, SECRET_KEY, boto_client
+from tests.integration.conftest import ROOT, Stack, wait_for
 from tests.integration.fifo_tasks import ordered
 from tests.support.moto_receive import atomic_receives
 
@@ -174,3 +177,57 @@ def test_provision_creates_fifo_queues_and_topics_and_reruns_cleanly(
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["FifoTopic"] == "true"
     again = provision([Priority.default, Priority.high], settings)
     assert {str(p).rsplit("(", 1)[1] for p in again} <= {"up to date)", "ready)"}
+
+
+NODE_EXAMPLE = ROOT / "bindings" / "typescript" / "dist" / "examples" / "fifo.js"
+
+
+def test_the_node_fifo_example_reaches_the_worker_in_each_groups_order(
+    stack: Stack, fifo: AppNames
+) -> None:
+    """docs/publishing-from-node.md shows bindings/typescript/examples/fifo.ts."""
+    if not NODE_EXAMPLE.exists():
+        pytest.fail(f"{NODE_EXAMPLE.relative_to(ROOT)} is not built: run `make typescript`")
+    env = {**stack.env, "AWS_ENDPOINT_URL": stack.endpoint, "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_REGION": REGION}  # fmt: skip
+    result = subprocess.run(
+        ["node", str(NODE_EXAMPLE)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    ids = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("published")]
+    assert len(ids) == 8 and ids[6] != ids[7], result.stdout
+    _check_fifo_ids_on_the_queue(stack, fifo, ids[:7])
+    worker = stack.start_worker("--import", "tests.integration.fifo_tasks", "--num-messages", "10")
+    wait_for(lambda: len(stack.events()) == 7, f"seven billing events\n{worker.log}", timeout=60)
+    applied = {c: [e["billing_event"] for e in stack.events(c)] for c in ("ada", "bob")}
+    assert applied == {
+        "ada": ["opened", "charged", "refunded", "closed"],  # the repeated publish: one message
+        "bob": ["opened", "charged", "refunded"],
+    }
+
+
+def _check_fifo_ids_on_the_queue(stack: Stack, fifo: AppNames, ids: list[str]) -> None:
+    """Each message carries its customer as MessageGroupId and its message id as
+    MessageDeduplicationId (the closing event, its own); then all are visible again."""
+    sqs = boto_client("sqs", stack.endpoint)
+    url = stack.urls[fifo.queue(Priority.default)]
+    received = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+    )["Messages"]
+    seen = {}
+    for raw in received:
+        message = decode(raw["Body"])
+        attributes = raw["Attributes"]
+        assert attributes["MessageGroupId"] == message.args[0]
+        closing = message.args[1] == "closed"
+        assert attributes["MessageDeduplicationId"] == ("ada-closed" if closing else message.id)
+        seen[message.id] = (message.args[0], message.args[1])
+        sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=raw["ReceiptHandle"], VisibilityTimeout=0
+        )
+    assert sorted(seen) == sorted(ids)
