@@ -18,7 +18,8 @@ from taskhawk.exceptions import ConfigurationError, PublishError
 from taskhawk.priority import Priority
 from taskhawk.sending import Outbound, destination_for, send_all, send_messages
 from taskhawk.settings import Settings, get_settings
-from taskhawk.transport import Destination
+from taskhawk.telemetry import telemetry_for
+from taskhawk.transport import Destination, SendResult
 from taskhawk.wire import Message, build_message, encode, message_attributes
 
 if TYPE_CHECKING:
@@ -65,12 +66,12 @@ def dispatch(
     destination = destination_for(settings, invocation.priority)
     outbound = new_message(invocation, args, kwargs, settings, destination)
     if settings.taskhawk_sync:
-        return run_sync(outbound.message, settings)
+        return run_sync(outbound.message, settings, destination)
     pending = current_batch()
     if pending is not None:
         pending.add(destination, outbound)
     else:
-        send_messages(destination, [outbound])
+        send_messages(destination, [outbound], settings)
     return outbound.message.id
 
 
@@ -82,8 +83,8 @@ def dispatch_many(
     destination = destination_for(settings, invocation.priority)
     outbound = [new_message(invocation, a, kw, settings, destination) for a, kw in calls]
     if settings.taskhawk_sync:
-        return [run_sync(item.message, settings) for item in outbound]
-    send_messages(destination, outbound)
+        return [run_sync(item.message, settings, destination) for item in outbound]
+    send_messages(destination, outbound, settings)
     return [item.message.id for item in outbound]
 
 
@@ -96,7 +97,8 @@ def batch() -> Iterator[PendingBatch]:
         yield pending
     by_destination, pending.messages = pending.messages, {}
     try:
-        pending.sent_ids.extend(send_all(by_destination))
+        settings = get_settings() if by_destination else None  # the dispatches had them
+        pending.sent_ids.extend(send_all(by_destination, settings))
     except PublishError as error:
         pending.sent_ids.extend(error.sent)
         raise
@@ -144,8 +146,9 @@ def default_headers(task: Task[Any, Any], settings: Settings) -> Mapping[str, st
     return dict(hook(task=task)) if hook is not None else {}
 
 
-def run_sync(message: Message, settings: Settings) -> str:
-    """TASKHAWK_SYNC: run the task now, from its encoded text, as a worker would."""
+def run_sync(message: Message, settings: Settings, destination: Destination) -> str:
+    """TASKHAWK_SYNC: run the task now, from its encoded text, as a worker would; with
+    telemetry on, after a PRODUCER span as a send would have (the run is its consumer)."""
     if not _sync_runners:
         raise ConfigurationError("sync mode needs taskhawk's consumer; import taskhawk first")
     queue = (
@@ -154,7 +157,18 @@ def run_sync(message: Message, settings: Settings) -> str:
         else None
     )
     body = encode(message)
-    _sync_runners[0](
-        body, message_attributes(message), queue=queue, transport_id=message.id, settings=settings
-    )
+    attributes = _sync_attributes(message, settings, destination)
+    _sync_runners[0](body, attributes, queue=queue, transport_id=message.id, settings=settings)
     return message.id
+
+
+def _sync_attributes(
+    message: Message, settings: Settings, destination: Destination
+) -> dict[str, str]:
+    telemetry = telemetry_for(settings)
+    if telemetry is None:
+        return message_attributes(message)
+    with telemetry.publishing([(destination, [message])]) as publishing:
+        attributes = message_attributes(message, publishing.trace_context)
+        publishing.sent([(destination, SendResult(sent=(message.id,)))])
+    return attributes

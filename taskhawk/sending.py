@@ -2,7 +2,8 @@
 
 Exactly one message per dispatch: the transport sends it once, re-sending only when an error
 proves nothing was sent. A batch is checked whole before anything is sent, and a failure says,
-per message, what was sent, not sent, and unknown.
+per message, what was sent, not sent, and unknown. With telemetry on, each send is one PRODUCER
+span whose trace context every message of it carries in its attributes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from taskhawk.exceptions import MessageTooLarge, PublishError, summarize_failures
 from taskhawk.priority import Priority
 from taskhawk.settings import Settings
+from taskhawk.telemetry import Publishing, telemetry_for
 from taskhawk.transport import Destination, OutgoingMessage, SendResult
 from taskhawk.transport.current import current_transport
 from taskhawk.transport.limits import MAX_BATCH, SNS_MAX_BYTES, SQS_MAX_BYTES, transport_size
@@ -59,23 +61,55 @@ class Outbound:
     deduplication_id: str | None = None
 
 
-def send_messages(destination: Destination, messages: Sequence[Message | Outbound]) -> None:
+def send_messages(
+    destination: Destination,
+    messages: Sequence[Message | Outbound],
+    settings: Settings | None = None,
+) -> None:
     """Encode and check every message, then send them in batches of ten; PublishError says,
     per message, what was sent, not sent and unknown."""
-    send_all({destination: list(messages)})
+    send_all({destination: list(messages)}, settings)
 
 
-def send_all(by_destination: Mapping[Destination, Sequence[Message | Outbound]]) -> list[str]:
+def send_all(
+    by_destination: Mapping[Destination, Sequence[Message | Outbound]],
+    settings: Settings | None = None,
+) -> list[str]:
     """Every message to its destination, all checked before the first is sent (so
-    MessageTooLarge means nothing was sent); the ids sent, or PublishError."""
-    prepared = [(dest, prepare(dest, items)) for dest, items in by_destination.items()]
+    MessageTooLarge means nothing was sent); the ids sent, or PublishError. Traced as the
+    `settings` say (without them, as a tool's send, never)."""
+    telemetry = telemetry_for(settings) if settings is not None else None
+    if telemetry is None:
+        return _send_all(by_destination, None)
+    batch = [(d, [_message(item) for item in items]) for d, items in by_destination.items()]
+    with telemetry.publishing(batch) as publishing:
+        return _send_all(by_destination, publishing)
+
+
+def _send_all(
+    by_destination: Mapping[Destination, Sequence[Message | Outbound]],
+    publishing: Publishing | None,
+) -> list[str]:
+    context = publishing.trace_context if publishing is not None else None
+    prepared = [(dest, prepare(dest, items, context)) for dest, items in by_destination.items()]
     results = [(destination, _send(destination, outgoing)) for destination, outgoing in prepared]
+    if publishing is not None:
+        publishing.sent(results)
     raise_unless_sent(results)
     return [key for _, result in results for key in result.sent]
 
 
-def prepare(destination: Destination, items: Sequence[Message | Outbound]) -> list[_Outgoing]:
-    """Encoded messages with their sizes; MessageTooLarge before anything is sent."""
+def _message(item: Message | Outbound) -> Message:
+    return item.message if isinstance(item, Outbound) else item
+
+
+def prepare(
+    destination: Destination,
+    items: Sequence[Message | Outbound],
+    trace_context: Mapping[str, str] | None = None,
+) -> list[_Outgoing]:
+    """Encoded messages with their sizes, carrying `trace_context` in their attributes as far as
+    it fits; MessageTooLarge before anything is sent."""
     limit, service = (
         (SNS_MAX_BYTES, "SNS") if destination.kind == "topic" else (SQS_MAX_BYTES, "SQS")
     )
@@ -84,7 +118,7 @@ def prepare(destination: Destination, items: Sequence[Message | Outbound]) -> li
         outbound = item if isinstance(item, Outbound) else Outbound(item)
         message = outbound.message
         body = encode(message)
-        attributes = message_attributes(message)
+        attributes = message_attributes(message, trace_context)
         size = transport_size(body, attributes)
         if size > limit:
             raise MessageTooLarge(size, limit, service)

@@ -162,6 +162,13 @@ class Settings:
         "For a Lambda FIFO event whose record fails: report only the later records of the same "
         "message group (other groups go on). Off: AWS's rule, every later record.",
     )
+    taskhawk_opentelemetry: bool = _setting(
+        True,
+        "With opentelemetry-api installed (`pip install taskhawk[otel]`), dispatches and "
+        "consumers make spans and metrics through OpenTelemetry's global providers and carry "
+        "the trace context in message attributes; False turns that off. Without the package "
+        "nothing is imported either way.",
+    )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
 
     @property

@@ -3,7 +3,7 @@
 Every driver (the SQS worker, the Lambda handler for SQS and SNS records, sync mode and the test
 recorder) hands each message to `Executor.execute` and maps the `Decision` onto its transport:
 delete it, hide it for a while so it is retried, or dead-letter it with a reason. So a message
-meets the same rules, and gets the same log line, wherever it runs.
+meets the same rules, and gets the same log line, span and metrics, wherever it runs.
 """
 
 from __future__ import annotations
@@ -23,10 +23,20 @@ from taskhawk.priority import Priority
 from taskhawk.registry import find_task
 from taskhawk.settings import Settings
 from taskhawk.task import Task
+from taskhawk.telemetry import SNS, SQS, Consuming, telemetry_for
 from taskhawk.transport import ReceivedMessage
 from taskhawk.wire import Message, decode
 
-__all__ = ["Action", "Decision", "Executor", "Origin", "Redelivery", "isolated", "task_metadata"]
+__all__ = [
+    "Action",
+    "Decision",
+    "Executor",
+    "Origin",
+    "Redelivery",
+    "isolated",
+    "outcome_of",
+    "task_metadata",
+]
 
 logger = logging.getLogger("taskhawk.consumer")
 T = TypeVar("T")
@@ -41,11 +51,29 @@ class Executor:
         self.backoff = Backoff.from_settings(settings)
         self._pre_hook = settings.pre_process_hook
         self._post_hook = settings.post_process_hook
+        self._telemetry = telemetry_for(settings)
+        self._system = SNS if redelivery is Redelivery.LAMBDA else SQS
 
     def execute(
         self, received: ReceivedMessage, hook_kwargs: Mapping[str, Any], origin: Origin
     ) -> Decision:
-        """Decode, find the task, run hooks and task; the decision, after its log line."""
+        """Decode, find the task, run hooks and task; the decision, after its log line. With
+        telemetry on, all of it runs in the message's CONSUMER span."""
+        telemetry = self._telemetry
+        if telemetry is None:
+            return self._execute(received, hook_kwargs, origin, None)
+        with telemetry.consuming(received, self._system) as observed:
+            decision = self._execute(received, hook_kwargs, origin, observed)
+            observed.finished(*outcome_of(decision))
+            return decision
+
+    def _execute(
+        self,
+        received: ReceivedMessage,
+        hook_kwargs: Mapping[str, Any],
+        origin: Origin,
+        observed: Consuming | None,
+    ) -> Decision:
         fields: dict[str, Any] = {
             "queue": received.queue,
             "transport_id": received.transport_id,
@@ -57,6 +85,8 @@ class Executor:
         except ValidationError as error:  # undecodable, invalid, unknown task
             return _dead_letter(error, received, fields)
         fields.update(task=message.task, message_id=message.id)
+        if observed is not None:
+            observed.message(message)
         timing = check_schedule(message, fields, self.settings, self.redelivery)
         if timing is not None:  # not due yet, or expired: the task does not run now
             return timing
@@ -113,6 +143,24 @@ class Executor:
         else:
             log_result(result, fields, retry="not retried: raised to the caller")
         return Decision(Action.RETRY, fields, result, delay_s=delay, error=result.error)
+
+
+def outcome_of(decision: Decision) -> tuple[str, float | None, Exception | None, str]:
+    """What spans and metrics call the decision (one of `taskhawk.telemetry.OUTCOMES`), how long
+    the task ran (None when it did not), the error that makes it a failure, and a dead letter's
+    reason."""
+    result = decision.result
+    duration = result.duration_s if result is not None else None
+    action = decision.action
+    if action is Action.DELETE:
+        ignored = result is not None and result.outcome is Outcome.IGNORED
+        return ("ignored" if ignored else "succeeded"), duration, None, ""
+    if action is Action.RETRY:
+        failed = result is not None and result.outcome is Outcome.FAILED
+        return "retried", duration, decision.error if failed else None, ""
+    if action is Action.DEAD_LETTER:
+        return "dead_lettered", duration, decision.error, decision.reason
+    return ("deferred" if action is Action.DEFER else "expired"), None, None, ""
 
 
 def _dead_letter(

@@ -136,7 +136,7 @@ def _sns_record(executor: Executor, record: Mapping[str, Any]) -> str | None:
         queue=str(sns.get("TopicArn", "")),
         body=str(sns.get("Message", "")),
         receipt="",
-        attributes={},
+        attributes=_sns_attributes(sns),
         receive_count=1,
         transport_id=str(sns.get("MessageId", "")),
         raw=record,
@@ -170,6 +170,17 @@ def _sns_id(record: Mapping[str, Any]) -> Any:
 
 def _sqs_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     return {"transport_id": record.get("messageId")}
+
+
+def _sns_attributes(sns: Mapping[str, Any]) -> dict[str, str]:
+    """An SNS record's String attributes (a trace context among them), as SQS ones are read."""
+    return {
+        name: value["Value"]
+        for name, value in (sns.get("MessageAttributes") or {}).items()
+        if isinstance(value, Mapping)
+        and value.get("Type") == "String"
+        and isinstance(value.get("Value"), str)
+    }
 
 
 def _received(record: Mapping[str, Any]) -> ReceivedMessage:
