@@ -169,6 +169,19 @@ class Settings:
         "the trace context in message attributes; False turns that off. Without the package "
         "nothing is imported either way.",
     )
+    taskhawk_heartbeat_hook: Callable[..., Any] | str | None = _setting(
+        None,
+        "Upstream's heartbeat hook: called with no arguments every "
+        "TASKHAWK_HEARTBEAT_HOOK_SYNC_CALL_S seconds, from a thread of each consuming process, "
+        "while it listens (a health check can watch for its calls). An error it raises is "
+        "logged, never fatal. Unrelated to TASKHAWK_HEARTBEAT_INTERVAL_S, the visibility "
+        "heartbeat.",
+    )
+    taskhawk_heartbeat_hook_sync_call_s: float | None = _setting(
+        None,
+        "Seconds between calls of TASKHAWK_HEARTBEAT_HOOK (the first comes when listening "
+        "starts); None never calls it, as in upstream 4.7. 0 or less is refused at start.",
+    )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
 
     @property
@@ -198,6 +211,10 @@ class Settings:
     @cached_property
     def default_headers_hook(self) -> Callable[..., Mapping[str, str]] | None:
         return _hook("TASKHAWK_DEFAULT_HEADERS", self.taskhawk_default_headers)
+
+    @cached_property
+    def heartbeat_hook(self) -> Callable[..., Any] | None:
+        return _hook("TASKHAWK_HEARTBEAT_HOOK", self.taskhawk_heartbeat_hook)
 
     @cached_property
     def task_class(self) -> object:

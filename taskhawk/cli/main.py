@@ -88,6 +88,7 @@ def _worker(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         log_format=args.log_format,
         log_config=args.log_config,
+        health_file=args.health_file,
     )
     return run_worker(options)
 

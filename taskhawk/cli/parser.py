@@ -184,6 +184,12 @@ def _worker(worker: argparse.ArgumentParser) -> None:
         help="a module whose tasks to register (repeatable), in addition to the "
         "TASKHAWK_TASK_MODULES setting; a worker with no tasks is refused",
     )  # fmt: skip
+    worker.add_argument(
+        "--health-file", metavar="PATH",
+        help="keep PATH's modification time at the last progress of the least lively worker "
+        "process (polls and tasks, about once a second): a liveness probe restarts the worker "
+        "when the file is older than its longest task",
+    )  # fmt: skip
 
 
 def _stats(stats: argparse.ArgumentParser) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Protocol
 
 from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, isolated
+from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.inflight import InFlight, heartbeat_interval
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import ConfigurationError
@@ -112,20 +113,27 @@ class Consumer:
         self._receive_pause = 0.0
 
     def run(
-        self, loop_count: int | None = None, shutdown_event: ShutdownEvent | None = None
+        self,
+        loop_count: int | None = None,
+        shutdown_event: ShutdownEvent | None = None,
+        progress: Callable[[], None] | None = None,
     ) -> None:
-        """Poll until `loop_count` receives were made or `shutdown_event` is set."""
+        """Poll until `loop_count` receives were made or `shutdown_event` is set; `progress()`
+        after each poll (and what it ran), so a stuck loop shows. Upstream's heartbeat hook is
+        called meanwhile, when configured."""
         single = len(self.queues) == 1 and shutdown_event is None
         wait_s = LONG_POLL_S if single else SHORT_POLL_S
         names = ", ".join(queue for queue, _ in self.queues)
         logger.info("consumer listening on %s", names)
         loops, index = 0, 0
-        with self.inflight:
+        with self.inflight, heartbeat_hook_calls(self.settings):
             while loop_count is None or loops < loop_count:
                 if shutdown_event is not None and shutdown_event.is_set():
                     break
                 loops += 1
                 received = self.poll(index, wait_s, shutdown_event)
+                if progress is not None:
+                    progress()
                 index = 0 if received else (index + 1) % len(self.queues)
         logger.info("consumer stopped listening on %s", names)
 

@@ -10,7 +10,9 @@ the messages it held (`taskhawk.consume.crash_watch`). The first
 SIGTERM or SIGINT sets a shared shutdown flag: children stop receiving, finish the messages
 they hold and exit; the parent exits 0 once all did. After `grace_seconds`, or on a second
 signal, the children are killed and the parent exits 1: unfinished messages reappear after their
-visibility timeout. A child whose parent disappears stops the same graceful way.
+visibility timeout. A child whose parent disappears stops the same graceful way. With
+`health_file`, the parent keeps that file as old as the least lively child's last progress
+(`taskhawk.consume.health_file`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from taskhawk.consume.crash_watch import (
     read_dead_child,
     settle_dead_child,
 )
+from taskhawk.consume.health_file import HealthFile, ProgressStamp, StampingObserver
+from taskhawk.consume.heartbeat_hook import heartbeat_hook_interval
 from taskhawk.consume.inflight import heartbeat_interval
 from taskhawk.consume.preflight import check_worker_start
 from taskhawk.consume.sqs import Consumer
@@ -68,6 +72,7 @@ class WorkerOptions:
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one object per line (taskhawk.logs)
     log_config: str | None = None  # the user's own logging configuration file, if any
+    health_file: str | None = None  # kept as old as the least lively process's progress
 
 
 def load_tasks(options: WorkerOptions) -> list[str]:
@@ -79,7 +84,11 @@ def load_tasks(options: WorkerOptions) -> list[str]:
 
 
 def _child_main(
-    options: WorkerOptions, shared_stop: Any, batch_slot: BatchSlot, ledger: CrashLedger
+    options: WorkerOptions,
+    shared_stop: Any,
+    batch_slot: BatchSlot,
+    ledger: CrashLedger,
+    stamp: ProgressStamp,
 ) -> None:
     """One consumer process. SIGINT is ignored (a terminal's Ctrl-C reaches the whole process
     group; the parent decides), SIGTERM stops it gracefully."""
@@ -96,12 +105,13 @@ def _child_main(
     watcher.start()
     priorities = [Priority.parse(name) for name in options.priorities]
     batch_slot.ledger = ledger
+    watched = options.health_file is not None
     Consumer(
         priorities,
         num_messages=options.num_messages,
         visibility_timeout_s=options.visibility_timeout_s,
-        observer=batch_slot,
-    ).run(shutdown_event=stop)
+        observer=StampingObserver(batch_slot, stamp) if watched else batch_slot,
+    ).run(shutdown_event=stop, progress=stamp if watched else None)
 
 
 def _note(flag: threading.Event) -> None:
@@ -121,6 +131,7 @@ def _watch(stop: threading.Event, shared: Any, terminated: threading.Event, pare
 class _Slot:
     index: int
     batch: BatchSlot
+    stamp: ProgressStamp
     process: BaseProcess | None = None
     started: float = 0.0
     failures: int = 0
@@ -133,6 +144,7 @@ class _Supervisor:
     context: Any = field(default_factory=lambda: multiprocessing.get_context("spawn"))
     signals: int = 0
     slots: list[_Slot] = field(default_factory=list)
+    health: HealthFile | None = None
 
     def run(self) -> int:
         # A lock-free shared byte, not multiprocessing.Event: a child killed while holding the
@@ -143,8 +155,11 @@ class _Supervisor:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
         self.slots = [
-            _Slot(index + 1, BatchSlot(self.context)) for index in range(self.options.processes)
+            _Slot(index + 1, BatchSlot(self.context), ProgressStamp(self.context))
+            for index in range(self.options.processes)
         ]
+        if self.options.health_file is not None:
+            self.health = HealthFile(self.options.health_file, [s.stamp for s in self.slots])
         logger.info(
             "worker starting %d processes on %s",
             self.options.processes, ", ".join(self.options.priorities),
@@ -167,6 +182,8 @@ class _Supervisor:
                 self._schedule_restart(slot, process, now)
             if now >= slot.restart_at:
                 self._start(slot)
+        if self.health is not None:
+            self.health.update(time.time())
 
     def _schedule_restart(self, slot: _Slot, process: BaseProcess, now: float) -> None:
         self._settle(slot, process, blame=True)
@@ -181,9 +198,10 @@ class _Supervisor:
     def _start(self, slot: _Slot) -> None:
         process = self.context.Process(
             target=_child_main,
-            args=(self.options, self.stop, slot.batch, self.ledger),
+            args=(self.options, self.stop, slot.batch, self.ledger, slot.stamp),
             name=f"taskhawk-worker-{slot.index}",
         )
+        slot.stamp()  # its start-up counts as progress
         process.start()
         slot.process, slot.started = process, time.monotonic()
 
@@ -242,6 +260,9 @@ def run_worker(options: WorkerOptions) -> int:
     visibility = options.visibility_timeout_s
     visibility = settings.taskhawk_visibility_timeout_s if visibility is None else visibility
     heartbeat_interval(settings.taskhawk_heartbeat_interval_s, check_visibility(visibility))
+    heartbeat_hook_interval(settings)
+    if options.health_file is not None:
+        HealthFile(options.health_file, [])  # a path that cannot be written: exit 2, now
     # Everything a consumer process would find by crashing, found once here (one line, exit 2).
     start = check_worker_start(options, settings)
     show_start(start, options.processes, options.num_messages, sys.stdout)
