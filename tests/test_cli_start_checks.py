@@ -176,6 +176,32 @@ def test_a_log_config_that_cannot_be_read_is_a_configuration_error(provisioned: 
     assert "--log-config" in one_line(result.stderr) and "nope.json" in result.stderr
 
 
+def test_a_heartbeat_hook_interval_of_zero_is_refused_before_anything_starts(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    queue = app_name()
+    create_queues(moto_endpoint, queue)
+    write_app(
+        tmp_path,
+        moto_endpoint,
+        queue,
+        TASKHAWK_HEARTBEAT_HOOK="tasks.send_email",
+        TASKHAWK_HEARTBEAT_HOOK_SYNC_CALL_S=0,
+    )
+    result = run_cli("worker", "--settings", "settings", "--import", "tasks", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "TASKHAWK_HEARTBEAT_HOOK_SYNC_CALL_S=0" in one_line(result.stderr)
+    assert result.stdout == ""
+
+
+def test_a_health_file_that_cannot_be_written_is_refused(provisioned: Path) -> None:
+    args = ["worker", "--settings", "settings", "--import", "tasks"]
+    result = run_cli(*args, "--health-file", "no/such/dir/alive", cwd=provisioned)
+    assert result.returncode == 2
+    assert "--health-file no/such/dir/alive: cannot be written" in one_line(result.stderr)
+    assert result.stdout == ""
+
+
 def test_settings_from_the_environment_variable_work_the_same(provisioned: Path) -> None:
     env = clean_env(SETTINGS_MODULE="settings")
     result = run_cli("stats", cwd=provisioned, env=env)
