@@ -399,6 +399,15 @@ def test_graceful_worker_stops_on_sigterm(
     assert worker.output.endswith("worker stopped\n"), worker.output
 
 
+def test_observability(endpoint: str) -> None:
+    """The example's output is the one the page shows."""
+    output = example("observability.py", endpoint)
+    page = (DOCS / "usage" / "observability.md").read_text(encoding="utf-8")
+    shown = re.search(r"```text\n(receipt for order 42\n.*?)```", page, re.S)
+    assert shown is not None
+    assert output == shown[1]
+
+
 def test_dead_letters_and_requeue(endpoint: str) -> None:
     example("dispatch.py", endpoint, settings_module=True)
     # A worker that was started without importing `tasks` cannot run the message: it goes to
