@@ -82,3 +82,53 @@ def test_turned_off_nothing_is_imported_even_with_the_package_installed() -> Non
     result = run(blocked=False, on=False)
     assert result["after_import"] == [] and result["after_use"] == []
     assert result["attributes"] == {"taskhawk_task": "opt.work"}
+
+
+# With the API and no SDK: no span is made, but the context passes through, as a no-op span
+# would pass it: a dispatch made under a context carries it, and a task runs under its message's
+# (so what it dispatches carries that on).
+PASS_THROUGH = """
+import json
+from opentelemetry import context, propagate, trace
+import taskhawk
+from taskhawk.consume.sqs import Consumer
+from taskhawk.transport import Destination, OutgoingMessage
+from taskhawk.transport.current import use_transport
+from taskhawk.transport.memory import MemoryTransport
+INCOMING = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+taskhawk.configure(TASKHAWK_QUEUE="OPT")
+seen = []
+@taskhawk.task(name="opt.inner")
+def inner() -> None:
+    pass
+@taskhawk.task(name="opt.outer")
+def outer() -> None:
+    seen.append(format(trace.get_current_span().get_span_context().span_id, "016x"))
+    inner.dispatch()
+memory = MemoryTransport()
+memory.create_queue("TASKHAWK-OPT")
+with use_transport(memory):
+    token = context.attach(propagate.extract({"traceparent": INCOMING}))
+    outer.dispatch()
+    context.detach(token)
+    Consumer([taskhawk.Priority.default]).poll(0, 0)
+print(json.dumps({"sent": [dict(o.attributes) for _, o in memory.sent], "seen": seen,
+                  "provider": type(trace.get_tracer_provider()).__name__}))
+"""
+
+
+def test_without_an_sdk_no_span_is_made_but_the_context_passes_through() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PASS_THROUGH],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    incoming = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    assert result["provider"] == "ProxyTracerProvider"
+    assert [sent.get("traceparent") for sent in result["sent"]] == [incoming, incoming]
+    assert result["seen"] == ["b7ad6b7169203331"]

@@ -31,6 +31,8 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from taskhawk import telemetry
+
 __all__ = [
     "SPANS_ENV",
     "Collected",
@@ -115,6 +117,9 @@ def _install() -> Collected:
             reader = InMemoryMetricReader(preferred_temporality={Counter: delta, Histogram: delta})
             metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
             _global.collected = Collected(exporter, reader)
+            # taskhawk looks for a tracer provider once a second: make it look again now.
+            telemetry._state.instance = None
+            telemetry._state.decided = None
         return _global.collected
 
 
