@@ -8,6 +8,9 @@ bodies decoded and validated, hooks looked up, task called, outcome logged, Dele
 parameters built; the boto3 clients are recorders here too. Logging is measured as the
 `taskhawk worker` command sets it up (INFO lines through its formatter, written to /dev/null)
 and with no logging configured (Python's default: WARNING, no handler).
+
+Every row is measured as without the [otel] extra: OpenTelemetry cannot be imported meanwhile
+(`tools.bench.cpu_otel` measures the main rows with it).
 """
 
 from __future__ import annotations
@@ -32,11 +35,12 @@ import taskhawk
 from taskhawk.consume.sqs import Consumer
 from taskhawk.logs import logging_config
 from taskhawk.priority import Priority
-from taskhawk.settings import get_settings
+from taskhawk.settings import Settings, get_settings
 from taskhawk.transport.aws import AWSTransport
 from taskhawk.transport.current import current_transport, use_transport
 from taskhawk.wire import build_message, encode, message_attributes
 from tools import ROOT
+from tools.bench.otel_modes import TRACEPARENT, without_opentelemetry
 from tools.bench.workload import ACCOUNT, HEADERS, REGION, TASK_KWARGS
 
 REPEATS = 7
@@ -139,8 +143,10 @@ def measure(function: Callable[[], object], per: int = 1) -> dict[str, float]:
     return {"median_us": round(statistics.median(runs), 2), "min_us": round(min(runs), 2)}
 
 
-def received_messages(count: int) -> list[dict[str, Any]]:
-    """What botocore returns for ReceiveMessage, `count` messages of the benchmark task."""
+def received_messages(count: int, traced: bool = False) -> list[dict[str, Any]]:
+    """What botocore returns for ReceiveMessage, `count` messages of the benchmark task (`traced`:
+    with the trace context of a traced publisher)."""
+    context = {"traceparent": TRACEPARENT} if traced else None
     raw = []
     for index in range(count):
         message = build_message(
@@ -161,7 +167,7 @@ def received_messages(count: int) -> list[dict[str, Any]]:
                 "Attributes": {"ApproximateReceiveCount": "1"},
                 "MessageAttributes": {
                     name: {"StringValue": value, "DataType": "String"}
-                    for name, value in message_attributes(message).items()
+                    for name, value in message_attributes(message, context).items()
                 },
             }
         )
@@ -178,16 +184,23 @@ def publish_calls() -> dict[str, tuple[bool, Callable[[], object], int]]:
     }
 
 
-def consumer(num_messages: int) -> Any:
+def consumer(num_messages: int, settings: Settings | None = None) -> Any:
     return Consumer(
         [Priority.default],
         num_messages=num_messages,
-        settings=get_settings(),
+        settings=settings or get_settings(),
         transport=current_transport(),
     )
 
 
 def run() -> dict[str, Any]:
+    """Every row and the profiles, as without the [otel] extra (`tools.bench.cpu_otel` adds the
+    rows with it)."""
+    with without_opentelemetry():
+        return {"us_per_message": measure_rows(), "profile": profiles()}
+
+
+def measure_rows() -> dict[str, Any]:
     figures: dict[str, Any] = {}
     with worker_logging(False):
         for name, (via_sns, call, per) in publish_calls().items():
@@ -202,7 +215,7 @@ def run() -> dict[str, Any]:
                     figures[f"consume: poll of {size}, {label}"] = measure(
                         functools.partial(polling.poll, 0, 1), size
                     )
-    return {"us_per_message": figures, "profile": profiles()}
+    return figures
 
 
 def profiles() -> dict[str, list[dict[str, Any]]]:
@@ -256,9 +269,15 @@ def _short(path: str) -> str:
 
 
 def report(results: dict[str, Any]) -> list[str]:
-    lines = [f"{'library CPU per message (no network)':<52} {'median us':>10} {'min us':>8}"]
-    for name, figure in results["us_per_message"].items():
-        lines.append(f"{name:<52} {figure['median_us']:>10.1f} {figure['min_us']:>8.1f}")
+    figures = results["us_per_message"]
+    width = max(len(name) for name in figures)
+    title = "library CPU per message (no network)"
+    lines = [f"{title:<{width}} {'median us':>10} {'min us':>8} {'vs without':>10}"]
+    for name, figure in figures.items():
+        ratio = f"{figure['vs_without']:.2f}x" if "vs_without" in figure else ""
+        lines.append(
+            f"{name:<{width}} {figure['median_us']:>10.1f} {figure['min_us']:>8.1f} {ratio:>10}"
+        )
     for name, rows in results["profile"].items():
         lines.append(f"profile, {name} (us per message under cProfile; own, cumulative):")
         for row in rows[:8]:

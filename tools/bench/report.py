@@ -13,7 +13,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from tools.bench import cpu, peers_env, throughput
+from tools.bench import cpu, cpu_otel, peers_env, throughput
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORKER_10 = "taskhawk worker --num-messages 10 --processes 1"
@@ -88,6 +88,7 @@ def main(chosen: list[str], args: argparse.Namespace) -> int:
     figures: dict[str, Any] = {}
     if "cpu" in chosen:
         measured = cpu.run()
+        measured["us_per_message"].update(cpu_otel.run())
         print("\n".join(cpu.report(measured)), flush=True)
         figures = measured["us_per_message"]
         results["cpu"] = measured
