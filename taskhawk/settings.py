@@ -107,7 +107,10 @@ class Settings:
         "sending to the queue directly.",
     )
     taskhawk_max_receive_count: int = _setting(
-        4, "Receives before SQS moves a failing message to the DLQ (`taskhawk provision`)."
+        4,
+        "Receives before SQS moves a failing message to the DLQ: the redrive policy `taskhawk "
+        "provision` sets, and the receive whose failure line says 'last attempt'; a worker "
+        "warns at start when a queue's policy says otherwise.",
     )
     taskhawk_task_modules: tuple[str, ...] = _setting(
         (), "Modules the worker imports at start so their tasks are registered."

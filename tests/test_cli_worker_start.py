@@ -227,3 +227,22 @@ def test_a_django_project_is_set_up_before_its_tasks_are_imported(
     assert worker.stop(signal.SIGINT) == 0
     # The project's LOGGING reached the worker process that ran the task.
     assert "task succeeded: shop.tasks.send_email" in (tmp_path / "django.log").read_text()
+
+
+def test_a_redrive_policy_that_disagrees_with_the_setting_is_a_warning_at_start(
+    moto_endpoint: str, tmp_path: Path, running: list[Running]
+) -> None:
+    queue = f"W{uuid.uuid4().hex[:10].upper()}"
+    create_queues(moto_endpoint, queue, max_receive_count=6)  # the setting says 4
+    directory = write_app(tmp_path, moto_endpoint, queue)
+    worker = Running(
+        ["worker", "--settings", "settings", "--import", "tasks"], directory, clean_env()
+    )
+    running.append(worker)
+    worker.wait_for("consumer listening on")
+    assert (
+        f"queue TASKHAWK-{queue} dead-letters a message after 6 receives but "
+        "TASKHAWK_MAX_RECEIVE_COUNT is 4, so failure lines would misname the last attempt: "
+        "set it to 6, or run taskhawk provision to apply 4"
+    ) in worker.stderr
+    assert worker.stop() == 0

@@ -274,7 +274,7 @@ def test_errors_raised_inside_a_decorated_task_are_its_failures_and_retried(
 
 
 def test_after_the_max_receive_count_redrive_moves_a_failing_message_to_the_dlq(
-    transport: Recording,
+    transport: Recording, caplog: pytest.LogCaptureFixture
 ) -> None:
     put(transport, body("boom"))
     for _ in range(4):
@@ -285,6 +285,32 @@ def test_after_the_max_receive_count_redrive_moves_a_failing_message_to_the_dlq(
     assert len(task_calls()) == 4
     assert transport.bodies(DEFAULT) == []
     assert len(transport.bodies(DEFAULT_DLQ)) == 1
+    # The last receive the redrive policy allows promises no retry (TASKHAWK_MAX_RECEIVE_COUNT 4).
+    failed = [r.getMessage() for r in caplog.records if r.getMessage().startswith("task failed")]
+    assert failed[2] == "task failed: tests.behave (receive 3), retry in 20s"
+    assert failed[3] == (
+        "task failed: tests.behave (receive 4), last attempt; dead-lettered by the redrive policy"
+    )
+    assert [getattr(r, "last_attempt", False) for r in caplog.records if r.levelname == "ERROR"][
+        -1
+    ] is True
+
+
+def test_a_retry_requested_on_the_last_receive_says_it_is_dead_lettered(
+    transport: Recording, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="taskhawk")
+    put(transport, body("retry"))
+    for _ in range(4):
+        listen_for_messages(Priority.default, loop_count=1)
+        transport.change_visibility(DEFAULT, transport.visibility[-1][1], 0)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("task retrying")]
+    assert lines == [
+        "task retrying: tests.behave, retry in 5s",
+        "task retrying: tests.behave, retry in 10s",
+        "task retrying: tests.behave, retry in 20s",
+        "task retrying: tests.behave, last attempt; dead-lettered by the redrive policy",
+    ]
 
 
 def test_backoff_doubles_per_receive_and_is_capped() -> None:

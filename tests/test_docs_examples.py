@@ -373,7 +373,7 @@ def test_task_outcomes(endpoint: str) -> None:
     assert "synced" in output
     assert "INFO task succeeded: billing.sync_invoice" in output
     assert "INFO task ignored: billing.sync_invoice (invoice was cancelled)" in output
-    assert "INFO task retrying: billing.sync_invoice, in 120s" in output
+    assert "INFO task retrying: billing.sync_invoice, retry in 120s" in output
     assert "ERROR ledger is locked" in output
     # Two messages wait to be retried; the other two were deleted.
     assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (0, 2)

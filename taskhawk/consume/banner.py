@@ -47,3 +47,5 @@ def show_start(start: WorkerStart, processes: int, num_messages: int, out: TextI
         extra={"tasks": len(start.tasks)},
     )  # fmt: skip
     print(banner(start, processes, num_messages), file=out, flush=True)
+    for warning in start.warnings:
+        logger.warning(warning)

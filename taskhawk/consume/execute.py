@@ -15,7 +15,14 @@ from typing import Any, TypeVar
 
 from taskhawk.consume.dead_letter import dead_letter_reason
 from taskhawk.consume.decision import Action, Decision, Origin, Redelivery
-from taskhawk.consume.outcomes import Backoff, Outcome, TaskResult, log_result, retry_delay
+from taskhawk.consume.outcomes import (
+    LAST_ATTEMPT,
+    Backoff,
+    Outcome,
+    TaskResult,
+    log_result,
+    retry_delay,
+)
 from taskhawk.consume.schedule_check import check_schedule
 from taskhawk.exceptions import ArgumentsMismatch, IgnoreException, RetryException, ValidationError
 from taskhawk.metadata import Metadata
@@ -133,16 +140,27 @@ class Executor:
         self, result: TaskResult, received: ReceivedMessage, fields: dict[str, Any]
     ) -> Decision:
         if result.done:
-            log_result(result, fields, retry="")
+            log_result(result, fields, next_step="")
             return Decision(Action.DELETE, fields, result)
         delay = retry_delay(result, received.receive_count, self.backoff)
         if self.redelivery is Redelivery.QUEUE:
-            log_result(result, fields, retry=f"in {delay}s", retry_in=delay)
+            self._log_queue_retry(result, received, fields, delay)
         elif self.redelivery is Redelivery.LAMBDA:
-            log_result(result, fields, retry="when Lambda retries the event")
+            log_result(result, fields, next_step="retry when Lambda retries the event")
         else:
-            log_result(result, fields, retry="not retried: raised to the caller")
+            log_result(result, fields, next_step="not retried: raised to the caller")
         return Decision(Action.RETRY, fields, result, delay_s=delay, error=result.error)
+
+    def _log_queue_retry(
+        self, result: TaskResult, received: ReceivedMessage, fields: dict[str, Any], delay: int
+    ) -> None:
+        """On the receive the redrive policy counts last, the queue will not redeliver: the
+        message goes to the dead-letter queue, and the line must not promise a retry."""
+        if received.receive_count >= self.settings.taskhawk_max_receive_count:
+            fields["last_attempt"] = True
+            log_result(result, fields, next_step=LAST_ATTEMPT)
+        else:
+            log_result(result, fields, next_step=f"retry in {delay}s", retry_in=delay)
 
 
 def outcome_of(decision: Decision) -> tuple[str, float | None, Exception | None, str]:

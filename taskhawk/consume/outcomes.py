@@ -18,7 +18,18 @@ from taskhawk.logs import with_user_fields
 from taskhawk.settings import Settings
 from taskhawk.transport.limits import MAX_VISIBILITY_S
 
-__all__ = ["Backoff", "Outcome", "TaskResult", "log_result", "logger", "retry_delay"]
+__all__ = [
+    "LAST_ATTEMPT",
+    "Backoff",
+    "Outcome",
+    "TaskResult",
+    "log_result",
+    "logger",
+    "retry_delay",
+]
+
+# What a failure line says on the receive after which the redrive policy moves the message.
+LAST_ATTEMPT = "last attempt; dead-lettered by the redrive policy"
 
 # Every outcome line goes to this one logger, whichever driver ran the task.
 logger = logging.getLogger("taskhawk.consumer")
@@ -74,11 +85,11 @@ def retry_delay(result: TaskResult, receive_count: int, backoff: Backoff) -> int
 
 
 def log_result(
-    result: TaskResult, fields: Mapping[str, Any], retry: str, retry_in: int | None = None
+    result: TaskResult, fields: Mapping[str, Any], next_step: str, retry_in: int | None = None
 ) -> None:
     """The one line per task outcome. `fields` holds task, message_id, queue, receive_count;
-    `retry` says what happens next to a message that is not done ("in 30s"), `retry_in` the
-    seconds when the queue redelivers it."""
+    `next_step` says what happens to a message that is not done ("retry in 30s",
+    LAST_ATTEMPT), `retry_in` the seconds when the queue redelivers it."""
     task = fields.get("task")
     extra = {**fields, "duration_s": round(result.duration_s, 3), "outcome": result.outcome.value}
     if retry_in is not None and not result.done:
@@ -89,11 +100,11 @@ def log_result(
     elif result.outcome is Outcome.IGNORED:
         logger.info("task ignored: %s (%s)", task, error, extra=extra)
     elif result.outcome is Outcome.RETRYING:
-        logger.info("task retrying: %s, %s", task, retry, extra=extra)
+        logger.info("task retrying: %s, %s", task, next_step, extra=extra)
     elif isinstance(error, LoggingException):
         logger.exception(str(error), exc_info=error, extra=with_user_fields(extra, error.extra))
     else:
         logger.exception(
-            "task failed: %s (receive %s), retry %s",
-            task, fields.get("receive_count"), retry, exc_info=error, extra=extra,
+            "task failed: %s (receive %s), %s",
+            task, fields.get("receive_count"), next_step, exc_info=error, extra=extra,
         )  # fmt: skip

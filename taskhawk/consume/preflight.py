@@ -8,6 +8,7 @@ returned for the banner.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,10 +16,16 @@ from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
 from taskhawk.registry import registered_tasks
 from taskhawk.settings import Settings
-from taskhawk.transport.aws_checks import check_queues
+from taskhawk.transport.aws_checks import QueuesFound, check_queues
 from taskhawk.transport.limits import check_batch_size, check_visibility
 
-__all__ = ["StartOptions", "WorkerStart", "check_options", "check_worker_start"]
+__all__ = [
+    "StartOptions",
+    "WorkerStart",
+    "check_options",
+    "check_worker_start",
+    "redrive_warnings",
+]
 
 
 class StartOptions(Protocol):
@@ -45,6 +52,7 @@ class WorkerStart:
     region: str
     queues: tuple[tuple[Priority, str, str], ...]  # priority, queue, dead-letter queue
     tasks: tuple[tuple[str, str], ...]  # name, declared priority
+    warnings: tuple[str, ...] = ()  # what will work, but not as the settings say
 
 
 def check_options(options: StartOptions) -> list[Priority]:
@@ -77,6 +85,29 @@ def check_worker_start(options: StartOptions, settings: Settings) -> WorkerStart
         )
     names = settings.names
     queues = tuple((p, names.queue(p), names.dead_letter_queue(p)) for p in priorities)
-    region = check_queues(settings, [name for _, queue, dlq in queues for name in (queue, dlq)])
-    endpoint = settings.aws_endpoint_sqs or f"AWS SQS in {region}"
-    return WorkerStart(settings.source, endpoint, region, queues, tasks)
+    found = check_queues(settings, [name for _, queue, dlq in queues for name in (queue, dlq)])
+    endpoint = settings.aws_endpoint_sqs or f"AWS SQS in {found.region}"
+    warnings = redrive_warnings(queues, found, settings.taskhawk_max_receive_count)
+    return WorkerStart(settings.source, endpoint, found.region, queues, tasks, warnings)
+
+
+def redrive_warnings(
+    queues: Sequence[tuple[Priority, str, str]], found: QueuesFound, setting: int
+) -> tuple[str, ...]:
+    """A queue whose redrive policy disagrees with TASKHAWK_MAX_RECEIVE_COUNT makes failure
+    lines wrong about which receive is the last one; one without a policy never dead-letters."""
+    warnings = []
+    for _, queue, dead_letter_queue in queues:
+        limit = found.max_receives.get(queue)
+        if limit is None:
+            warnings.append(
+                f"queue {queue} has no redrive policy: a failing message is retried until it "
+                f"expires and never reaches {dead_letter_queue} (taskhawk provision sets one)"
+            )
+        elif limit != setting:
+            warnings.append(
+                f"queue {queue} dead-letters a message after {limit} receives but "
+                f"TASKHAWK_MAX_RECEIVE_COUNT is {setting}, so failure lines would misname the "
+                f"last attempt: set it to {limit}, or run taskhawk provision to apply {setting}"
+            )
+    return tuple(warnings)

@@ -1,12 +1,15 @@
 """Start-up checks against AWS: region, credentials, and that queues exist.
 
 A worker runs them once before its consumer processes start, so a missing queue or credential
-fails the command with one line instead of a restart loop. Each queue costs one GetQueueUrl.
+fails the command with one line instead of a restart loop. Each queue costs one GetQueueUrl and
+one GetQueueAttributes (its redrive policy, which decides the last receive a failure line names).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from botocore.config import Config
@@ -17,11 +20,20 @@ from taskhawk.transport.aws_errors import explain, session_for
 if TYPE_CHECKING:
     from taskhawk.settings import Settings
 
-__all__ = ["check_queues"]
+__all__ = ["QueuesFound", "check_queues"]
 
 
-def check_queues(settings: Settings, names: Sequence[str]) -> str:
-    """Region, credentials and every named queue, in that order; the region. Raises what
+@dataclass(frozen=True)
+class QueuesFound:
+    """What the checks learnt: the region, and each queue's redrive limit (the
+    maxReceiveCount of its RedrivePolicy; None for a queue without one)."""
+
+    region: str
+    max_receives: Mapping[str, int | None]
+
+
+def check_queues(settings: Settings, names: Sequence[str]) -> QueuesFound:
+    """Region, credentials and every named queue, in that order. Raises what
     `aws_errors.explain` makes of the first problem (ConfigurationError or TransportError)."""
     session = session_for(settings)
     if session.get_credentials() is None:
@@ -32,9 +44,20 @@ def check_queues(settings: Settings, names: Sequence[str]) -> str:
         retries={"mode": "standard", "total_max_attempts": 2},
     )
     sqs = session.client("sqs", endpoint_url=settings.aws_endpoint_sqs, config=config)
+    max_receives: dict[str, int | None] = {}
     for name in names:
         try:
-            sqs.get_queue_url(QueueName=name)
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
         except (ClientError, BotoCoreError) as error:
             raise explain(error, settings, doing=f"checking queue {name}", queue=name) from None
-    return str(session.region_name)
+        max_receives[name] = _max_receive_count(found.get("Attributes", {}).get("RedrivePolicy"))
+    return QueuesFound(str(session.region_name), max_receives)
+
+
+def _max_receive_count(policy: str | None) -> int | None:
+    """SQS returns the policy as JSON text whose maxReceiveCount may be a number or a string."""
+    try:
+        return int(json.loads(policy)["maxReceiveCount"]) if policy else None
+    except (ValueError, TypeError, KeyError):
+        return None

@@ -48,7 +48,7 @@ def test_each_outcome_and_the_dlq_after_the_max_receive_count(stack: Stack) -> N
     assert worker.log.count("task failed: it.behave (receive 2), retry in 2s") == 1
     assert worker.log.count("taskhawk.consumer: order not ready |") == 2
     assert "order=7" in worker.log
-    assert "task retrying: it.behave, in 60s" in worker.log
+    assert "task retrying: it.behave, retry in 60s" in worker.log
     assert worker.log.count("task succeeded: it.behave") == 2
     assert "task ignored: it.behave (nothing to do)" in worker.log
     assert [e["event"] for e in stack.events(tokens["ok"])] == ["started", "finished"]
