@@ -89,13 +89,7 @@ def _members(compiler: Compiler, pointer: str, schema: dict[str, Any], name: str
             "    yield violation.about_name(key)",
         ]
     matched = [f"key in {known}"] if known else []
-    for regex_text, subschema in schema.get("patternProperties", {}).items():
-        where = f"{pointer}/patternProperties/{regex_text}"
-        regex = literals.pattern(regex_text, where)
-        sub = compiler.child(pointer, subschema, "patternProperties", regex_text)
-        valid_terms.append(f"(not {regex}.search(key) or _valid_{sub}(value))")
-        errors += [f"if {regex}.search(key):", f"    yield from _errors_{sub}(value, {_KEY_PATH})"]
-        matched.append(f"{regex}.search(key)")
+    _pattern_properties(compiler, pointer, schema, (valid_terms, errors, matched))
     additional = schema.get("additionalProperties", True)
     if additional is False and not valid_terms:
         return _closed(known)  # only declared names allowed: a key-set comparison, no loop
@@ -116,6 +110,24 @@ def _members(compiler: Compiler, pointer: str, schema: dict[str, Any], name: str
     )  # fmt: skip
     delegate = (f"yield from _errors_{name}_members(data, path)",)
     return Check("", f"_valid_{name}_members(data)", "members", "", delegate)
+
+
+def _pattern_properties(
+    compiler: Compiler,
+    pointer: str,
+    schema: dict[str, Any],
+    into: tuple[list[str], list[str], list[str]],
+) -> None:
+    """Each patternProperties entry as a validity term, error lines and a "matched" test, added
+    to `into` (valid terms, errors, matched) in the schema's order."""
+    valid_terms, errors, matched = into
+    for regex_text, subschema in schema.get("patternProperties", {}).items():
+        where = f"{pointer}/patternProperties/{regex_text}"
+        regex = compiler.literals.pattern(regex_text, where)
+        sub = compiler.child(pointer, subschema, "patternProperties", regex_text)
+        valid_terms.append(f"(not {regex}.search(key) or _valid_{sub}(value))")
+        errors += [f"if {regex}.search(key):", f"    yield from _errors_{sub}(value, {_KEY_PATH})"]
+        matched.append(f"{regex}.search(key)")
 
 
 def _additional(

@@ -15,7 +15,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 import taskhawk
-from taskhawk import settings as settings_module
+import taskhawk.settings.loading as settings_module
 from taskhawk.priority import Priority
 from taskhawk.registry import registered_tasks, unregister_all
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_name

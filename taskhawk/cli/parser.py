@@ -61,6 +61,12 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("settings and logging")
+    _settings_options(group)
+    _logging_options(group)
+    return common
+
+
+def _settings_options(group: argparse._ArgumentGroup) -> None:
     group.add_argument(
         "--settings",
         metavar="MODULE",
@@ -76,6 +82,9 @@ def _common() -> argparse.ArgumentParser:
         help="put DIR first on the module search path (repeatable); default: the current "
         "directory, as python -m does",
     )
+
+
+def _logging_options(group: argparse._ArgumentGroup) -> None:
     group.add_argument(
         "--log-level",
         type=str.upper,
@@ -98,7 +107,6 @@ def _common() -> argparse.ArgumentParser:
         "worker process: a dictConfig JSON file (*.json) or a fileConfig INI file (any other "
         "name); --log-level and --log-format then do nothing",
     )
-    return common
 
 
 def _priorities(
@@ -150,11 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
     _stats(command("stats", "show queue depths, in-flight messages and dead letters"))
     _purge(command("purge", "delete every message of a priority's queue or dead-letter queue"))
     _dev_server(command("dev-server", "run a local SQS/SNS endpoint for development"))
-    validate = command("validate", "check a message body against the schema", settings=False)
+    _validate(command("validate", "check a message body against the schema", settings=False))
+    return parser
+
+
+def _validate(validate: argparse.ArgumentParser) -> None:
     validate.add_argument(
         "file", metavar="FILE", help="a file holding one message body; - reads standard input"
     )
-    return parser
 
 
 def _worker(worker: argparse.ArgumentParser) -> None:

@@ -148,7 +148,7 @@ FORBIDDEN_CALLS = frozenset({"eval", "exec", "compile", "__import__", "execfile"
 # Dynamic imports are for configuration only: settings modules, hooks and task modules named by
 # the operator, never by a message.
 IMPORTS_ALLOWED_IN = frozenset(
-    {"taskhawk/settings.py", "taskhawk/importing.py", "taskhawk/consume/worker.py"}
+    {"taskhawk/settings/definitions.py", "taskhawk/importing.py", "taskhawk/consume/worker.py"}
 )
 
 
