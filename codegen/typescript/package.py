@@ -14,6 +14,7 @@ import jinja2
 from codegen.errors import GenerationFailed, UnsupportedSchema
 from codegen.generate import GeneratedFile, group_by_version
 from codegen.schemas import SchemaFile, load_schemas
+from codegen.typescript.ts_regex import regex_expression
 from codegen.typescript.ts_types import declarations
 from codegen.typescript.validator_ts import TsValidator, compile_typescript
 from codegen.typescript.wire_rules import WIRE_RULES
@@ -125,6 +126,7 @@ def _rules_context(versions: list[TsVersion], schemas: list[SchemaFile]) -> dict
     # The scheduling fields the publisher knows how to fill, when the newest format has them.
     scheduling = [field for field in ("eta", "expires") if field in metadata]
     return {
+        "attribute_rules": _attribute_rules(latest),
         "scheduling": scheduling,
         "versions": versions,
         "latest": latest,
@@ -133,6 +135,23 @@ def _rules_context(versions: list[TsVersion], schemas: list[SchemaFile]) -> dict
         "priorities": priorities,
         "suffixes": [(p, WIRE_RULES.priority_suffixes[p]) for p in priorities],
     }
+
+
+def _attribute_rules(schema: SchemaFile) -> dict[str, Any]:
+    """What SQS accepts as a message attribute, from the schema's rules for a header (headers
+    become attributes): a trace context's entries must pass them too (decision trace-context)."""
+    where = f"{schema.relative_path}#/properties/headers"
+    try:
+        headers = schema.document["properties"]["headers"]
+        names, values = headers["propertyNames"], headers["additionalProperties"]
+        return {
+            "name": regex_expression(names["pattern"], f"{where}/propertyNames"),
+            "reserved": regex_expression(names["not"]["pattern"], f"{where}/propertyNames/not"),
+            "value": regex_expression(values["pattern"], f"{where}/additionalProperties"),
+            "max_name": int(names["maxLength"]),
+        }
+    except (KeyError, TypeError) as error:
+        raise GenerationFailed(f"{where}: the header rules are missing ({error})") from None
 
 
 def _metadata_properties(schema: SchemaFile) -> dict[str, Any]:

@@ -12,3 +12,4 @@ export { PublishError } from "./errors.js";
 export { Publisher, type PublisherOptions, createPublisher } from "./publisher.js";
 export { AwsTransport, type SendResult, type Transport } from "./send.js";
 export { type JsonArgument, type KeywordArguments, TaskDefinition, type TaskOptions, defineTask } from "./tasks.js";
+export { tracingAvailable } from "./trace.js";

@@ -19,6 +19,7 @@ import {
 } from "./generated/index.js";
 import { PublishError } from "./errors.js";
 import { AwsTransport, type SendResult, type Transport } from "./send.js";
+import { tracedSend } from "./trace.js";
 
 export interface PublisherOptions {
   /** The app's queue setting (`TASKHAWK_QUEUE`), say `dev-myapp`. */
@@ -61,6 +62,12 @@ export interface PublisherOptions {
    * every consumer first; unset, the newest this package knows.
    */
   readonly maxFormatVersion?: FormatVersion | undefined;
+  /**
+   * Trace each publish with OpenTelemetry when `@opentelemetry/api` is installed (true, the
+   * default): a PRODUCER span whose context travels in the message attributes, so the Python
+   * worker's task span joins the same trace (TASKHAWK_OPENTELEMETRY in Python).
+   */
+  readonly tracing?: boolean | undefined;
   /** Send through this instead of AWS (tests). */
   readonly transport?: Transport | undefined;
 }
@@ -97,10 +104,11 @@ export class Publisher {
     this.transport = new AwsTransport(sqs, sns, (topic) => this.topicArn(topic));
   }
 
-  /** Check and encode a call as it would be sent, without sending it. */
-  prepare(call: Call): Prepared {
+  /** Check and encode a call as it would be sent, without sending it; `traceContext` is what a
+   * propagator wrote for the publish's span (decision trace-context). */
+  prepare(call: Call, traceContext: Headers = {}): Prepared {
     const headers = { ...this.options.defaultHeaders, ...call.headers };
-    return prepareMessage({ ...call, headers }, this.app, RULES, this.options.maxFormatVersion ?? LATEST_VERSION);
+    return prepareMessage({ ...call, headers }, this.app, RULES, this.options.maxFormatVersion ?? LATEST_VERSION, traceContext);
   }
 
   /** Publish one call; its message id. ValidationError (nothing sent) or PublishError. */
@@ -116,14 +124,19 @@ export class Publisher {
    * to be sent, a PublishError says for each whether it was sent, not sent, or unknown.
    */
   async publishBatch(calls: readonly Call[]): Promise<string[]> {
-    const prepared = calls.map((call) => this.prepare(call));
-    const results: SendResult[] = [];
-    for (const [destination, messages] of byDestination(prepared)) {
-      for (const chunk of chunks(messages)) results.push(await this.sendChunk(destination, chunk));
-    }
-    const sent = results.flatMap((result) => result.sent);
-    if (sent.length < prepared.length) throw publishError(prepared.length, results);
-    return prepared.map((message) => message.id);
+    const destinations = distinct(calls.map((call) => RULES.destination(this.app, call.priority ?? "default")));
+    return tracedSend(this.options.tracing ?? true, destinations, async (observation) => {
+      const prepared = calls.map((call) => this.prepare(call, observation.traceContext));
+      observation.prepared(prepared);
+      const results: SendResult[] = [];
+      for (const [destination, messages] of byDestination(prepared)) {
+        for (const chunk of chunks(messages)) results.push(await this.sendChunk(destination, chunk));
+      }
+      const sent = results.flatMap((result) => result.sent);
+      observation.finished(prepared.length - sent.length);
+      if (sent.length < prepared.length) throw publishError(prepared.length, results);
+      return prepared.map((message) => message.id);
+    });
   }
 
   /** Release the SDK clients' connections. */
@@ -161,6 +174,16 @@ function place(destination: Destination): Destination {
   if (destination.transport === "sns") return { transport: "sns", topic: destination.topic };
   const { queue, delaySeconds } = destination;
   return delaySeconds === undefined ? { transport: "sqs", queue } : { transport: "sqs", queue, delaySeconds };
+}
+
+/** Each destination once, in the order first seen. */
+function distinct(destinations: readonly Destination[]): Destination[] {
+  const seen = new Map<string, Destination>();
+  for (const destination of destinations) {
+    const key = destinationKey(destination);
+    if (!seen.has(key)) seen.set(key, destination);
+  }
+  return [...seen.values()];
 }
 
 function byDestination(prepared: readonly Prepared[]): Map<Destination, Prepared[]> {

@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { type FormatVersion, LATEST_VERSION, type Message, oldestFormat } from "./formats.js";
 import { VALUE_RULES, type ValueRules, checkJsonValue, jsonText } from "./json-text.js";
-import { ATTRIBUTE_DATA_TYPE, MAX_DELAY_S, MAX_HEADER_ATTRIBUTES, type Priority, SIZE_LIMITS, TASK_ATTRIBUTE } from "./limits.js";
+import { ATTRIBUTE_DATA_TYPE, MAX_ATTRIBUTES, MAX_DELAY_S, MAX_HEADER_ATTRIBUTES, type Priority, SIZE_LIMITS, TASK_ATTRIBUTE } from "./limits.js";
 import { type App, type Destination, type FifoIds, destinationFor } from "./naming.js";
 import { type OrderingRequest, fifoIds } from "./ordering.js";
 import { MessageTooLarge, ValidationError } from "./violation.js";
@@ -149,11 +149,47 @@ export function transportAttributes(attributes: Headers): { [name: string]: { Da
   );
 }
 
+// What SQS accepts as an attribute: the schema's rules for a header, since headers become
+// attributes (schema/message/1.1/publish.json, `headers`).
+const ATTRIBUTE_NAME = new RegExp("^[A-Za-z0-9_\\-]+(\\.[A-Za-z0-9_\\-]+)*$", "u");
+const RESERVED_ATTRIBUTE_NAME = new RegExp("^([Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])\\.|^[Tt][Aa][Ss][Kk][Hh][Aa][Ww][Kk]_", "u");
+const ATTRIBUTE_VALUE = new RegExp("^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uD800-\\uDFFF\\uFFFE\\uFFFF]+$", "u");
+const MAX_ATTRIBUTE_NAME = 256;
+
+/**
+ * Decision trace-context: after `taskhawk_task` and the header attributes, each entry a
+ * propagator wrote (W3C: `traceparent`, `tracestate`, `baggage`), in its order, while fewer than
+ * ten attributes are set. An entry whose name is taken (the header's attribute wins) or that SQS
+ * would refuse is left out; the body never carries the context.
+ */
+export function withTraceContext(entries: readonly (readonly [string, string])[], traceContext: Headers): (readonly [string, string])[] {
+  const result = [...entries];
+  const taken = new Set(entries.map(([name]) => name));
+  for (const [name, value] of Object.entries(traceContext)) {
+    if (result.length >= MAX_ATTRIBUTES) break;
+    if (taken.has(name) || !acceptableAttribute(name, value)) continue;
+    result.push([name, value]);
+    taken.add(name);
+  }
+  return result;
+}
+
+function acceptableAttribute(name: string, value: string): boolean {
+  return [...name].length <= MAX_ATTRIBUTE_NAME && ATTRIBUTE_NAME.test(name) && !RESERVED_ATTRIBUTE_NAME.test(name) && ATTRIBUTE_VALUE.test(value);
+}
+
 /**
  * Build, check and encode one call for `app`; a ValidationError (MessageTooLarge for size)
- * names the first rule it breaks. `newest` is the newest format the app's consumers read.
+ * names the first rule it breaks. `newest` is the newest format the app's consumers read;
+ * `traceContext` is what a propagator wrote for the publish's span (decision trace-context).
  */
-export function prepareMessage(call: Call, app: App, rules: PublishRules = RULES, newest: FormatVersion = LATEST_VERSION): Prepared {
+export function prepareMessage(
+  call: Call,
+  app: App,
+  rules: PublishRules = RULES,
+  newest: FormatVersion = LATEST_VERSION,
+  traceContext: Headers = {},
+): Prepared {
   const args = call.args ?? [];
   const kwargs = call.kwargs ?? {};
   checkJsonValue(args, "$.args", 2, rules);
@@ -166,10 +202,12 @@ export function prepareMessage(call: Call, app: App, rules: PublishRules = RULES
   const message = oldestFormat({ id: call.id ?? rules.newId(), metadata, headers, task: call.task, args, kwargs }, newest);
   const chosen = { ...rules.destination(app, priority), ...rules.fifoIds(call, app, message.id) };
   const destination: Destination = plan.delaySeconds > 0 && chosen.transport === "sqs" ? { ...chosen, delaySeconds: plan.delaySeconds } : chosen;
-  const attributes: Headers = Object.fromEntries([
-    [TASK_ATTRIBUTE, call.task],
-    ...rules.headerAttributes(headers).map((name) => [name, headers[name] ?? ""]),
-  ]);
+  const attributes: Headers = Object.fromEntries(
+    withTraceContext(
+      [[TASK_ATTRIBUTE, call.task], ...rules.headerAttributes(headers).map((name) => [name, headers[name] ?? ""] as const)],
+      traceContext,
+    ),
+  );
   const body = jsonText(message, rules);
   const size = rules.messageSize(body, attributes);
   const limit = rules.sizeLimit(destination);
