@@ -7,7 +7,9 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import signal
+import subprocess
 import time
 import uuid
 from collections import defaultdict
@@ -17,13 +19,15 @@ from typing import Any
 import pytest
 from opentelemetry import trace
 
-from tests.integration.conftest import Stack, wait_for
+from tests.conftest import REGION, SECRET_KEY
+from tests.integration.conftest import ROOT, Stack, wait_for
 from tests.integration.observed_tasks import hang, traced
 from tests.support.otel import SPANS_ENV, collecting
 
 pytestmark = pytest.mark.integration
 tracer = trace.get_tracer("tests")
 OBSERVED = ("--import", "tests.integration.observed_tasks")
+NODE_PROGRAM = ROOT / "tests" / "integration" / "node_traced_publisher.mjs"
 
 
 def token() -> str:
@@ -59,6 +63,35 @@ def test_one_trace_from_a_dispatch_through_a_worker_process_to_the_task(stack: S
     assert process["attributes"]["messaging.message.id"] == message_id
     assert process["attributes"]["taskhawk.task"] == "it.traced"
     assert process["attributes"]["taskhawk.outcome"] == "succeeded"
+    assert spans["traced work"]["parent_id"] == process["span_id"]
+
+
+def test_one_trace_from_a_node_publish_to_the_task_in_a_python_worker(stack: Stack) -> None:
+    spans_file = stack.state / "spans.jsonl"
+    stack.env[SPANS_ENV] = str(spans_file)
+    worker = stack.start_worker(*OBSERVED)
+    worker.wait_listening()
+    plan = {
+        "endpoint": stack.endpoint, "region": REGION, "accessKeyId": "testing",
+        "secretAccessKey": SECRET_KEY, "queue": stack.queue, "token": token(),
+    }  # fmt: skip
+    result = subprocess.run(
+        [shutil.which("node") or "node", str(NODE_PROGRAM)],
+        input=json.dumps(plan), capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    published = json.loads(result.stdout)
+    assert published["name"] == f"send TASKHAWK-{stack.queue}"
+
+    def worker_spans() -> list[dict[str, Any]]:
+        found = [s for s in lines(spans_file) if s["trace_id"] == published["trace_id"]]
+        return found if len(found) == 2 else []
+
+    spans = {s["name"]: s for s in wait_for(worker_spans, f"the worker's spans\n{worker.log}")}
+    process = spans[f"process TASKHAWK-{stack.queue}"]
+    assert process["parent_id"] == published["span_id"]
+    assert process["links"] == [published["span_id"]]
+    assert process["attributes"]["messaging.message.id"] == published["message_id"]
     assert spans["traced work"]["parent_id"] == process["span_id"]
 
 
