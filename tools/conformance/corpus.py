@@ -189,16 +189,16 @@ def _fifo_rules(
     case_id: Any, app: dict[str, Any], given: dict[str, Any], destination: dict[str, Any]
 ) -> list[str]:
     """A FIFO app's destination ends in .fifo and carries the input's group, and as deduplication
-    id the input's, else the message id (which the case then gives), else none when the queues
-    deduplicate by content; a standard app's carries neither (publisher rule `fifo`)."""
+    id the input's, else the message id, else none when the queues deduplicate by content; a
+    standard app's carries neither (publisher rule `fifo`). When the publisher makes the message
+    id, the case cannot write it: its destination leaves the deduplication id out, and the
+    harness expects the id of the message the publisher made."""
     fifo = app.get("fifo") is True
     name = str(destination.get("queue", destination.get("topic", "")))
     found = []
     if name.endswith(_FIFO_SUFFIX) != fifo:
         found.append(f"{case_id}: the destination ends in .fifo exactly when the app is FIFO")
     if fifo and "deduplication_id" not in given and not app.get("content_based_deduplication"):
-        if "id" not in given:
-            found.append(f"{case_id}: a FIFO case deduplicating by message id gives input.id")
         deduplication_id = given.get("id")
     else:
         deduplication_id = given.get("deduplication_id") if fifo else None

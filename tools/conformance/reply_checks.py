@@ -20,7 +20,14 @@ from tools.conformance.jsontext import JSONTextError, parse_strict, value_differ
 from tools.conformance.oracle import oracle_for
 from tools.conformance.transport_checks import check_attributes, check_destination
 
-__all__ = ["Exchange", "check_message", "check_reply", "parse_reply", "reply_keys"]
+__all__ = [
+    "Exchange",
+    "check_message",
+    "check_reply",
+    "expected_destination",
+    "parse_reply",
+    "reply_keys",
+]
 
 OUTCOMES = ("message_text", "skipped", "error")
 
@@ -60,10 +67,27 @@ def check_reply(exchange: Exchange, generated: GeneratedValues) -> tuple[list[st
     check_attributes(expected["attributes"], message, reply.get("attributes"), problems)
     if exchange.protocol >= 2:
         if "destination" in reply:
-            check_destination(expected["destination"], reply["destination"], problems)
+            destination = expected_destination(case, message)
+            check_destination(destination, reply["destination"], problems)
         else:
             problems.append("destination missing: a protocol 2 reply says where the message goes")
     return problems, None
+
+
+def expected_destination(case: Case, message: Any) -> dict[str, Any]:
+    """The case's destination; for a FIFO message deduplicated by the id its publisher made, with
+    that id as its deduplication id (publisher rule fifo), which the case could not write."""
+    destination: dict[str, Any] = case.data["expected"]["destination"]
+    given, app = case.data["input"], case.data.get("app", {})
+    by_generated_id = (
+        app.get("fifo") is True
+        and not app.get("content_based_deduplication")
+        and "deduplication_id" not in given
+        and "id" not in given
+    )
+    if by_generated_id and isinstance(message, dict):
+        return {**destination, "message_deduplication_id": message.get("id")}
+    return destination
 
 
 def parse_reply(

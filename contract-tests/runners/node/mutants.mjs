@@ -143,6 +143,12 @@ const MUTANTS = {
     destination((found) => (found.transport === "sqs" ? { ...found, queue: found.queue.toUpperCase() } : found))],
   "fresh-deduplication-id": ["makes a new deduplication id per send instead of using the message id", "destination: message_deduplication_id",
     rules({ fifoIds: (request, app) => RULES.fifoIds(request, app, RULES.newId()) })],
+  "fresh-deduplication-id-for-made-ids": ["uses the message id as deduplication id only when the caller gave it, a new id when it made the message id", "destination: message_deduplication_id", {
+    prepare(call, app) {
+      const made = call.id === undefined ? { fifoIds: (request, fifoApp) => RULES.fifoIds(request, fifoApp, RULES.newId()) } : {};
+      return prepareMessage(call, app, { ...RULES, ...made });
+    },
+  }],
   "ignores-content-based-deduplication": ["sends the message id as deduplication id when the queues deduplicate by content", "destination: message_deduplication_id",
     rules({ fifoIds: (request, app, messageId) => RULES.fifoIds(request, { ...app, contentBasedDeduplication: false }, messageId) })],
   "delays-fifo-messages": ["sends a delayed task to a FIFO queue with DelaySeconds instead of refusing it", "take no per-message DelaySeconds", {
