@@ -11,3 +11,4 @@ AWS_ACCOUNT_ID = "123456789012"
 AWS_ACCESS_KEY = "testing"
 AWS_SECRET_KEY = "testing"
 TASKHAWK_QUEUE = os.environ["BENCH_APP_QUEUE"]
+TASKHAWK_FIFO = os.environ.get("BENCH_FIFO") == "1"  # the FIFO rows' app
