@@ -1,8 +1,10 @@
 """`python -m tools.bench [section ...]`: run the named sections, or all of them when none is named.
 
-Sections: codec (wire codec micro-benchmarks), cpu (library CPU per message, with profiles),
-throughput (messages per second against a local endpoint: raw boto3, taskhawk and its peers).
-`make bench` runs them all and writes tools/bench/results/latest.json.
+Sections: codec (wire codec micro-benchmarks), cpu (CPU per message of this library and of
+upstream 4.7, with profiles), library (library-only: messages per CPU second through in-memory
+transports, this library and upstream 4.7), throughput (messages per second against a local
+endpoint: raw boto3, taskhawk and its peers; then the memory of one worker process over 5,000
+tasks). `make bench` runs them all and writes tools/bench/results/.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 
 from tools.bench import codec, report
 
-SECTIONS = ("codec", "cpu", "throughput")
+SECTIONS = ("codec", "cpu", "library", "throughput")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--peer-messages", type=int, default=200, help="per peer row and round (200)"
     )
+    parser.add_argument(
+        "--library-messages", type=int, default=5000, help="per library-only round (5000)"
+    )
+    parser.add_argument(
+        "--memory-tasks", type=int, default=5000, help="tasks of each memory row (5000)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds; figures are medians (3)")
     parser.add_argument("--no-peers", action="store_true", help="skip upstream, Celery, dramatiq")
     args = parser.parse_args(argv)
@@ -37,12 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [name for name in chosen if name not in SECTIONS]
     if unknown:
         parser.error(f"unknown section {unknown[0]!r}; choose from {list(SECTIONS)}")
-    if min(args.rounds, args.messages, args.single_messages, args.peer_messages) < 1:
+    counts = (args.messages, args.single_messages, args.peer_messages, args.library_messages,
+              args.memory_tasks)  # fmt: skip
+    if min(args.rounds, *counts) < 1:
         parser.error("--rounds and message counts must be positive")
     status = 0
     if "codec" in chosen:
         status = max(status, codec.main())
-    if "cpu" in chosen or "throughput" in chosen:
+    if {"cpu", "library", "throughput"} & set(chosen):
         status = max(status, report.main(chosen, args))
     return status
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import statistics
-import timeit
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from tools.bench.cpu import (
     worker_logging,
 )
 from tools.bench.otel_modes import NOOP, SDK, install_sdk
+from tools.bench.peers import timing
 
 __all__ = ["PUBLISH_ROWS", "run"]
 
@@ -62,10 +62,10 @@ def rows() -> dict[str, Any]:
     for logs in (True, False):
         label = "worker logging" if logs else "no logging configured"
         with worker_logging(logs), recording_transport(messages=received_messages(10, True)):
-            off, on = (consumer(10, configure(False, flag)) for flag in (False, True))
+            plain, traced = (consumer(10, configure(False, flag)) for flag in (False, True))
             figures[f"consume: poll of 10, {label}"] = paired(
-                Side(_nothing, functools.partial(off.poll, 0, 1)),
-                Side(_nothing, functools.partial(on.poll, 0, 1)),
+                Side(_nothing, functools.partial(plain.poll, 0, 1)),
+                Side(_nothing, functools.partial(traced.poll, 0, 1)),
                 10,
             )
     return figures
@@ -81,19 +81,16 @@ def configure(via_sns: bool, opentelemetry: bool) -> Settings:
 
 
 def paired(off: Side, on: Side, per: int) -> dict[str, float]:
-    """`on` per message, and its time over `off`'s, measured in alternation."""
+    """`on` per message in CPU time (median, min, max, spread, as the other rows), and its
+    time over `off`'s, measured in alternation."""
     off.before()
-    number, _ = timeit.Timer(off.call).autorange()
+    number = timing.calls_per_batch(off.call)
     ratios, runs = [], []
     for _ in range(REPEATS):
         seconds = []
         for side in (off, on):
             side.before()
-            seconds.append(timeit.Timer(side.call).timeit(number))
+            seconds.append(timing.time_batch(side.call, number, per))
         ratios.append(seconds[1] / seconds[0])
-        runs.append(seconds[1] / number / per * 1e6)
-    return {
-        "median_us": round(statistics.median(runs), 2),
-        "min_us": round(min(runs), 2),
-        "vs_without": round(statistics.median(ratios), 2),
-    }
+        runs.append(seconds[1])
+    return {**timing.summary(runs), "vs_without": round(statistics.median(ratios), 2)}

@@ -139,6 +139,16 @@ def prepare(with_peers: bool) -> tuple[dict[str, Path], dict[str, str]]:
     return pythons, unavailable
 
 
+def offline_env(task_kwargs: dict[str, Any], headers: dict[str, str]) -> dict[str, str]:
+    """A driver's environment for its commands that never reach an endpoint (cpu,
+    library-only): the workload, and an endpoint nothing listens on."""
+    return {
+        "BENCH_ENDPOINT": "http://127.0.0.1:9",
+        "BENCH_TASK_KWARGS": json.dumps(task_kwargs),
+        "BENCH_HEADERS": json.dumps(headers),
+    }
+
+
 def run_driver(command: list[str], env: dict[str, str], timeout: float = 600) -> Any:
     """Run a driver to completion; its last stdout line, as JSON when it is JSON."""
     done = subprocess.run(

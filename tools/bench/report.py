@@ -1,6 +1,10 @@
-"""Runs the cpu and throughput sections, prints the tables and the targets, writes the results:
-tools/bench/results/latest.json (everything), plus cpu.json and targets.json for the docs'
-tables."""
+"""Runs the cpu, library-only and throughput sections, prints the tables and the targets, and
+writes the results to tools/bench/results/: latest.json (everything), plus cpu.json,
+cpu-profile.json, library-only.json, memory.json and targets.json for the docs' tables.
+
+Every file records what it measured: the commit (and whether the tree differed from it), the
+load average before and after, and each figure's spread, so a busy run shows as one.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,20 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import time
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from tools.bench import cpu, cpu_otel, peers_env, throughput
+from tools import ROOT
+from tools.bench import cpu, cpu_otel, cpu_profile, libonly, throughput
+from tools.bench.targets import evaluate
+
+__all__ = ["main", "provenance"]
 
 RESULTS = Path(__file__).resolve().parent / "results"
-WORKER_10 = "taskhawk worker --num-messages 10 --processes 1"
-UPSTREAM_10 = "upstream taskhawk 4.7.0 listen_for_messages(num_messages=10)"
-CONSUME_US = "consume: poll of 10, worker logging"
-PUBLISH_US = "publish: dispatch (SQS)"
+RESULTS_DIR = "tools/bench/results"
 
 
 def machine() -> dict[str, Any]:
@@ -32,94 +38,107 @@ def machine() -> dict[str, Any]:
     }
 
 
-def _rate(records: list[dict[str, Any]], name: str) -> float | None:
-    for record in records:
-        if record["row"] == name:
-            value: float | None = record.get("median_per_s")
-            return value
-    return None
+def provenance() -> dict[str, Any]:
+    """The commit measured, whether the working tree differed from it (results aside), and the
+    load average (1, 5, 15 minutes) now."""
+    changed = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!" + RESULTS_DIR)
+    return {
+        "commit": _git("rev-parse", "HEAD") or "unknown",
+        "tree_differs_from_commit": bool(changed),
+        "load_average": [round(load, 2) for load in os.getloadavg()],
+    }
 
 
-def targets(records: list[dict[str, Any]], figures: dict[str, Any]) -> list[dict[str, Any]]:
-    worker = _rate(records, WORKER_10)
-    celery = [
-        r["median_per_s"]
-        for r in records
-        if r["row"].startswith("Celery") and r["group"] == "consume" and "median_per_s" in r
-    ]
-    checks: list[tuple[str, float | None, float | None, float, bool]] = [
-        (f"{WORKER_10} / {peers_env.RAW_10_BATCH}", worker,
-         _rate(records, peers_env.RAW_10_BATCH), 0.85, True),
-        (f"{WORKER_10} / {UPSTREAM_10}", worker, _rate(records, UPSTREAM_10), 2.5, True),
-        (f"{WORKER_10} / best Celery worker", worker, max(celery) if celery else None, 2.0, True),
-        ("taskhawk dispatch_many (SQS) / raw SendMessageBatch(10)",
-         _rate(records, "taskhawk dispatch_many (SQS)"),
-         _rate(records, "raw SendMessageBatch(10)"), 0.85, True),
-        (f"CPU us, {CONSUME_US}", figures.get(CONSUME_US, {}).get("median_us"), 1.0, 20.0, False),
-        (f"CPU us, {PUBLISH_US}", figures.get(PUBLISH_US, {}).get("median_us"), 1.0, 30.0, False),
-    ]  # fmt: skip
-    found = []
-    for name, value, base, threshold, at_least in checks:
-        if value is None or not base:
-            found.append({"target": name, "threshold": threshold, "status": "not measured"})
-            continue
-        figure = value / base
-        met = figure >= threshold if at_least else figure <= threshold
-        found.append(
-            {
-                "target": name,
-                "value": round(figure, 3),
-                "threshold": f"{'>=' if at_least else '<='} {threshold}",
-                "status": "met" if met else "MISSED",
-            }
-        )
-    return found
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def main(chosen: list[str], args: argparse.Namespace) -> int:
     started = time.monotonic()
-    results: dict[str, Any] = machine()
+    run = provenance()
+    results: dict[str, Any] = {**run, **machine()}
     results.update(
         messages=args.messages,
         single_messages=args.single_messages,
         peer_messages=args.peer_messages,
+        library_messages=args.library_messages,
+        memory_tasks=args.memory_tasks,
         rounds=args.rounds,
     )
     figures: dict[str, Any] = {}
-    if "cpu" in chosen:
-        measured = cpu.run()
-        measured["us_per_message"].update(cpu_otel.run())
-        print("\n".join(cpu.report(measured)), flush=True)
-        figures = measured["us_per_message"]
-        results["cpu"] = measured
-        _write("cpu.json", {"rows": [{"path": k, **v} for k, v in figures.items()]})
-        profile = [
-            {"path": path, **row} for path, rows in measured["profile"].items() for row in rows
-        ]
-        _write("cpu-profile.json", {"rows": profile})
+    library: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
+    memory: list[dict[str, Any]] = []
+    if "cpu" in chosen:
+        figures = _cpu(results, not args.no_peers, run)
+    if "library" in chosen:
+        library = _library(results, args, run)
     if "throughput" in chosen:
-        counts = throughput.Counts(args.messages, args.single_messages, args.peer_messages)
-        run = throughput.run(counts, args.rounds, not args.no_peers)
-        by_name = {row.name: row for row in run["rows"]}
-        records = [throughput.summarize(row, by_name) for row in run["rows"]]
-        print("\n".join(throughput.table(records)))
-        results["rows"] = records
-        results["unavailable"] = run["unavailable"]
-        for peer, reason in run["unavailable"].items():
-            print(f"unavailable: {peer}: {reason}")
-    found = targets(records, figures)
+        records, memory = _throughput(results, args, run)
+    found = evaluate(records, figures, library, memory)
     results["targets"] = found
-    if "cpu" in chosen and "throughput" in chosen:
-        _write("targets.json", {"rows": found})
+    results["load_average_after"] = provenance()["load_average"]
+    if {"cpu", "library", "throughput"} <= set(chosen):
+        _write("targets.json", {**run, "load_average_after": results["load_average_after"],
+                                "rows": found})  # fmt: skip
     for target in found:
         value = target.get("value", "")
         print(f"target {target['target']}: {value} ({target['threshold']}) {target['status']}")
     results["seconds"] = round(time.monotonic() - started, 1)
-    if "throughput" in chosen:  # a cpu-only run leaves the last full results in place
+    if "throughput" in chosen:  # a partial run leaves the last full results in place
         _write("latest.json", results)
+    print(f"load average {run['load_average']} before, {results['load_average_after']} after")
     print(f"written to tools/bench/results/ in {results['seconds']:.0f}s", flush=True)
     return 0
+
+
+def _cpu(results: dict[str, Any], with_peers: bool, run: dict[str, Any]) -> dict[str, Any]:
+    measured = cpu.run(with_peers)
+    measured["profile"] = cpu_profile.run()
+    measured["us_per_message"].update(cpu_otel.run())  # last: it installs the SDK
+    print("\n".join(cpu.report(measured)), flush=True)
+    figures: dict[str, Any] = measured["us_per_message"]
+    results["cpu"] = measured
+    _write("cpu.json", {**run, "rows": [{"path": k, **v} for k, v in figures.items()]})
+    profile = [{"path": path, **row} for path, rows in measured["profile"].items() for row in rows]
+    _write("cpu-profile.json", {**run, "rows": profile})
+    return figures
+
+
+def _library(
+    results: dict[str, Any], args: argparse.Namespace, run: dict[str, Any]
+) -> list[dict[str, Any]]:
+    measured = libonly.run(args.library_messages, args.rounds, not args.no_peers)
+    for row in measured["rows"]:
+        print(f"{row['row']:<84} {row['median_per_cpu_s']:>8.0f} msg per CPU s "
+              f"(spread {row['spread']:.2f})")  # fmt: skip
+    for row, reason in measured["unavailable"].items():
+        print(f"unavailable: {row}: {reason}")
+    results["library_only"] = measured
+    _write("library-only.json", {**run, **measured})
+    rows: list[dict[str, Any]] = measured["rows"]
+    return rows
+
+
+def _throughput(
+    results: dict[str, Any], args: argparse.Namespace, run: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    counts = throughput.Counts(
+        args.messages, args.single_messages, args.peer_messages, args.memory_tasks
+    )
+    measured = throughput.run(counts, args.rounds, not args.no_peers)
+    by_name = {row.name: row for row in measured["rows"]}
+    records = [throughput.summarize(row, by_name) for row in measured["rows"]]
+    print("\n".join(throughput.table(records)))
+    results["rows"] = records
+    results["memory"] = measured["memory"]
+    results["unavailable"] = measured["unavailable"]
+    for peer, reason in measured["unavailable"].items():
+        print(f"unavailable: {peer}: {reason}")
+    _write("memory.json", {**run, "rows": measured["memory"]})
+    memory: list[dict[str, Any]] = measured["memory"]
+    return records, memory
 
 
 def _write(name: str, data: Any) -> None:

@@ -66,9 +66,12 @@ def capture(dispatch: Callable[[], None], count: int) -> None:
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["dispatch", "capture", "worker", "check"])
+    parser.add_argument(
+        "command", choices=["dispatch", "capture", "worker", "check", "cpu", "library-only"]
+    )
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--chunk", type=int, default=50)
     parser.add_argument("--prefetch", type=int, default=10)
     parser.add_argument("--num-messages", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=7)
     return parser.parse_args(argv if argv is not None else sys.argv[1:])

@@ -1,10 +1,15 @@
 """Upstream Taskhawk 4.7.0 as shipped: SNS publisher, SQS consumer (listen_for_messages).
 
+Commands: dispatch, capture and worker against the endpoint; cpu (CPU per message, botocore
+answered in-process) and library-only (dispatch and consume through in-memory backends), both
+with upstream's failing OpenTelemetry import stubbed out (upstream_memory).
+
 Environment: BENCH_ENDPOINT, BENCH_APP_QUEUE, BENCH_QUEUE_URL, BENCH_UDP_PORT, BENCH_TASK_KWARGS.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import types
@@ -36,9 +41,28 @@ def dispatch() -> None:
     send_email.with_headers(**peer_common.HEADERS).dispatch(**peer_common.TASK_KWARGS)
 
 
+def _offline(command: str, args: object) -> None:
+    """cpu and library-only: no endpoint, upstream's hook import stubbed, JSON on stdout."""
+    import upstream_memory  # noqa: PLC0415
+
+    upstream_memory.stub_instrumentation()
+    if command == "library-only":  # before upstream reads its settings (it caches them)
+        settings.TASKHAWK_PUBLISHER_BACKEND = "upstream_memory.MemoryPublisherBackend"  # type: ignore[attr-defined]
+        settings.TASKHAWK_CONSUMER_BACKEND = "upstream_memory.MemoryConsumerBackend"  # type: ignore[attr-defined]
+    import upstream_cpu  # noqa: PLC0415 - declares its task once settings are final
+
+    if command == "cpu":
+        result = upstream_cpu.cpu(args.repeats)  # type: ignore[attr-defined]
+    else:
+        result = upstream_cpu.library_only(args.count)  # type: ignore[attr-defined]
+    print(json.dumps(result), flush=True)
+
+
 def main() -> int:
     args = peer_common.parse()
-    if args.command == "dispatch":
+    if args.command in ("cpu", "library-only"):
+        _offline(args.command, args)
+    elif args.command == "dispatch":
         peer_common.timed_dispatch(dispatch, args.count, args.chunk, os.environ["BENCH_QUEUE_URL"])
     elif args.command == "capture":
         peer_common.capture(dispatch, args.count)

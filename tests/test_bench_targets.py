@@ -1,0 +1,71 @@
+"""The benchmark's bookkeeping: target verdicts from one run's figures, and the endpoint fill."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.bench import libonly
+from tools.bench.local import Queued, fill_entry
+from tools.bench.targets import Figure, Target, evaluate
+
+
+def _verdicts(**found: Any) -> dict[str, dict[str, Any]]:
+    figures = found.get("figures", {})
+    library = found.get("library", [])
+    return {row["target"]: row for row in evaluate([], figures, library, found.get("memory", []))}
+
+
+def test_a_ratio_meets_or_misses_its_threshold_with_the_larger_spread() -> None:
+    met = Target("x", Figure(30.0, 0.1), Figure(20.0, 0.3), 1.5).verdict()
+    assert (met["value"], met["status"], met["spread"], met["threshold"]) == (
+        1.5,
+        "met",
+        0.3,
+        ">= 1.5",
+    )
+    missed = Target("x", Figure(29.0, 0.0), Figure(20.0, 0.0), 1.5).verdict()
+    assert missed["status"] == "MISSED"
+
+
+def test_an_upper_bound_is_strict_only_when_it_says_so() -> None:
+    assert Target("x", Figure(5.0, 0.0), None, 5.0, op="<=").verdict()["status"] == "met"
+    assert Target("x", Figure(5.0, 0.0), None, 5.0, op="<").verdict()["status"] == "MISSED"
+
+
+def test_a_missing_figure_is_not_measured_and_no_threshold_is_only_reported() -> None:
+    assert Target("x", None, Figure(1.0, 0.0), 2.0).verdict()["status"] == "not measured"
+    assert Target("x", Figure(2.0, 0.0), Figure(0.0, 0.0), 2.0).verdict()["status"] == (
+        "not measured"
+    )
+    assert Target("x", Figure(2.0, 0.0), Figure(4.0, 0.0), None).verdict()["status"] == "reported"
+
+
+def test_cpu_library_only_and_memory_targets_read_their_rows() -> None:
+    consume = "consume: poll of 10, worker logging"
+    cpu = {
+        consume: {"median_us": 20.0, "spread": 0.05},
+        f"upstream 4.7 {consume}": {"median_us": 40.0, "spread": 0.1},
+    }
+    library = [
+        {"row": libonly.OURS, "median_per_cpu_s": 9000.0, "spread": 0.02},
+        {"row": libonly.UPSTREAM, "median_per_cpu_s": 5000.0, "spread": 0.04},
+    ]
+    memory = [{"row": "RSS: taskhawk worker --num-messages 10 --processes 1",
+               "growth_mib": 6.0, "rss_after_mib": 40.0}]  # fmt: skip
+    verdicts = _verdicts(figures=cpu, library=library, memory=memory)
+    assert verdicts[f"CPU us, {consume}"]["status"] == "met"
+    ratio = verdicts[f"CPU, {consume}: taskhawk / upstream 4.7"]
+    assert (ratio["value"], ratio["status"], ratio["spread"]) == (0.5, "met", 0.1)
+    library_only = [v for name, v in verdicts.items() if name.startswith("library-only")]
+    assert [(v["value"], v["status"]) for v in library_only] == [(1.8, "met")]
+    growth = [v for name, v in verdicts.items() if name.startswith("RSS growth")]
+    assert [v["status"] for v in growth] == ["MISSED"]
+    assert all(name.startswith(("RSS", "library-only", "CPU", "taskhawk")) for name in verdicts)
+
+
+def test_fifo_fills_carry_their_group_and_a_new_deduplication_id_each_time() -> None:
+    message = Queued("{}", {}, "customer-1")
+    first, second = fill_entry("0", message), fill_entry("0", message)
+    assert first["MessageGroupId"] == second["MessageGroupId"] == "customer-1"
+    assert first["MessageDeduplicationId"] != second["MessageDeduplicationId"]
+    assert "MessageGroupId" not in fill_entry("0", Queued("{}", {}))
