@@ -17,12 +17,13 @@ __all__ = ["INJECTED", "Arguments"]
 
 INJECTED = ("metadata", "headers")
 _QUOTED = re.compile(r"'([^']*)'")
+_MAX_SHAPES = 64  # call shapes remembered per task; a task is called in a handful of ways
 
 
 class Arguments:
     """The function's own signature (not one it wraps: a decorator may supply arguments)."""
 
-    __slots__ = ("_injected", "_max_positional", "_shape", "_signature", "task_name")
+    __slots__ = ("_fits", "_injected", "_max_positional", "_shape", "_signature", "task_name")
 
     def __init__(self, fn: Callable[..., Any], task_name: str, injected: Sequence[str]) -> None:
         self.task_name = task_name
@@ -32,13 +33,21 @@ class Arguments:
         positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
         self._max_positional = sum(1 for p in parameters if p.kind in positional)
         self._shape = _shape(task_name, self._signature)
+        self._fits: set[tuple[Any, ...]] = set()
 
     def injected_in(self, kwargs: Mapping[str, Any]) -> str | None:
         """A keyword the caller gave that names a parameter the consumer fills in."""
         return next((name for name in self._injected if name in kwargs), None)
 
     def problem(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> tuple[str, str] | None:
-        """(JSON path, reason) when the call cannot bind, None when it can."""
+        """(JSON path, reason) when the call cannot bind, None when it can.
+
+        Whether a call binds depends only on how many positional arguments it has and which
+        keywords it names, never on their values: a shape that bound once is remembered and
+        not bound again (binding is most of what dispatch spends on a call's arguments)."""
+        shape = (len(args), *kwargs)
+        if shape in self._fits:
+            return None
         injected = self.injected_in(kwargs)
         if injected is not None:
             return f"$.kwargs.{injected}", f"is filled in by the consumer of {self.task_name}"
@@ -46,6 +55,8 @@ class Arguments:
             self._signature.bind(*args, **kwargs, **self._injected)
         except TypeError as error:
             return self._explain(str(error), args, kwargs)
+        if len(self._fits) < _MAX_SHAPES:
+            self._fits.add(shape)
         return None
 
     def _explain(

@@ -13,6 +13,7 @@ import json
 import logging
 import logging.config
 import re
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,26 @@ def with_user_fields(
     return extra
 
 
-class KeyValueFormatter(logging.Formatter):
+class _SecondCache(logging.Formatter):
+    """formatTime without a localtime and a strftime per record: a worker writes a line per
+    task, many a second, so the text of the current second is kept and only the milliseconds
+    are added. Any other date format or converter takes the usual path."""
+
+    _second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        msec_format = self.default_msec_format
+        if datefmt is not None or self.converter is not time.localtime or not msec_format:
+            return super().formatTime(record, datefmt)
+        second = int(record.created)
+        cached_second, text = self._second
+        if second != cached_second:
+            text = time.strftime(self.default_time_format, time.localtime(second))
+            self._second = (second, text)
+        return msec_format % (text, record.msecs)
+
+
+class KeyValueFormatter(_SecondCache):
     """The usual line, then every `extra` field as key=value (values with spaces quoted)."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -76,14 +96,17 @@ class KeyValueFormatter(logging.Formatter):
 
 
 _SPACE = re.compile(r"\s")
+_NO_SPACE_TYPES = (int, float)  # their text is never empty and never has a space
 
 
 def _text(value: Any) -> str:
+    if type(value) in _NO_SPACE_TYPES:
+        return str(value)
     text = str(value)
     return repr(text) if not text or _SPACE.search(text) else text
 
 
-class JsonFormatter(logging.Formatter):
+class JsonFormatter(_SecondCache):
     """One JSON object per line: the text format's fields (time, level, process, logger,
     message), then every `extra` field, then the traceback if there is one. An extra field
     named like one of the first five is written as extra_<name>."""

@@ -168,6 +168,19 @@ def test_the_cli_formatter_appends_extra_fields() -> None:
     assert line == "task succeeded: t | task=t queue='Q 1'"
 
 
+def test_the_cli_formatter_writes_times_and_numbers_as_logging_does() -> None:
+    ours = KeyValueFormatter("%(asctime)s %(message)s")
+    usual = logging.Formatter("%(asctime)s %(message)s")
+    for created in (1_700_000_000.0, 1_700_000_000.999, 1_700_000_000.5, 1_700_000_001.25, 5.0):
+        record = logging.makeLogRecord({"msg": "m", "created": created, "msecs": 0.0})
+        record.msecs = int((created - int(created)) * 1000) + 0.0
+        assert ours.formatTime(record) == usual.formatTime(record)
+        assert ours.formatTime(record, "%H") == usual.formatTime(record, "%H")
+    fields = {"msg": "m", "n": 3, "d": 0.25, "b": True, "empty": "", "nan": float("nan")}
+    line = KeyValueFormatter("%(message)s").format(logging.makeLogRecord(fields))
+    assert line == "m | n=3 d=0.25 b=True empty='' nan=nan"
+
+
 @pytest.mark.integration
 def test_dev_server_prints_settings_serves_and_stops_on_sigterm() -> None:
     env = {k: v for k, v in os.environ.items() if k != "SETTINGS_MODULE"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import multiprocessing
 import threading
 import time
 import uuid
@@ -22,6 +23,14 @@ from taskhawk import (
     Priority,
     RetryException,
     listen_for_messages,
+)
+from taskhawk.consume.crash_watch import (
+    RUNNING,
+    TO_DELETE,
+    WAITING,
+    BatchSlot,
+    CrashLedger,
+    read_dead_child,
 )
 from taskhawk.consume.outcomes import Backoff
 from taskhawk.consume.sqs import Consumer
@@ -457,3 +466,27 @@ def test_hooks_per_outcome_match_upstream_and_only_done_messages_are_deleted(
     # Upstream made failures visible again at once (a hot loop); here they stay hidden.
     assert len(transport.visibility) == (0 if deleted else 1)
     assert all(seconds > 0 for _, _, seconds in transport.visibility)
+
+
+def test_a_batch_slot_tells_the_parent_what_a_dead_child_held_batch_after_batch() -> None:
+    context = multiprocessing.get_context("spawn")
+    slot = BatchSlot(context)
+    slot.ledger = CrashLedger(context, 1)
+
+    def batch(size: int, tag: str) -> list[ReceivedMessage]:
+        return [ReceivedMessage("Q", "{}", f"{tag}-r{i}", {}, 1, f"{tag}-{i}") for i in range(size)]
+
+    slot.received(batch(10, "long" * 20))
+    slot.received(batch(3, "b"))  # shorter than the last: nothing of the last must show
+    slot.starting(0, batch(3, "b")[0])
+    slot.decided(0, True)
+    slot.starting(1, batch(3, "b")[1])
+    dead = read_dead_child(slot)
+    assert dead is not None
+    assert (dead.queue, dict(dead.messages)) == (
+        "Q",
+        {TO_DELETE: [("b-0", "b-r0")], RUNNING: [("b-1", "b-r1")], WAITING: [("b-2", "b-r2")]},
+    )
+    slot.ledger.record("b-1", "killed by SIGKILL")
+    assert slot.ledger.refusal("b-0") is None
+    assert "killed its worker process 1 times" in (slot.ledger.refusal("b-1") or "")

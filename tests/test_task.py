@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import taskhawk
+from taskhawk.arguments import Arguments
 from taskhawk.consume.execute import Origin, task_metadata
 from taskhawk.registry import find_task, registered_tasks
 from taskhawk.task import Invocation
@@ -168,3 +169,22 @@ def test_task_class_setting_must_be_a_task_subclass() -> None:
 
         @taskhawk.task
         def custom() -> None: ...
+
+
+def test_a_call_shape_that_bound_once_binds_again_and_others_are_still_checked() -> None:
+    arguments = Arguments(lambda to, subject="", *, order=0: None, "t.shapes", ())
+    assert arguments.problem(("a@b",), {"order": 1}) is None
+    assert arguments.problem(("c@d",), {"order": "any value"}) is None  # the same shape
+    assert arguments.problem(("a", "b", "c"), {}) == (
+        "$.args[2]",
+        "arguments do not fit t.shapes(to, subject=..., *, order=...): "
+        "too many positional arguments",
+    )
+    assert arguments.problem((), {"order": 1}) is not None  # `to` is missing
+    assert arguments.problem(("a",), {"to": "again"}) is not None  # `to` twice
+    injected = Arguments(lambda to, metadata=None: None, "t.injected", ("metadata",))
+    assert injected.problem(("a",), {}) is None
+    assert injected.problem(("a",), {"metadata": 1}) == (
+        "$.kwargs.metadata",
+        "is filled in by the consumer of t.injected",
+    )

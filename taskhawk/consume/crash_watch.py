@@ -49,6 +49,15 @@ def crash_limit(max_receive_count: int) -> int:
     return 2 if max_receive_count > 2 else 1
 
 
+_ALL_WAITING = bytes([WAITING]) * MAX_BATCH
+
+
+def _store(array: Any, data: bytes) -> None:
+    """Copy `data` to the start of a shared ctypes array in one memmove: a slice assignment
+    stores it item by item, which cost more than the rest of a batch's bookkeeping."""
+    ctypes.memmove(array, data, len(data))
+
+
 class BatchSlot:
     """One child's shared record of its current batch (the consumer's BatchObserver)."""
 
@@ -66,9 +75,8 @@ class BatchSlot:
         data = json.dumps(record).encode()
         if len(data) > SLOT_BYTES:
             return  # cannot be recorded; the batch is then treated as before this module
-        for index in range(MAX_BATCH):
-            self.states[index] = WAITING
-        self.text[: len(data)] = data
+        _store(self.states, _ALL_WAITING)
+        _store(self.text, data)
         self.length.value = len(data)
 
     def starting(self, index: int, received: ReceivedMessage) -> str | None:
@@ -162,7 +170,7 @@ class CrashLedger:
             del self._entries[next(iter(self._entries))]
         data = json.dumps(self._entries).encode()[:LEDGER_BYTES]
         self.length.value = 0
-        self.text[: len(data)] = data
+        _store(self.text, data)
         self.length.value = len(data)
         self.version.value += 1
 
