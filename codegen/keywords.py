@@ -19,8 +19,6 @@ from codegen.errors import UnportableRegex, UnsupportedSchema
 from codegen.pattern_words import words_for
 
 __all__ = [
-    "ANNOTATIONS",
-    "APPLICABLE",
     "Check",
     "Literals",
     "category_test",
@@ -31,16 +29,6 @@ __all__ = [
     "type_test",
 ]
 
-ANNOTATIONS = frozenset(
-    {"$schema", "$id", "$comment", "title", "description", "x-format-version", "examples"}
-)
-# Keywords that only look at instances of one type, by that type.
-APPLICABLE = {
-    "string": ("minLength", "maxLength", "pattern"),
-    "number": ("minimum", "maximum"),
-    "object": ("maxProperties",),
-    "array": ("minItems", "maxItems"),
-}
 TYPE_TESTS = {
     "object": "isinstance(data, dict)",
     "array": "isinstance(data, list)",

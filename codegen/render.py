@@ -12,7 +12,7 @@ from codegen.pinned_tools import run_pinned_tool
 from codegen.schemas import SchemaFile
 from codegen.validators import ValidatorSource
 
-__all__ = ["GeneratorVersions", "Renderer", "format_python"]
+__all__ = ["GeneratorVersions", "Renderer", "format_python", "template_environment"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,17 +27,23 @@ class GeneratorVersions:
         return cls(version("datamodel-code-generator"))
 
 
+def template_environment() -> jinja2.Environment:
+    """codegen/templates as every generator renders them: strict about undefined names, and
+    nothing escaped (the output is code, not HTML)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+
+
 class Renderer:
     def __init__(self, generators: GeneratorVersions) -> None:
         self.generators = generators
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(TEMPLATES),
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-        )
+        self.env = template_environment()
 
     def _render(self, template: str, **context: object) -> str:
         return self.env.get_template(template).render(generators=self.generators, **context)

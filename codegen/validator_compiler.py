@@ -15,8 +15,6 @@ from typing import Any
 
 from codegen.errors import UnsupportedSchema
 from codegen.keywords import (
-    ANNOTATIONS,
-    APPLICABLE,
     Check,
     Literals,
     category_test,
@@ -27,18 +25,13 @@ from codegen.keywords import (
 )
 from codegen.members import object_checks
 from codegen.pattern_words import words_for
+from codegen.subset import ANNOTATIONS, APPLICABLE, APPLICATORS, REF, TYPES
 
 __all__ = ["CompiledValidator", "Function", "compile_validator"]
 
-APPLICATORS = frozenset(
-    {"type", "enum", "const", "not", "$ref", "$defs", "items", "properties", "required",
-     "additionalProperties", "propertyNames", "patternProperties"}
-)  # fmt: skip
 OBJECT_APPLICATORS = (
     "properties", "required", "additionalProperties", "propertyNames", "patternProperties"
 )  # fmt: skip
-REF = re.compile(r"#/\$defs/([^/~]+)")
-TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from codegen.compat.changes import Change, Focus, Kind, Step
 from codegen.compat.constraints import CATEGORY_OF, Finding, admits, leaf_findings
 from codegen.compat.objects import object_changes
 from codegen.compat.sites import Site, escape
-from codegen.keywords import ANNOTATIONS
+from codegen.subset import ANNOTATIONS
 
 __all__ = ["diff_documents"]
 

@@ -13,6 +13,7 @@ import jinja2
 
 from codegen.errors import GenerationFailed, UnsupportedSchema
 from codegen.generate import GeneratedFile, group_by_version
+from codegen.render import template_environment
 from codegen.schemas import SchemaFile, load_schemas
 from codegen.typescript.ts_regex import regex_expression
 from codegen.typescript.ts_types import declarations
@@ -21,7 +22,6 @@ from codegen.typescript.wire_rules import WIRE_RULES
 
 __all__ = ["generate_typescript"]
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Modules with no per-version content, each rendered from typescript/<name>.jinja.
 RULE_MODULES = (
     "decode.ts", "formats.ts", "index.ts", "json-text.ts", "limits.ts", "naming.ts",
@@ -45,7 +45,7 @@ def generate_typescript(schema_dir: Path) -> list[GeneratedFile]:
     versions = [
         TsVersion(v.version, v.suffix, v.publish, v.consume) for v in group_by_version(schemas)
     ]
-    env = _environment()
+    env = template_environment()
     files: list[GeneratedFile] = []
     for version in versions:
         files.append(GeneratedFile(f"types-{version.suffix}.ts", _tidy(_types(env, version))))
@@ -62,17 +62,6 @@ def generate_typescript(schema_dir: Path) -> list[GeneratedFile]:
 def _tidy(text: str) -> str:
     """At most one blank line in a row, whatever the templates' blocks leave."""
     return re.sub(r"\n{3,}", "\n\n", text)
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
 
 
 def _types(env: jinja2.Environment, version: TsVersion) -> str:

@@ -15,8 +15,6 @@ from typing import Any
 from codegen.errors import UnsupportedSchema
 
 __all__ = [
-    "ANNOTATIONS",
-    "CATEGORY_KEYWORDS",
     "bound_lines",
     "category_guard",
     "literal",
@@ -25,15 +23,6 @@ __all__ = [
     "type_lines",
 ]
 
-ANNOTATIONS = frozenset(
-    {"$schema", "$id", "$comment", "title", "description", "x-format-version", "examples"}
-)
-CATEGORY_KEYWORDS = {
-    "string": ("minLength", "maxLength", "pattern"),
-    "number": ("minimum", "maximum"),
-    "object": ("maxProperties",),
-    "array": ("minItems", "maxItems"),
-}
 TYPE_TESTS = {
     "object": "isObject(data)",
     "array": "Array.isArray(data)",

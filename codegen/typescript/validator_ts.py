@@ -15,9 +15,8 @@ from typing import Any
 
 from codegen.errors import UnsupportedSchema
 from codegen.pattern_words import words_for
+from codegen.subset import ANNOTATIONS, APPLICABLE, APPLICATORS, REF, TYPES
 from codegen.typescript.ts_keywords import (
-    ANNOTATIONS,
-    CATEGORY_KEYWORDS,
     bound_lines,
     category_guard,
     literal,
@@ -28,13 +27,6 @@ from codegen.typescript.ts_members import object_lines
 from codegen.typescript.ts_regex import regex_expression
 
 __all__ = ["TsFunction", "TsValidator", "compile_typescript"]
-
-APPLICATORS = frozenset(
-    {"type", "enum", "const", "not", "$ref", "$defs", "items", "properties", "required",
-     "additionalProperties", "propertyNames", "patternProperties"}
-)  # fmt: skip
-REF = re.compile(r"#/\$defs/([^/~]+)")
-TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
 
 
 @dataclass(frozen=True)
@@ -119,7 +111,7 @@ class TsCompiler:
             return
         if not isinstance(schema, dict):
             raise UnsupportedSchema(f"{pointer}: a subschema must be an object or a boolean")
-        known = ANNOTATIONS | APPLICATORS | {k for ks in CATEGORY_KEYWORDS.values() for k in ks}
+        known = ANNOTATIONS | APPLICATORS | {k for ks in APPLICABLE.values() for k in ks}
         unknown = sorted(set(schema) - known)
         if unknown:
             raise UnsupportedSchema(f"{pointer}: unsupported keyword {unknown[0]!r}")
@@ -134,7 +126,7 @@ class TsCompiler:
         types = _types(pointer, schema.get("type"))
         lines = type_lines(types)
         lines += self.value_lines(pointer, schema, types)
-        for category in CATEGORY_KEYWORDS:
+        for category in APPLICABLE:
             block = self.category_lines(category, pointer, schema)
             possible, guard = category_guard(category, types)
             if not block or not possible:
@@ -149,7 +141,7 @@ class TsCompiler:
         lines: list[str] = []
         if category == "string" and {"minLength", "maxLength"} & set(schema):
             lines.append("const length = codePoints(data);")
-        for keyword in CATEGORY_KEYWORDS[category]:
+        for keyword in APPLICABLE[category]:
             if keyword not in schema:
                 continue
             if keyword == "pattern":
