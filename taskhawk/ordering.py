@@ -7,16 +7,13 @@ id (every dispatch is new), `with_deduplication_id` makes a repeated dispatch on
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.settings import Settings
+from taskhawk.transport.limits import FIFO_ID
 
 __all__ = ["NO_ORDERING", "Ordering"]
-
-# SQS: 1-128 characters, letters, digits and ASCII punctuation.
-_FIFO_ID = re.compile(r"[!-~]{1,128}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +24,7 @@ class Ordering:
     def check(self) -> Ordering:
         """Refuse an id SQS would refuse, at once rather than at the dispatch."""
         for name, value in (("group", self.group), ("deduplication id", self.deduplication_id)):
-            if value is not None and not (isinstance(value, str) and _FIFO_ID.fullmatch(value)):
+            if value is not None and not (isinstance(value, str) and FIFO_ID.fullmatch(value)):
                 raise ValueError(
                     f"a FIFO {name} is 1-128 letters, digits or ASCII punctuation, not {value!r}"
                 )

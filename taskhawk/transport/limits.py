@@ -1,4 +1,4 @@
-"""Every number SQS and SNS impose, defined once, with the checks that use them.
+"""Every number and name rule SQS and SNS impose, defined once, with the checks that use them.
 
 The runtime, the admin commands and the tests read these names; nothing else spells 10, 1 MiB or
 43200. Pure: no I/O, no imports from the rest of taskhawk.
@@ -6,16 +6,21 @@ The runtime, the admin commands and the tests read these names; nothing else spe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 __all__ = [
     "ATTRIBUTE_DATA_TYPE",
+    "ATTRIBUTE_NAME",
     "FIFO_DEDUPLICATION_WINDOW_S",
+    "FIFO_ID",
     "LONG_POLL_S",
     "MAX_ATTRIBUTES",
+    "MAX_ATTRIBUTE_NAME",
     "MAX_BATCH",
     "MAX_DELAY_S",
     "MAX_VISIBILITY_S",
+    "RESERVED_ATTRIBUTE_PREFIX",
     "SHORT_POLL_S",
     "SNS_MAX_BYTES",
     "SQS_MAX_BYTES",
@@ -34,6 +39,13 @@ LONG_POLL_S = 20  # SQS's longest poll: fewest requests when nothing asks a cons
 SHORT_POLL_S = 1  # what a consumer that must stop or switch queues within ~1 s waits
 ATTRIBUTE_DATA_TYPE = "String"  # the only attribute type taskhawk sends
 FIFO_DEDUPLICATION_WINDOW_S = 300  # a FIFO queue drops a repeated deduplication id this long
+# A message attribute name: [A-Za-z0-9_.-] without a leading, trailing or double period, at most
+# MAX_ATTRIBUTE_NAME characters, and not starting with a prefix AWS keeps (any case).
+ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*")
+RESERVED_ATTRIBUTE_PREFIX = re.compile(r"(?:aws|amazon)\.", re.IGNORECASE)
+MAX_ATTRIBUTE_NAME = 256
+# A FIFO message group or deduplication id: 1-128 letters, digits or ASCII punctuation.
+FIFO_ID = re.compile(r"[!-~]{1,128}", re.ASCII)
 
 
 def check_visibility(seconds: int, name: str = "visibility_timeout_s") -> int:

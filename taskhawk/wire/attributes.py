@@ -11,17 +11,21 @@ import re
 from collections.abc import Mapping
 
 from taskhawk._generated import Message
-from taskhawk.transport.limits import MAX_ATTRIBUTES
+from taskhawk.transport.limits import (
+    ATTRIBUTE_NAME,
+    MAX_ATTRIBUTE_NAME,
+    MAX_ATTRIBUTES,
+    RESERVED_ATTRIBUTE_PREFIX,
+)
 
 __all__ = ["TASK_ATTRIBUTE", "add_trace_context", "message_attributes"]
 
 TASK_ATTRIBUTE = "taskhawk_task"
 
-# What SQS accepts as an attribute name (the schema's rule for header names) and value.
-_NAME = re.compile(r"[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*")
-_RESERVED_NAME = re.compile(r"(?:aws|amazon)\.|taskhawk_", re.IGNORECASE)
+# The schema reserves this prefix for the transport's own attributes; SQS refuses the values'
+# control characters and unpaired surrogates.
+_TASKHAWK_PREFIX = re.compile(r"taskhawk_", re.IGNORECASE)
 _VALUE = re.compile("[^\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]+")
-_MAX_NAME = 256
 
 
 def message_attributes(
@@ -53,8 +57,9 @@ def add_trace_context(attributes: dict[str, str], trace_context: Mapping[str, st
 
 def _acceptable(name: str, value: str) -> bool:
     return (
-        len(name) <= _MAX_NAME
-        and _NAME.fullmatch(name) is not None
-        and _RESERVED_NAME.match(name) is None
+        len(name) <= MAX_ATTRIBUTE_NAME
+        and ATTRIBUTE_NAME.fullmatch(name) is not None
+        and RESERVED_ATTRIBUTE_PREFIX.match(name) is None
+        and _TASKHAWK_PREFIX.match(name) is None
         and _VALUE.fullmatch(value) is not None
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema
 
+from taskhawk.transport.naming import FIFO_SUFFIX
 from tools.conformance import CONTRACT_DIR, ROOT
 from tools.conformance.case_values import expand_repeats
 
@@ -169,7 +170,6 @@ def _publish_case_rules(case: dict[str, Any]) -> list[str]:
 
 _PROTOCOL_2_INPUTS = frozenset({"delay_ms", "expires_after_ms", "group_id", "deduplication_id"})
 _PROTOCOL_2_APP = frozenset({"lambda", "fifo", "content_based_deduplication"})
-_FIFO_SUFFIX = ".fifo"
 
 
 def _schedule_rules(case_id: Any, given: dict[str, Any], metadata: dict[str, Any]) -> list[str]:
@@ -196,7 +196,7 @@ def _fifo_rules(
     fifo = app.get("fifo") is True
     name = str(destination.get("queue", destination.get("topic", "")))
     found = []
-    if name.endswith(_FIFO_SUFFIX) != fifo:
+    if name.endswith(FIFO_SUFFIX) != fifo:
         found.append(f"{case_id}: the destination ends in .fifo exactly when the app is FIFO")
     if fifo and "deduplication_id" not in given and not app.get("content_based_deduplication"):
         deduplication_id = given.get("id")

@@ -3,27 +3,27 @@ the headers they mirror, and (protocol 2) the destination against upstream's nam
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from taskhawk.transport.limits import (
+    ATTRIBUTE_NAME,
+    FIFO_ID,
+    MAX_ATTRIBUTE_NAME,
+    MAX_ATTRIBUTES,
+    RESERVED_ATTRIBUTE_PREFIX,
+)
+from taskhawk.transport.naming import FIFO_SUFFIX
+from taskhawk.wire.attributes import TASK_ATTRIBUTE
 
 __all__ = ["DESTINATION_KEYS", "MAX_ATTRIBUTES", "TASK_ATTRIBUTE", "check_attributes",
            "check_destination"]  # fmt: skip
 
-MAX_ATTRIBUTES = 10
-TASK_ATTRIBUTE = "taskhawk_task"
-# SQS message attribute names: 1-256 of [A-Za-z0-9_.-], no leading, trailing or double period,
-# not starting AWS. or Amazon. in any case.
-_SQS_NAME = re.compile(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*")
-_SQS_RESERVED = re.compile(r"(aws|amazon)\.", re.IGNORECASE)
 # What a destination may say.
 DESTINATION_KEYS = {
     "sqs": {"transport", "queue", "delay_seconds", "message_group_id", "message_deduplication_id"},
     "sns": {"transport", "topic", "message_group_id", "message_deduplication_id"},
 }
 _FIFO_FIELDS = ("message_group_id", "message_deduplication_id")
-_FIFO_SUFFIX = ".fifo"
-# SQS and SNS: a group or deduplication id is 1-128 letters, digits or ASCII punctuation.
-_FIFO_ID = re.compile(r"[!-~]{1,128}", re.ASCII)
 
 
 def check_attributes(
@@ -64,7 +64,8 @@ def check_attributes(
 
 
 def _attribute_problem(name: str, value: Any) -> str | None:
-    if not (1 <= len(name) <= 256 and _SQS_NAME.fullmatch(name)) or _SQS_RESERVED.match(name):
+    valid = len(name) <= MAX_ATTRIBUTE_NAME and ATTRIBUTE_NAME.fullmatch(name)
+    if not valid or RESERVED_ATTRIBUTE_PREFIX.match(name):
         return "not a valid SQS attribute name"
     if not isinstance(value, dict) or set(value) != {"DataType", "StringValue"}:
         return 'must be {"DataType": "String", "StringValue": "..."}'
@@ -96,7 +97,7 @@ def check_destination(expected: dict[str, Any], actual: Any, problems: list[str]
         problems.append(
             f"destination: DelaySeconds {delay!r}, expected {expected.get('delay_seconds', 0)}"
         )
-    if str(actual.get(name_key, "")).endswith(_FIFO_SUFFIX):
+    if str(actual.get(name_key, "")).endswith(FIFO_SUFFIX):
         _check_fifo_fields(expected, actual, problems)
     else:
         problems.extend(
@@ -117,7 +118,7 @@ def _check_fifo_fields(
         if value is None:
             if field != "message_group_id" and field in expected:
                 problems.append(f"destination: no {field}, expected {expected[field]!r}")
-        elif not (isinstance(value, str) and _FIFO_ID.fullmatch(value)):
+        elif not (isinstance(value, str) and FIFO_ID.fullmatch(value)):
             problems.append(f"destination: {field} {value!r} is not 1-128 of [!-~] (SQS's rule)")
         elif value != expected.get(field):
             problems.append(f"destination: {field} {value!r}, expected {expected.get(field)!r}")
