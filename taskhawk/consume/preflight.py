@@ -85,7 +85,8 @@ def check_worker_start(options: StartOptions, settings: Settings) -> WorkerStart
         )
     names = settings.names
     queues = tuple((p, names.queue(p), names.dead_letter_queue(p)) for p in priorities)
-    found = check_queues(settings, [name for _, queue, dlq in queues for name in (queue, dlq)])
+    checked = [name for _, queue, dlq in queues for name in (queue, dlq)]
+    found = check_queues(settings, checked, redrive_of={queue for _, queue, _ in queues})
     endpoint = settings.aws_endpoint_sqs or f"AWS SQS in {found.region}"
     warnings = redrive_warnings(queues, found, settings.taskhawk_max_receive_count)
     return WorkerStart(settings.source, endpoint, found.region, queues, tasks, warnings)

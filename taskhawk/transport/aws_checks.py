@@ -2,13 +2,14 @@
 
 A worker runs them once before its consumer processes start, so a missing queue or credential
 fails the command with one line instead of a restart loop. Each queue costs one GetQueueUrl and
-one GetQueueAttributes (its redrive policy, which decides the last receive a failure line names).
+a worker's queues one GetQueueAttributes (the redrive policy, which decides the last receive a
+failure line names).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,15 +26,18 @@ __all__ = ["QueuesFound", "check_queues"]
 
 @dataclass(frozen=True)
 class QueuesFound:
-    """What the checks learnt: the region, and each queue's redrive limit (the
+    """What the checks learnt: the region, and the redrive limit of each queue asked about (the
     maxReceiveCount of its RedrivePolicy; None for a queue without one)."""
 
     region: str
     max_receives: Mapping[str, int | None]
 
 
-def check_queues(settings: Settings, names: Sequence[str]) -> QueuesFound:
-    """Region, credentials and every named queue, in that order. Raises what
+def check_queues(
+    settings: Settings, names: Sequence[str], redrive_of: Collection[str] = ()
+) -> QueuesFound:
+    """Region, credentials and every named queue, in that order, and the redrive limit of the
+    queues in `redrive_of` (a dead-letter queue has none to read). Raises what
     `aws_errors.explain` makes of the first problem (ConfigurationError or TransportError)."""
     session = session_for(settings)
     if session.get_credentials() is None:
@@ -48,10 +52,12 @@ def check_queues(settings: Settings, names: Sequence[str]) -> QueuesFound:
     for name in names:
         try:
             url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-            found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
+            if name in redrive_of:
+                found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
+                policy = found.get("Attributes", {}).get("RedrivePolicy")
+                max_receives[name] = _max_receive_count(policy)
         except (ClientError, BotoCoreError) as error:
             raise explain(error, settings, doing=f"checking queue {name}", queue=name) from None
-        max_receives[name] = _max_receive_count(found.get("Attributes", {}).get("RedrivePolicy"))
     return QueuesFound(str(session.region_name), max_receives)
 
 
