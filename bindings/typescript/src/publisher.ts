@@ -124,7 +124,7 @@ export class Publisher {
    * to be sent, a PublishError says for each whether it was sent, not sent, or unknown.
    */
   async publishBatch(calls: readonly Call[]): Promise<string[]> {
-    const destinations = distinct(calls.map((call) => RULES.destination(this.app, call.priority ?? "default")));
+    const destinations = () => distinct(calls.map((call) => RULES.destination(this.app, call.priority ?? "default")));
     return tracedSend(this.options.tracing ?? true, destinations, async (observation) => {
       const prepared = calls.map((call) => this.prepare(call, observation.traceContext));
       observation.prepared(prepared);

@@ -31,10 +31,16 @@ export function tracingAvailable(): boolean {
   return api !== undefined;
 }
 
-/** Run `publish` inside a PRODUCER span when `enabled` and the API is installed. */
-export async function tracedSend<T>(enabled: boolean, destinations: readonly Destination[], publish: (observation: SendObservation) => Promise<T>): Promise<T> {
+/**
+ * Run `publish` inside a PRODUCER span when `enabled` and the API is installed; `destinations`
+ * (where the publish goes, for the span's name) is only computed then.
+ */
+export async function tracedSend<T>(enabled: boolean, destinations: () => readonly Destination[], publish: (observation: SendObservation) => Promise<T>): Promise<T> {
   if (!enabled || api === undefined) return publish(UNTRACED);
-  const otel = api;
+  return traced(api, destinations(), publish);
+}
+
+async function traced<T>(otel: Api, destinations: readonly Destination[], publish: (observation: SendObservation) => Promise<T>): Promise<T> {
   const tracer: Tracer = otel.trace.getTracer(SCOPE);
   const only = destinations.length === 1 ? destinations[0] : undefined;
   const name = only === undefined ? "send" : `send ${destinationName(only)}`;
