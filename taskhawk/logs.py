@@ -26,6 +26,7 @@ __all__ = [
     "RECORD_ATTRIBUTES",
     "JsonFormatter",
     "KeyValueFormatter",
+    "LineHandler",
     "configure_logging",
     "extra_fields",
     "load_logging_config",
@@ -46,11 +47,25 @@ RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
 
 def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
     """The `extra` fields of a record, in the order they were given."""
-    return {
-        key: value
-        for key, value in vars(record).items()
-        if key not in RECORD_ATTRIBUTES and key[0] != "_"
-    }
+    attributes = vars(record)
+    return {key: attributes[key] for key in _extra_names(attributes)}
+
+
+# Records of one call site have the same attribute names in the same order (the worker's
+# outcome lines, a few shapes in all), so which of them are `extra` is worked out once per shape.
+_EXTRA_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+_EXTRA_SHAPES_KEPT = 256
+
+
+def _extra_names(attributes: dict[str, Any]) -> tuple[str, ...]:
+    shape = tuple(attributes)
+    names = _EXTRA_NAMES.get(shape)
+    if names is None:
+        names = tuple(key for key in shape if key not in RECORD_ATTRIBUTES and key[0] != "_")
+        if len(_EXTRA_NAMES) >= _EXTRA_SHAPES_KEPT:  # a bound, should call sites be many
+            _EXTRA_NAMES.clear()
+        _EXTRA_NAMES[shape] = names
+    return names
 
 
 def with_user_fields(
@@ -71,6 +86,20 @@ class _SecondCache(logging.Formatter):
 
     _second: tuple[int, str] = (-1, "")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._uses_time = self.usesTime()  # the format is fixed: asked once, not per line
+
+    def _line(self, record: logging.LogRecord) -> str:
+        """Formatter.format's text; a record without traceback or stack (most of them) takes
+        the short way."""
+        if record.exc_info or record.exc_text or record.stack_info:
+            return super().format(record)
+        record.message = record.getMessage()
+        if self._uses_time:
+            record.asctime = self.formatTime(record, self.datefmt)
+        return self.formatMessage(record)
+
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         msec_format = self.default_msec_format
         if datefmt is not None or self.converter is not time.localtime or not msec_format:
@@ -87,12 +116,16 @@ class KeyValueFormatter(_SecondCache):
     """The usual line, then every `extra` field as key=value (values with spaces quoted)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        extras = [f"{key}={_text(value)}" for key, value in extra_fields(record).items()]
-        if not extras:
+        line = self._line(record)
+        attributes = vars(record)
+        names = _extra_names(attributes)
+        if not names:
             return line
+        extras = " ".join([f"{key}={_text(attributes[key])}" for key in names])
+        if "\n" not in line:
+            return f"{line} | {extras}"
         head, newline, rest = line.partition("\n")  # keep a traceback below the fields
-        return f"{head} | {' '.join(extras)}{newline}{rest}"
+        return f"{head} | {extras}{newline}{rest}"
 
 
 _SPACE = re.compile(r"\s")
@@ -103,7 +136,27 @@ def _text(value: Any) -> str:
     if type(value) in _NO_SPACE_TYPES:
         return str(value)
     text = str(value)
+    # Printable text has no whitespace but the space itself: two C scans, no regex, for the
+    # ids and names most fields hold.
+    if text and text.isprintable() and " " not in text:
+        return text
     return repr(text) if not text or _SPACE.search(text) else text
+
+
+class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The command's handler: StreamHandler, writing and flushing a line in one step under the
+    lock `handle` already holds, where StreamHandler.flush would take it again."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            stream = self.stream
+            stream.write(self.format(record) + self.terminator)
+            if stream and hasattr(stream, "flush"):
+                stream.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
 
 
 class JsonFormatter(_SecondCache):
@@ -145,7 +198,7 @@ def logging_config(level: str = "INFO", log_format: str = "text") -> dict[str, A
         "formatters": {"taskhawk": {"()": formatter, "format": _TEXT_FORMAT}},
         "handlers": {
             "stderr": {
-                "class": "logging.StreamHandler",
+                "class": "taskhawk.logs.LineHandler",
                 "formatter": "taskhawk",
                 "stream": "ext://sys.stderr",
             }
