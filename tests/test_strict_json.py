@@ -121,3 +121,32 @@ def test_any_large_object_gets_the_strict_verdict(
         assert fast_route_taken(text)
     if strict[0] == "error":
         assert not fast_route_taken(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ('{"a": "\\ud800"}', True),  # a lone escape, lower case
+        ('{"a": "\\uDBFF x"}', True),  # upper case
+        ('{"\\udc00": 1}', True),  # in a key
+        ('{"a": "\\ud83d\\ude00"}', False),  # a pair is one character
+        ('{"a": "\\u00e9 \\\\u"}', False),  # escapes, none of a surrogate
+        ('{"a": "caf\u00e9"}', False),  # not ASCII, no surrogate
+        ('{"a": "\\\\ud800"}', False),  # an escaped backslash, then letters
+    ],
+)
+def test_unpaired_surrogates_are_found_whatever_the_text_looks_like(
+    text: str, refused: bool
+) -> None:
+    data = json.loads(text)
+    if refused:
+        with pytest.raises(ValidationError, match="unpaired UTF-16 surrogate"):
+            strict_json.check_unicode_text(text, data)
+    else:
+        strict_json.check_unicode_text(text, data)
+
+
+def test_a_surrogate_in_a_python_str_is_found() -> None:
+    text = '{"a": "\ud800"}'
+    with pytest.raises(ValidationError, match="unpaired UTF-16 surrogate"):
+        strict_json.check_unicode_text(text, {"a": "\ud800"})
