@@ -173,9 +173,10 @@ class Task(Generic[P, R]):
         if problem is not None:
             raise ArgumentsMismatch(*problem, message_id=message_id)
 
-    def call(self, message: Message, metadata: Metadata) -> R:
-        """Run the function for a consumed message, adding `metadata`/`headers` if it takes them.
-        Arguments the function cannot take raise ArgumentsMismatch for this message's id."""
+    def call(self, message: Message, metadata: Metadata | None) -> R:
+        """Run the function for a consumed message, adding `metadata`/`headers` if it takes them
+        (`metadata` may be None for a function that does not). Arguments the function cannot
+        take raise ArgumentsMismatch for this message's id."""
         if self._arguments.injected_in(message.kwargs) is not None:
             self.check_arguments(message.args, message.kwargs, message_id=message.id)
         kwargs = dict(message.kwargs)

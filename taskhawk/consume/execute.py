@@ -97,8 +97,10 @@ class Executor:
         timing = check_schedule(message, fields, self.settings, self.redelivery)
         if timing is not None:  # not due yet, or expired: the task does not run now
             return timing
+        # Only a task that takes `metadata` gets one: most tasks never see it.
+        metadata = task_metadata(message, origin) if task.accepts_metadata else None
         try:
-            result = self._run(task, message, task_metadata(message, origin), hook_kwargs)
+            result = self._run(task, message, metadata, hook_kwargs)
         except ArgumentsMismatch as error:  # this message's arguments can never fit its task
             return _dead_letter(error, received, fields)
         return self._decide(result, received, fields)
@@ -107,7 +109,7 @@ class Executor:
         self,
         task: Task[Any, Any],
         message: Message,
-        metadata: Metadata,
+        metadata: Metadata | None,
         hook_kwargs: Mapping[str, Any],
     ) -> TaskResult:
         """Pre-hook, task, post-hook (also after IgnoreException); an exception from any of them
