@@ -60,6 +60,27 @@ def test_batch_send_and_batch_delete(transport_and_queue: tuple[Transport, str, 
     assert transport.delete(queue, [m.receipt for m in received]) == []
 
 
+def test_each_message_has_its_own_id_and_each_receive_its_own_receipt(
+    transport_and_queue: tuple[Transport, str, str],
+) -> None:
+    transport, queue, _ = transport_and_queue
+    transport.send(Destination("queue", queue), [outgoing(str(i)) for i in range(3)])
+    ids: set[str] = set()
+    receipts: list[str] = []
+    deadline = time.monotonic() + 10
+    while len(ids) < 3 and time.monotonic() < deadline:  # SQS may answer with part of the queue
+        for message in transport.receive(
+            queue, max_messages=10, wait_seconds=1, visibility_timeout=0
+        ):
+            ids.add(message.transport_id)
+            receipts.append(message.receipt)
+    again = transport.receive(queue, max_messages=10, wait_seconds=1)
+    receipts += [message.receipt for message in again]
+    assert len(ids) == 3 and {message.transport_id for message in again} <= ids
+    assert again and len(set(receipts)) == len(receipts)
+    assert all(uuid.UUID(transport_id) for transport_id in ids)  # shaped like a MessageId
+
+
 def test_topic_delivers_raw_body_and_attributes(
     transport_and_queue: tuple[Transport, str, str],
 ) -> None:

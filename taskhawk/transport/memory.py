@@ -9,6 +9,7 @@ Used by the pytest plugin and by tests of the consumer; thread-safe, no I/O.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import uuid
@@ -62,6 +63,13 @@ class MemoryTransport:
         self._topics: dict[str, list[str]] = {}
         self._changed = threading.Condition()
         self.sent: list[tuple[Destination, OutgoingMessage]] = []
+        # Message ids and receipts: UUID-shaped, unique to this broker, without a uuid4() (and
+        # its os.urandom) per message and per receive.
+        self._id_prefix = str(uuid.uuid4())[:24]
+        self._serials = itertools.count(1)
+
+    def _new_id(self) -> str:
+        return f"{self._id_prefix}{next(self._serials):012x}"
 
     def create_queue(
         self, name: str, *, dead_letter: str | None = None, max_receive_count: int | None = None
@@ -80,23 +88,31 @@ class MemoryTransport:
 
     def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendResult:
         refused: dict[str, str] = {}
+        fifo = destination.name.endswith(FIFO_SUFFIX)
         with self._changed:
+            names = (
+                self._topics.get(destination.name, [])
+                if destination.kind == "topic"
+                else [destination.name]
+            )
+            targets = [(name, self._queue(name)) for name in names]
             for message in messages:
-                problem = _fifo_problem(destination.name, message)
+                problem = _fifo_problem(destination.name, message) if fifo else None
                 if problem is not None:
                     refused[message.key] = problem
                     continue
                 self.sent.append((destination, message))
-                targets = (
-                    self._topics.get(destination.name, [])
-                    if destination.kind == "topic"
-                    else [destination.name]
-                )
-                for target in targets:
-                    self._enqueue(self._queues.setdefault(target, _Queue()), target, message)
+                for name, queue in targets:
+                    self._enqueue(queue, name, message)
             self._changed.notify_all()
         sent = tuple(message.key for message in messages if message.key not in refused)
         return SendResult(sent, refused)
+
+    def _queue(self, name: str) -> _Queue:
+        queue = self._queues.get(name)
+        if queue is None:  # sending to a queue never created makes it, as the tests expect
+            queue = self._queues[name] = _Queue()
+        return queue
 
     def _enqueue(self, queue: _Queue, name: str, message: OutgoingMessage) -> None:
         now = self._clock()
@@ -105,7 +121,7 @@ class MemoryTransport:
             if seen is not None and now - seen < FIFO_DEDUPLICATION_WINDOW_S:
                 return  # accepted, and dropped as a duplicate, as SQS does
             queue.deduplication[message.deduplication_id] = now
-        record = _Record(str(uuid.uuid4()), message.body, dict(message.attributes))
+        record = _Record(self._new_id(), message.body, dict(message.attributes))
         record.visible_at = now + message.delay_s
         record.group_id = message.group_id
         queue.records.append(record)
@@ -162,24 +178,25 @@ class MemoryTransport:
             raise LookupError(f"queue {name} does not exist")
         now = self._clock()
         taken: list[ReceivedMessage] = []
+        redriven: list[_Record] = []
         # FIFO: a group with a message in flight (or one not visible yet, ahead of the rest of
         # its group) delivers nothing more until that message is deleted or visible again.
-        blocked = {r.group_id for r in queue.records if r.group_id and r.visible_at > now}
-        for record in list(queue.records):
+        blocked = (
+            {r.group_id for r in queue.records if r.group_id and r.visible_at > now}
+            if name.endswith(FIFO_SUFFIX)
+            else set()
+        )
+        timeout = DEFAULT_VISIBILITY_TIMEOUT if visibility_timeout is None else visibility_timeout
+        for record in queue.records:
             if len(taken) == max_messages:
                 break
-            if record.group_id in blocked and record.visible_at <= now:
-                continue
-            if record.visible_at > now:
+            if record.visible_at > now or (blocked and record.group_id in blocked):
                 continue
             if queue.max_receive_count and record.receive_count >= queue.max_receive_count:
-                self._redrive(queue, record)
+                redriven.append(record)
                 continue
             record.receive_count += 1
-            record.receipt = str(uuid.uuid4())
-            timeout = (
-                DEFAULT_VISIBILITY_TIMEOUT if visibility_timeout is None else visibility_timeout
-            )
+            record.receipt = self._new_id()
             record.visible_at = now + timeout
             taken.append(
                 ReceivedMessage(
@@ -188,6 +205,8 @@ class MemoryTransport:
                     group_id=record.group_id,
                 )
             )  # fmt: skip
+        for record in redriven:
+            self._redrive(queue, record)
         return taken
 
     def _redrive(self, queue: _Queue, record: _Record) -> None:
