@@ -93,11 +93,15 @@ def to_json_value(value: Any, path: str, depth: int = 1) -> Any:
 
 
 def _plain(item: Any) -> bool:
-    """Already a JSON value as it stands; checked inline so no path string is built for it."""
+    """Already a JSON value as it stands; checked inline so no path string is built for it.
+    ASCII text and safe integers, most arguments, are answered without another call."""
     kind = type(item)
     if kind is str:
-        return is_unicode_text(item)
-    return kind in _SCALARS or (kind is int and is_safe_integer(item))
+        return item.isascii() or is_unicode_text(item)
+    if kind is int:
+        safe: bool = -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER
+        return safe
+    return kind in _SCALARS
 
 
 def _convert_sequence(value: list[Any] | tuple[Any, ...], path: str, depth: int) -> list[Any]:
@@ -115,7 +119,7 @@ def _convert_mapping(value: Mapping[Any, Any], path: str, depth: int) -> dict[st
             if not isinstance(key, str):
                 raise ValidationError(path, f"object key {key!r} is not a string")
             key = str.__str__(key)  # noqa: PLW2901 - a str subclass key becomes plain text
-        if not is_unicode_text(key):
+        if not (key.isascii() or is_unicode_text(key)):
             raise ValidationError(path, f"object key {key!r} {_LONE_SURROGATE}")
         plain = _plain(item)
         converted[key] = item if plain else to_json_value(item, member_path(path, key), depth + 1)
