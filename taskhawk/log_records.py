@@ -31,6 +31,7 @@ _CHANGING = frozenset(
 _KNOWN = _CHANGING | {"name", "levelname", "levelno", "pathname", "filename", "module"} | {
     "exc_info", "exc_text", "stack_info", "lineno", "funcName"
 }  # fmt: skip
+_FORMATTED = frozenset({"message", "asctime"})  # set by formatters: never `extra` (as logging)
 _new_record = logging.LogRecord.__new__
 
 
@@ -54,10 +55,10 @@ class CallSite:
         if self._fast and logging.getLogRecordFactory() is logging.LogRecord:
             record = self._copied(message, args)
             attributes = record.__dict__
-            for key, value in extra.items():
-                if key in attributes or key in ("message", "asctime"):
-                    raise KeyError(f"Attempt to overwrite {key!r} in LogRecord")
-                attributes[key] = value
+            if not (attributes.keys().isdisjoint(extra) and _FORMATTED.isdisjoint(extra)):
+                taken = next(k for k in extra if k in attributes or k in _FORMATTED)
+                raise KeyError(f"Attempt to overwrite {taken!r} in LogRecord")
+            attributes.update(extra)
         else:
             record = self._standard(message, args, extra)
         logger.handle(record)

@@ -121,7 +121,7 @@ class KeyValueFormatter(_SecondCache):
         names = _extra_names(attributes)
         if not names:
             return line
-        extras = " ".join([f"{key}={_text(attributes[key])}" for key in names])
+        extras = " ".join([_field(key, attributes[key]) for key in names])
         if "\n" not in line:
             return f"{line} | {extras}"
         head, newline, rest = line.partition("\n")  # keep a traceback below the fields
@@ -130,6 +130,17 @@ class KeyValueFormatter(_SecondCache):
 
 _SPACE = re.compile(r"\s")
 _NO_SPACE_TYPES = (int, float)  # their text is never empty and never has a space
+
+
+def _field(key: str, value: Any) -> str:
+    """`key=value`; the text and numbers most fields hold are written without another call."""
+    kind = type(value)
+    if kind is str:
+        if value and value.isprintable() and " " not in value:
+            return f"{key}={value}"
+    elif kind in _NO_SPACE_TYPES:
+        return f"{key}={value}"
+    return f"{key}={_text(value)}"
 
 
 def _text(value: Any) -> str:
