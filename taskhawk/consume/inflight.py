@@ -77,6 +77,9 @@ class InFlight:
         self._thread: threading.Thread | None = None
         self._next_beat = float("inf")
         self._finished_since: float | None = None
+        # Finished and not yet deleted: counted as they finish, recounted at each delete (a
+        # release may leave it high, which only brings a delete forward).
+        self._finished_count = 0
 
     def __enter__(self) -> InFlight:
         self._thread = threading.Thread(target=self._run, name="taskhawk-inflight", daemon=True)
@@ -135,9 +138,11 @@ class InFlight:
             held = self._held.get(receipt)
             if held is None:
                 return
-            held.finished = True
+            if not held.finished:
+                held.finished = True
+                self._finished_count += 1
             self._finished_since = self._finished_since or time.monotonic()
-            ready = sum(1 for h in self._held.values() if h.finished) >= MAX_BATCH
+            ready = self._finished_count >= MAX_BATCH
         if ready:
             self.flush()
 
@@ -204,9 +209,8 @@ class InFlight:
         for queue, finished in by_queue.items():
             for start in range(0, len(finished), MAX_BATCH):
                 self._delete(queue, finished[start : start + MAX_BATCH])
-        self._finished_since = (
-            time.monotonic() if any(h.finished for h in self._held.values()) else None
-        )
+        self._finished_count = sum(1 for h in self._held.values() if h.finished)
+        self._finished_since = time.monotonic() if self._finished_count else None
 
     def _delete(self, queue: str, chunk: list[_Held]) -> None:
         receipts = [held.received.receipt for held in chunk]

@@ -112,7 +112,16 @@ def message_to_dict(message: Message) -> dict[str, Any]:
 def scheduled(message: Message) -> tuple[int | None, int | None]:
     """(eta, expires) of a message in epoch ms, each None when the message has none."""
     metadata = message.metadata
+    if metadata.version not in _SCHEDULING_VERSIONS:
+        return None, None  # a format without them: no getattr that fails and raises inside
     return getattr(metadata, "eta", None), getattr(metadata, "expires", None)
+
+
+_SCHEDULING_VERSIONS = frozenset(
+    version
+    for version, format_version in FORMAT_VERSIONS.items()
+    if {"eta", "expires"} & set(format_version.metadata_fields)
+)
 
 
 def fill(
