@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools import ROOT
 from tools.bench import libonly
 from tools.bench.local import Queued, fill_entry
+from tools.bench.peers import timing
 from tools.bench.targets import Figure, Target, evaluate
 
 
@@ -60,7 +62,8 @@ def test_cpu_library_only_and_memory_targets_read_their_rows() -> None:
     assert [(v["value"], v["status"]) for v in library_only] == [(1.8, "met")]
     growth = [v for name, v in verdicts.items() if name.startswith("RSS growth")]
     assert [v["status"] for v in growth] == ["MISSED"]
-    assert all(name.startswith(("RSS", "library-only", "CPU", "taskhawk")) for name in verdicts)
+    prefixes = ("RSS", "library-only", "CPU", "taskhawk", "instructions")
+    assert all(name.startswith(prefixes) for name in verdicts)
 
 
 def test_fifo_fills_carry_their_group_and_a_new_deduplication_id_each_time() -> None:
@@ -69,3 +72,25 @@ def test_fifo_fills_carry_their_group_and_a_new_deduplication_id_each_time() -> 
     assert first["MessageGroupId"] == second["MessageGroupId"] == "customer-1"
     assert first["MessageDeduplicationId"] != second["MessageDeduplicationId"]
     assert "MessageGroupId" not in fill_entry("0", Queued("{}", {}))
+
+
+def test_instruction_targets_read_their_counts() -> None:
+    consume, dispatch = "consume: poll of 10, worker logging", "publish: dispatch (SNS)"
+    counted = [
+        {"row": consume, "taskhawk": 300_000, "upstream 4.7": 500_000},
+        {"row": dispatch, "taskhawk": 250_000, "upstream 4.7": 240_000},
+        {"row": "library-only", "taskhawk": 600_000, "upstream 4.7": 400_000},
+    ]
+    verdicts = {row["target"]: row for row in evaluate([], {}, [], [], counted)}
+    found = {name: (v["value"], v["status"]) for name, v in verdicts.items() if "instr" in name}
+    assert list(found.values()) == [(0.6, "met"), (1.042, "reported"), (0.667, "MISSED")]
+    assert all(verdicts[name]["spread"] == 0.0 for name in found)
+
+
+def test_counted_calls_run_inside_the_counted_function_and_nothing_else_uses_it() -> None:
+    calls: list[int] = []
+    timing.counted(lambda: calls.append(1), 5)
+    assert calls == [1] * 5
+    assert timing.COUNTED_FUNCTION == "starmap_next"
+    for path in (ROOT / "taskhawk").rglob("*.py"):  # a nested starmap would stop the count
+        assert "starmap" not in path.read_text(), path

@@ -19,6 +19,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import taskhawk
@@ -32,7 +34,7 @@ from tools.bench.cpu import consumer, worker_logging
 from tools.bench.otel_modes import without_opentelemetry
 from tools.bench.workload import HEADERS, TASK_KWARGS
 
-__all__ = ["CHUNK", "OURS", "UPSTREAM", "measure", "run"]
+__all__ = ["CHUNK", "OURS", "UPSTREAM", "chunks", "measure", "run"]
 
 CHUNK = 50
 OURS = "library-only: taskhawk, dispatch + worker (in-memory transport)"
@@ -45,8 +47,10 @@ def libonly_send_email(to: str, subject: str, order_id: int) -> None:
     _runs[0] += 1
 
 
-def measure(messages: int) -> dict[str, Any]:
-    """One round in this process: a warm-up chunk, then `messages` timed."""
+@contextmanager
+def chunks() -> Iterator[Callable[[int], None]]:
+    """`chunk(size)`: dispatch `size` messages one at a time, then let the worker's consumer
+    take them, all through one in-memory transport."""
     taskhawk.configure({"TASKHAWK_QUEUE": "BENCH-LIBONLY", "AWS_REGION": "us-east-1"})
     transport = MemoryTransport()
     invocation = libonly_send_email.with_headers(**HEADERS)
@@ -62,12 +66,18 @@ def measure(messages: int) -> dict[str, Any]:
                 done += polling.poll(0, 0)
 
         with polling.inflight:
-            chunk(CHUNK)
-            _runs[0] = 0
-            started, wall = time.process_time(), time.perf_counter()
-            for done in range(0, messages, CHUNK):
-                chunk(min(CHUNK, messages - done))
-            cpu_s, wall_s = time.process_time() - started, time.perf_counter() - wall
+            yield chunk
+
+
+def measure(messages: int) -> dict[str, Any]:
+    """One round in this process: a warm-up chunk, then `messages` timed."""
+    with chunks() as chunk:
+        chunk(CHUNK)
+        _runs[0] = 0
+        started, wall = time.process_time(), time.perf_counter()
+        for done in range(0, messages, CHUNK):
+            chunk(min(CHUNK, messages - done))
+        cpu_s, wall_s = time.process_time() - started, time.perf_counter() - wall
     if _runs[0] != messages:
         raise RuntimeError(f"ran {_runs[0]} of {messages} tasks")
     return {"messages": messages, "cpu_s": cpu_s, "wall_s": wall_s, "per_cpu_s": messages / cpu_s}

@@ -1,6 +1,7 @@
 """Runs the cpu, library-only and throughput sections, prints the tables and the targets, and
 writes the results to tools/bench/results/: latest.json (everything), plus cpu.json,
-cpu-profile.json, library-only.json, memory.json and targets.json for the docs' tables.
+cpu-profile.json, library-only.json, instructions.json, memory.json and targets.json for the
+docs' tables.
 
 Every file records what it measured: the commit (and whether the tree differed from it), the
 load average before and after, and each figure's spread, so a busy run shows as one.
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import ROOT
-from tools.bench import cpu, cpu_otel, cpu_profile, libonly, throughput
+from tools.bench import cpu, cpu_otel, cpu_profile, instructions, libonly, throughput
 from tools.bench.targets import evaluate
 
 __all__ = ["main", "provenance"]
@@ -74,12 +75,15 @@ def main(chosen: list[str], args: argparse.Namespace) -> int:
         figures = _cpu(results, not args.no_peers, run)
     if "library" in chosen:
         library = _library(results, args, run)
+    counted: list[dict[str, Any]] = []
+    if "instructions" in chosen:
+        counted = _instructions(results, not args.no_peers, run)
     if "throughput" in chosen:
         records, memory = _throughput(results, args, run)
-    found = evaluate(records, figures, library, memory)
+    found = evaluate(records, figures, library, memory, counted)
     results["targets"] = found
     results["load_average_after"] = provenance()["load_average"]
-    if {"cpu", "library", "throughput"} <= set(chosen):
+    if {"cpu", "library", "instructions", "throughput"} <= set(chosen):
         _write("targets.json", {**run, "load_average_after": results["load_average_after"],
                                 "rows": found})  # fmt: skip
     for target in found:
@@ -117,6 +121,17 @@ def _library(
         print(f"unavailable: {row}: {reason}")
     results["library_only"] = measured
     _write("library-only.json", {**run, **measured})
+    rows: list[dict[str, Any]] = measured["rows"]
+    return rows
+
+
+def _instructions(
+    results: dict[str, Any], with_peers: bool, run: dict[str, Any]
+) -> list[dict[str, Any]]:
+    measured = instructions.run(with_peers)
+    print("\n".join(instructions.report(measured)), flush=True)
+    results["instructions"] = measured
+    _write("instructions.json", {**run, **measured})
     rows: list[dict[str, Any]] = measured["rows"]
     return rows
 

@@ -15,12 +15,14 @@ from typing import Any
 from tools.bench import libonly, peers_env
 from tools.bench.consumer_plan import MEMORY_TASKS, UPSTREAM_10, WORKER_10
 from tools.bench.cpu import UPSTREAM_PREFIX
+from tools.bench.instructions import LIBRARY_ONLY
 
 __all__ = ["Figure", "Target", "evaluate"]
 
 CONSUME = "consume: poll of 10, worker logging"
 DISPATCH = "publish: dispatch (SQS)"
 DISPATCH_MANY = "publish: dispatch_many of 10 (SQS)"
+DISPATCH_SNS = "publish: dispatch (SNS)"
 RSS_OURS = f"RSS: {WORKER_10}"
 RSS_UPSTREAM = f"RSS: {UPSTREAM_10}"
 
@@ -109,14 +111,43 @@ def _memory_tasks(memory: Sequence[Mapping[str, Any]]) -> int:
     return MEMORY_TASKS
 
 
+def _instructions(counted: Sequence[Mapping[str, Any]], row: str, who: str) -> Figure | None:
+    """Instructions per message: a count, the same on every run, so its spread is nil."""
+    for record in counted:
+        if record["row"] == row and who in record:
+            return Figure(record[who], 0.0)
+    return None
+
+
+def _counted_targets(counted: Sequence[Mapping[str, Any]]) -> list[Target]:
+    """The CPU ratios again, in instructions (tools.bench.instructions): library-only as
+    upstream's instructions per message over ours, which is our rate over upstream's."""
+
+    def ours(row: str) -> Figure | None:
+        return _instructions(counted, row, "taskhawk")
+
+    def upstream(row: str) -> Figure | None:
+        return _instructions(counted, row, "upstream 4.7")
+
+    return [
+        Target(f"instructions, {CONSUME}: taskhawk / upstream 4.7", ours(CONSUME),
+               upstream(CONSUME), 0.8, op="<="),
+        Target(f"instructions, {DISPATCH_SNS}: taskhawk / upstream 4.7", ours(DISPATCH_SNS),
+               upstream(DISPATCH_SNS), None),
+        Target("instructions, library-only: upstream 4.7 / taskhawk per message (taskhawk's "
+               "rate over upstream's)", upstream(LIBRARY_ONLY), ours(LIBRARY_ONLY), 1.5),
+    ]  # fmt: skip
+
+
 def evaluate(
     records: Sequence[Mapping[str, Any]],
     figures: Mapping[str, Any],
     library: Sequence[Mapping[str, Any]],
     memory: Sequence[Mapping[str, Any]],
+    counted: Sequence[Mapping[str, Any]] = (),
 ) -> list[dict[str, Any]]:
-    """Every target's verdict from one run's throughput rows, CPU figures, library-only rows
-    and memory rows (any of them empty when its section did not run)."""
+    """Every target's verdict from one run's throughput rows, CPU figures, library-only rows,
+    memory rows and instruction counts (any of them empty when its section did not run)."""
     worker = _rate(records, WORKER_10)
     tasks = f"{_memory_tasks(memory):,}"
     checks = [
@@ -140,5 +171,6 @@ def evaluate(
         Target(f"RSS after {tasks} tasks: taskhawk worker / upstream 4.7 worker",
                _memory(memory, RSS_OURS, "rss_after_mib"),
                _memory(memory, RSS_UPSTREAM, "rss_after_mib"), None),
+        *_counted_targets(counted),
     ]  # fmt: skip
     return [check.verdict() for check in checks]

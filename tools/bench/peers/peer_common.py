@@ -67,8 +67,10 @@ def capture(dispatch: Callable[[], None], count: int) -> None:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "command", choices=["dispatch", "capture", "worker", "check", "cpu", "library-only"]
+        "command",
+        choices=["dispatch", "capture", "worker", "check", "cpu", "library-only", "instructions"],
     )
+    parser.add_argument("--row", default="library-only")
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--chunk", type=int, default=50)
     parser.add_argument("--prefetch", type=int, default=10)

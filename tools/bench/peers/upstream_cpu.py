@@ -108,11 +108,8 @@ def cpu(repeats: int) -> dict[str, Any]:
     return {"us_per_message": figures, "calls": dict(recorder.calls)}
 
 
-def library_only(messages: int) -> dict[str, Any]:
-    """Dispatch then consume `messages` in chunks through the in-memory backends, after a
-    warm-up chunk; messages per CPU second."""
-    import upstream_memory  # noqa: PLC0415 - its backends are named in settings by this path
-
+def library_chunk() -> Callable[[int], None]:
+    """Dispatch, then consume, `size` messages through the in-memory backends."""
     worker_logging(True)
     invocation = cpu_send_email.task.with_headers(**peer_common.HEADERS)
 
@@ -122,6 +119,15 @@ def library_only(messages: int) -> dict[str, Any]:
         taskhawk.listen_for_messages(taskhawk.Priority.default, num_messages=10,
                                      loop_count=-(-size // 10))  # fmt: skip
 
+    return chunk
+
+
+def library_only(messages: int) -> dict[str, Any]:
+    """Dispatch then consume `messages` in chunks through the in-memory backends, after a
+    warm-up chunk; messages per CPU second."""
+    import upstream_memory  # noqa: PLC0415 - its backends are named in settings by this path
+
+    chunk = library_chunk()
     chunk(CHUNK)
     runs[0] = 0
     started, wall = time.process_time(), time.perf_counter()
@@ -131,3 +137,20 @@ def library_only(messages: int) -> dict[str, Any]:
     if runs[0] != messages or upstream_memory.queued():
         raise RuntimeError(f"ran {runs[0]} of {messages}; {upstream_memory.queued()} left")
     return {"messages": messages, "cpu_s": cpu_s, "wall_s": wall_s, "per_cpu_s": messages / cpu_s}
+
+
+def instructions(row: str, count: int) -> dict[str, Any]:
+    """Run `count` messages of `row` (a CPU row's name, or "library-only") inside
+    timing.counted, after a warm-up, for valgrind to count (tools.bench.instructions)."""
+    if row == "library-only":
+        chunk = library_chunk()
+        chunk(CHUNK)
+        timing.counted(functools.partial(chunk, CHUNK), -(-count // CHUNK))
+        return {"row": row, "messages": -(-count // CHUNK) * CHUNK}
+    with recorded_aws(Recorder(QUEUE_URL, received_messages(10))):
+        logs, call, per = _rows()[row]
+        worker_logging(logs)
+        for _ in range(20):
+            call()
+        timing.counted(call, -(-count // per))
+    return {"row": row, "messages": -(-count // per) * per}

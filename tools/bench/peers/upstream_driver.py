@@ -1,8 +1,9 @@
 """Upstream Taskhawk 4.7.0 as shipped: SNS publisher, SQS consumer (listen_for_messages).
 
 Commands: dispatch, capture and worker against the endpoint; cpu (CPU per message, botocore
-answered in-process) and library-only (dispatch and consume through in-memory backends), both
-with upstream's failing OpenTelemetry import stubbed out (upstream_memory).
+answered in-process), library-only (dispatch and consume through in-memory backends) and
+instructions (one of those rows, `--row`, run for valgrind to count), all with upstream's
+failing OpenTelemetry import stubbed out (upstream_memory).
 
 Environment: BENCH_ENDPOINT, BENCH_APP_QUEUE, BENCH_QUEUE_URL, BENCH_UDP_PORT, BENCH_TASK_KWARGS.
 """
@@ -42,17 +43,21 @@ def dispatch() -> None:
 
 
 def _offline(command: str, args: object) -> None:
-    """cpu and library-only: no endpoint, upstream's hook import stubbed, JSON on stdout."""
+    """cpu, library-only, instructions: no endpoint, upstream's hook import stubbed, JSON on
+    stdout."""
     import upstream_memory  # noqa: PLC0415
 
     upstream_memory.stub_instrumentation()
-    if command == "library-only":  # before upstream reads its settings (it caches them)
+    in_memory = command == "library-only" or getattr(args, "row", None) == "library-only"
+    if in_memory:  # before upstream reads its settings (it caches them)
         settings.TASKHAWK_PUBLISHER_BACKEND = "upstream_memory.MemoryPublisherBackend"  # type: ignore[attr-defined]
         settings.TASKHAWK_CONSUMER_BACKEND = "upstream_memory.MemoryConsumerBackend"  # type: ignore[attr-defined]
     import upstream_cpu  # noqa: PLC0415 - declares its task once settings are final
 
     if command == "cpu":
         result = upstream_cpu.cpu(args.repeats)  # type: ignore[attr-defined]
+    elif command == "instructions":
+        result = upstream_cpu.instructions(args.row, args.count)  # type: ignore[attr-defined]
     else:
         result = upstream_cpu.library_only(args.count)  # type: ignore[attr-defined]
     print(json.dumps(result), flush=True)
@@ -60,7 +65,7 @@ def _offline(command: str, args: object) -> None:
 
 def main() -> int:
     args = peer_common.parse()
-    if args.command in ("cpu", "library-only"):
+    if args.command in ("cpu", "library-only", "instructions"):
         _offline(args.command, args)
     elif args.command == "dispatch":
         peer_common.timed_dispatch(dispatch, args.count, args.chunk, os.environ["BENCH_QUEUE_URL"])
