@@ -7,7 +7,7 @@ from typing import Any
 from tools import ROOT
 from tools.bench import libonly
 from tools.bench.local import Queued, fill_entry
-from tools.bench.peers import timing
+from tools.bench.peers import peer_common, timing
 from tools.bench.targets import Figure, Target, evaluate
 
 
@@ -94,3 +94,12 @@ def test_counted_calls_run_inside_the_counted_function_and_nothing_else_uses_it(
     assert timing.COUNTED_FUNCTION == "starmap_next"
     for path in (ROOT / "taskhawk").rglob("*.py"):  # a nested starmap would stop the count
         assert "starmap" not in path.read_text(), path
+
+
+def test_upstream_cpu_rows_go_through_its_aws_backends_and_library_rows_in_memory() -> None:
+    cpu_row = peer_common.parse(["cpu"])
+    assert not peer_common.in_memory_backends(cpu_row.command, cpu_row.row)
+    consume = peer_common.parse(["instructions", "--row", "consume: poll of 10, worker logging"])
+    assert not peer_common.in_memory_backends(consume.command, consume.row)
+    assert peer_common.in_memory_backends("library-only", None)
+    assert peer_common.in_memory_backends("instructions", "library-only")

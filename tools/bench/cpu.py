@@ -64,6 +64,8 @@ APP = "BENCH-CPU"
 QUEUE = f"TASKHAWK-{APP}"
 URL = f"http://127.0.0.1:9/{ACCOUNT}/{QUEUE}"
 UPSTREAM_PREFIX = "upstream 4.7 "
+# What upstream's rows must have asked botocore for, or they measured nothing of its paths.
+UPSTREAM_CALLS = frozenset({"Publish", "ReceiveMessage", "DeleteMessage"})
 
 
 @taskhawk.task(name=CPU_TASK)
@@ -230,6 +232,9 @@ def upstream(with_peers: bool) -> dict[str, Any]:
     env = peers_env.offline_env(TASK_KWARGS, HEADERS)
     command = [str(python), str(peers_env.DRIVERS / "upstream_driver.py"), "cpu"]
     found = peers_env.run_driver([*command, "--repeats", str(REPEATS)], env)
+    missing = UPSTREAM_CALLS - set(found.get("calls", {}))
+    if missing:  # its rows measured something else than its AWS backends (an empty loop)
+        raise RuntimeError(f"upstream's CPU rows made no {', '.join(sorted(missing))} call")
     return {f"{UPSTREAM_PREFIX}{name}": row for name, row in found["us_per_message"].items()}
 
 

@@ -64,13 +64,20 @@ def capture(dispatch: Callable[[], None], count: int) -> None:
     print(json.dumps({"count": count, "errors": errors}), flush=True)
 
 
+def in_memory_backends(command: str, row: str | None) -> bool:
+    """Whether a driver command runs through in-memory backends: library-only, and the
+    instructions command on that row. The cpu rows never do: they go through the AWS backends
+    with botocore answered in-process."""
+    return command == "library-only" or (command == "instructions" and row == "library-only")
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "command",
         choices=["dispatch", "capture", "worker", "check", "cpu", "library-only", "instructions"],
     )
-    parser.add_argument("--row", default="library-only")
+    parser.add_argument("--row", help="instructions: the row to run (a cpu row, or library-only)")
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--chunk", type=int, default=50)
     parser.add_argument("--prefetch", type=int, default=10)

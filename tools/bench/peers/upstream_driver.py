@@ -48,8 +48,8 @@ def _offline(command: str, args: object) -> None:
     import upstream_memory  # noqa: PLC0415
 
     upstream_memory.stub_instrumentation()
-    in_memory = command == "library-only" or getattr(args, "row", None) == "library-only"
-    if in_memory:  # before upstream reads its settings (it caches them)
+    row = args.row  # type: ignore[attr-defined]
+    if peer_common.in_memory_backends(command, row):  # before upstream reads (caches) settings
         settings.TASKHAWK_PUBLISHER_BACKEND = "upstream_memory.MemoryPublisherBackend"  # type: ignore[attr-defined]
         settings.TASKHAWK_CONSUMER_BACKEND = "upstream_memory.MemoryConsumerBackend"  # type: ignore[attr-defined]
     import upstream_cpu  # noqa: PLC0415 - declares its task once settings are final
