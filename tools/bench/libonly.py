@@ -18,7 +18,6 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,6 +31,7 @@ from tools import ROOT
 from tools.bench import peers_env
 from tools.bench.cpu import consumer, worker_logging
 from tools.bench.otel_modes import without_opentelemetry
+from tools.bench.peers import timing
 from tools.bench.workload import HEADERS, TASK_KWARGS
 
 __all__ = ["CHUNK", "OURS", "UPSTREAM", "chunks", "measure", "run"]
@@ -74,13 +74,10 @@ def measure(messages: int) -> dict[str, Any]:
     with chunks() as chunk:
         chunk(CHUNK)
         _runs[0] = 0
-        started, wall = time.process_time(), time.perf_counter()
-        for done in range(0, messages, CHUNK):
-            chunk(min(CHUNK, messages - done))
-        cpu_s, wall_s = time.process_time() - started, time.perf_counter() - wall
+        rate = timing.chunk_rate(chunk, messages, CHUNK)
     if _runs[0] != messages:
         raise RuntimeError(f"ran {_runs[0]} of {messages} tasks")
-    return {"messages": messages, "cpu_s": cpu_s, "wall_s": wall_s, "per_cpu_s": messages / cpu_s}
+    return rate
 
 
 def run(messages: int, rounds: int, with_peers: bool) -> dict[str, Any]:

@@ -13,7 +13,6 @@ import json
 import logging
 import logging.config
 import os
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -130,13 +129,10 @@ def library_only(messages: int) -> dict[str, Any]:
     chunk = library_chunk()
     chunk(CHUNK)
     runs[0] = 0
-    started, wall = time.process_time(), time.perf_counter()
-    for done in range(0, messages, CHUNK):
-        chunk(min(CHUNK, messages - done))
-    cpu_s, wall_s = time.process_time() - started, time.perf_counter() - wall
+    rate = timing.chunk_rate(chunk, messages, CHUNK)
     if runs[0] != messages or upstream_memory.queued():
         raise RuntimeError(f"ran {runs[0]} of {messages}; {upstream_memory.queued()} left")
-    return {"messages": messages, "cpu_s": cpu_s, "wall_s": wall_s, "per_cpu_s": messages / cpu_s}
+    return rate
 
 
 def instructions(row: str, count: int) -> dict[str, Any]:
