@@ -43,7 +43,10 @@ class CallSite:
         self.logger = logger
         self.level = level
         self._where = (code.co_filename, code.co_firstlineno, code.co_name)
-        sample = self._standard("", ())
+        path, line, name = self._where
+        # Python's own LogRecord, not the factory in use now: a user's factory is never called
+        # for a record nobody logs, and the copies are of the standard attributes only.
+        sample = logging.LogRecord(logger.name, level, path, line, "", (), None, name)
         self._fixed = {k: v for k, v in vars(sample).items() if k not in _CHANGING}
         self._fast = vars(sample).keys() == _KNOWN
 

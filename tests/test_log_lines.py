@@ -155,3 +155,20 @@ def test_key_value_lines_of_records_with_other_fields_keep_their_own_fields() ->
 def test_values_with_whitespace_are_quoted(value: str, text: str) -> None:
     record = logging.makeLogRecord({"msg": "m", "field": value})
     assert KeyValueFormatter("%(message)s").format(record) == f"m | field={text}"
+
+
+def test_a_call_site_made_under_a_user_factory_never_calls_it_for_its_own_use() -> None:
+    calls: list[str] = []
+    standard = logging.getLogRecordFactory()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        calls.append("made")
+        return standard(*args, **kwargs)  # type: ignore[arg-type]
+
+    logging.setLogRecordFactory(factory)
+    try:
+        site = CallSite(logging.getLogger("taskhawk.tests.site"), logging.INFO, _where)
+    finally:
+        logging.setLogRecordFactory(standard)
+    assert calls == []
+    assert vars(site._copied("m", ())).keys() == vars(logging.makeLogRecord({})).keys()
