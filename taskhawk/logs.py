@@ -133,25 +133,14 @@ _NO_SPACE_TYPES = (int, float)  # their text is never empty and never has a spac
 
 
 def _field(key: str, value: Any) -> str:
-    """`key=value`; the text and numbers most fields hold are written without another call."""
-    kind = type(value)
-    if kind is str:
-        if value and value.isprintable() and " " not in value:
-            return f"{key}={value}"
-    elif kind in _NO_SPACE_TYPES:
-        return f"{key}={value}"
-    return f"{key}={_text(value)}"
-
-
-def _text(value: Any) -> str:
+    """`key=value`, the value quoted when it is empty or holds whitespace. Printable text has
+    no whitespace but the space itself, so most ids and names need two C scans, no pattern."""
     if type(value) in _NO_SPACE_TYPES:
-        return str(value)
-    text = str(value)
-    # Printable text has no whitespace but the space itself: two C scans, no regex, for the
-    # ids and names most fields hold.
+        return f"{key}={value}"
+    text = value if type(value) is str else str(value)
     if text and text.isprintable() and " " not in text:
-        return text
-    return repr(text) if not text or _SPACE.search(text) else text
+        return f"{key}={text}"
+    return f"{key}={repr(text) if not text or _SPACE.search(text) else text}"
 
 
 class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -25,10 +25,8 @@ __all__ = ["MemoryTransport"]
 DEFAULT_VISIBILITY_TIMEOUT = 30
 
 
-def _fifo_problem(name: str, message: OutgoingMessage) -> str | None:
+def _fifo_problem(message: OutgoingMessage) -> str | None:
     """Why SQS would refuse this message on a FIFO queue or topic, if it would."""
-    if not name.endswith(FIFO_SUFFIX):
-        return None
     if message.group_id is None:
         return "MissingParameter: MessageGroupId is required for FIFO queues and topics"
     if message.delay_s:
@@ -97,7 +95,7 @@ class MemoryTransport:
             )
             targets = [(name, self._queue(name)) for name in names]
             for message in messages:
-                problem = _fifo_problem(destination.name, message) if fifo else None
+                problem = _fifo_problem(message) if fifo else None
                 if problem is not None:
                     refused[message.key] = problem
                     continue
