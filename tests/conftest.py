@@ -20,6 +20,14 @@ from taskhawk.priority import Priority
 from taskhawk.registry import registered_tasks, unregister_all
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_name
 
+# The reliability figures' report hooks live here, in the conftest every pytest process loads
+# first (a pytest-xdist controller collects nothing, so it never loads tests/reliability/).
+from tests.support import figures
+
+pytest_runtest_makereport = figures.pytest_runtest_makereport
+pytest_runtest_logreport = figures.pytest_runtest_logreport
+pytest_terminal_summary = figures.pytest_terminal_summary
+
 QUEUE = "DEV-MYAPP"
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per moto request is noise
 ACCOUNT_ID = "123456789012"

@@ -32,34 +32,8 @@ from tests.support.moto_receive import atomic_receives
 from tests.support.worker_rig import kill_group, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-SUMMARY_PATH = ROOT / "build" / "reliability" / "summary.json"
 MAX_RECEIVE_COUNT = 6  # faults and kills add receives; a good task must never reach the DLQ
 TRACEBACK = "Traceback (most recent call last)"
-
-_figures: dict[str, dict[str, Any]] = {}
-
-
-def record_figures(section: str, figures: dict[str, Any]) -> None:
-    """Keep a test's figures for the report and merge them into build/reliability/summary.json."""
-    _figures[section] = figures
-    SUMMARY_PATH.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        summary = json.loads(SUMMARY_PATH.read_text())
-    except (OSError, ValueError):
-        summary = {}
-    summary[section] = figures
-    SUMMARY_PATH.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    print(f"\nreliability {section}: {json.dumps(figures, sort_keys=True)}")
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not _figures:
-        return
-    terminalreporter.section("reliability figures")
-    for section, figures in _figures.items():
-        shown = " ".join(f"{key}={value}" for key, value in figures.items())
-        terminalreporter.write_line(f"{section}: {shown}")
-    terminalreporter.write_line(f"(also in {SUMMARY_PATH.relative_to(ROOT)})")
 
 
 @pytest.fixture(autouse=True)

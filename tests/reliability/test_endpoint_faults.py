@@ -29,12 +29,12 @@ from tests.conftest import SECRET_KEY, create_queues, drain, proxied_sqs_setting
 from tests.reliability.conftest import (
     Rig,
     RunLog,
-    record_figures,
     settle,
     unexpected_tracebacks,
 )
 from tests.reliability.proxy import CountingProxy
 from tests.reliability.tasks import EVENTS, flaky, record
+from tests.support.figures import record_figures
 
 pytestmark = pytest.mark.integration
 

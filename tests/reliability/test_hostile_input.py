@@ -20,7 +20,6 @@ from tests.conftest import ACCOUNT_ID, REGION, SECRET_KEY, boto_client
 from tests.reliability.conftest import (
     Rig,
     RunLog,
-    record_figures,
     settle,
     take_all,
     unexpected_tracebacks,
@@ -34,6 +33,7 @@ from tests.reliability.hostile_cases import (
     sqs_text,
 )
 from tests.reliability.tasks import EVENTS
+from tests.support.figures import record_figures
 from tests.support.hostile import corpus
 
 pytestmark = pytest.mark.integration

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from tests.reliability.conftest import Rig, RunLog, record_figures, settle
+from tests.reliability.conftest import Rig, RunLog, settle
 from tests.reliability.tasks import EVENTS, record, sleep
+from tests.support.figures import record_figures
 from tests.support.worker_rig import alive
 
 pytestmark = pytest.mark.integration

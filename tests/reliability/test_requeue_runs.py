@@ -16,7 +16,8 @@ import pytest
 
 from taskhawk.consume.dead_letter import REASON_ATTRIBUTE
 from tests.conftest import boto_client
-from tests.reliability.conftest import ROOT, Rig, record_figures, settle, take_all
+from tests.reliability.conftest import ROOT, Rig, settle, take_all
+from tests.support.figures import record_figures
 
 pytestmark = pytest.mark.integration
 

@@ -16,13 +16,13 @@ from tests.conftest import boto_client
 from tests.reliability.conftest import (
     Rig,
     RunLog,
-    record_figures,
     settle,
     take_all,
     unexpected_tracebacks,
 )
 from tests.reliability.proxy import CountingProxy
 from tests.reliability.tasks import EVENTS, flaky, record
+from tests.support.figures import record_figures
 
 pytestmark = pytest.mark.integration
 

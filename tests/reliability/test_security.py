@@ -32,10 +32,11 @@ from taskhawk.transport.memory import MemoryTransport
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from taskhawk.wire import decode
 from tests.conftest import SECRET_KEY, aws_settings, create_queues
-from tests.reliability.conftest import memory_app, record_figures
+from tests.reliability.conftest import memory_app
 from tests.reliability.hostile_cases import CANARY_MARK, PWNED, hostile_cases
 from tests.reliability.proxy import CountingProxy
 from tests.reliability.tasks import EVENTS, record
+from tests.support.figures import record_figures
 from tests.support.hostile import GOOD
 
 ROOT = Path(__file__).resolve().parents[2]
