@@ -162,3 +162,28 @@ def test_go_publishes_fifo_groups_that_the_worker_runs_in_order(
     for group in GROUPS:
         finished = [e["n"] for e in stack.events(group) if e["event"] == "finished"]
         assert finished == list(range(PER_GROUP)), (group, stack.events(group))
+
+
+def test_the_go_example_of_the_docs_reaches_the_python_worker(
+    stack: Stack, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """docs/publishing-from-go.md shows bindings/go/examples/publish/main.go."""
+    out = tmp_path_factory.mktemp("go") / "publish-example"
+    example = build_go_program(ROOT / "bindings" / "go", "./examples/publish", out)
+    env = {**stack.env, "AWS_ENDPOINT_URL": stack.endpoint, "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_REGION": REGION}  # fmt: skip
+    result = subprocess.run(
+        [str(example)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    sent = [line for line in result.stdout.splitlines() if line.startswith("published")]
+    assert len(sent) == 3, result.stdout
+    stack.env["PYTHONUNBUFFERED"] = "1"  # the task prints; the log must have it at once
+    examples = str(ROOT / "docs" / "examples")
+    worker = stack.start_worker(
+        "--path", examples, "--import", "tasks", "--priority", "default", "--priority", "high"
+    )
+    wait_for(lambda: worker.log.count("sending ") >= 3, f"three emails\n{worker.log}", timeout=60)
+    assert "sending 'Welcome!' to ada@example.com from noreply@example.com" in worker.log
+    assert "sending 'Your order' to grace@example.com from noreply@example.com" in worker.log
+    assert "sending 'Your receipt' to ada@example.com from billing@example.com" in worker.log
