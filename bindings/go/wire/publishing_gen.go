@@ -31,8 +31,8 @@ type Call struct {
 	Headers map[string]string
 	// Priority says which queue (or topic): the default one when empty.
 	Priority Priority
-	// ID is the message id to use; empty for a new random (version 4) UUID, as in real use.
-	ID string
+	// ID is the message id to use; nil for a new random (version 4) UUID, as in real use.
+	ID *string
 	// Timestamp is the publish time to use, in epoch milliseconds; nil for the clock's.
 	Timestamp *int64
 	// Delay: the task may not start before this (After or At). Up to 900 s an SQS queue holds
@@ -241,12 +241,14 @@ func Prepare(call Call, app App, options Options) (*Prepared, error) {
 	for name, value := range plan.Fields {
 		metadata[name] = value
 	}
-	id := call.ID
-	if id == "" {
+	var id string
+	switch {
+	case call.ID != nil:
+		id = *call.ID
+	case options.NewID != nil:
+		id = options.NewID()
+	default:
 		id = NewID()
-		if options.NewID != nil {
-			id = options.NewID()
-		}
 	}
 	if err := CheckText(id, "$.id"); err != nil {
 		return nil, err

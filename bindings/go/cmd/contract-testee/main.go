@@ -81,6 +81,10 @@ func respond(line []byte) (map[string]any, error) {
 		app = request.App
 	}
 	call, err := callOf(request.Input)
+	var refused *refusal
+	if errors.As(err, &refused) {
+		return map[string]any{"id": request.ID, "error": refused.reason}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -99,22 +103,33 @@ func respond(line []byte) (map[string]any, error) {
 	return reply, nil
 }
 
+// callOf is the case's input as a call; a *refusal when the Go API cannot even take it (a
+// header, a task name or an id that is not a string: the types say no), which the publisher's
+// caller would have been told by the compiler.
 func callOf(input map[string]any) (wire.Call, error) {
 	headers := map[string]string{}
 	if given, ok := input["headers"].(map[string]any); ok {
 		for name, value := range given {
 			text, isText := value.(string)
 			if !isText {
-				return wire.Call{}, fmt.Errorf("header %q is not a string", name)
+				return wire.Call{}, &refusal{fmt.Sprintf("$.headers: %q is not a string (map[string]string)", name)}
 			}
 			headers[name] = text
+		}
+	}
+	for _, name := range []string{"task", "id"} {
+		if value, given := input[name]; given {
+			if _, isText := value.(string); !isText {
+				return wire.Call{}, &refusal{fmt.Sprintf("$.%s: %v is not a string", name, value)}
+			}
 		}
 	}
 	call := wire.Call{Task: text(input["task"]), Headers: headers, Priority: wire.Priority(text(input["priority"]))}
 	call.Args = fromInput(input["args"])
 	call.Kwargs = fromInput(input["kwargs"])
 	if id, ok := input["id"]; ok {
-		call.ID = text(id)
+		value := text(id)
+		call.ID = &value
 	}
 	if timestamp, ok := input["timestamp_ms"].(json.Number); ok {
 		millis, err := timestamp.Int64()
@@ -197,3 +212,8 @@ func destinationOf(destination wire.Destination) map[string]any {
 	}
 	return result
 }
+
+// refusal is an input the Go API cannot take.
+type refusal struct{ reason string }
+
+func (r *refusal) Error() string { return r.reason }
