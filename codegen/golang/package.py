@@ -31,8 +31,8 @@ __all__ = ["GO_SUFFIX", "generate_go", "gofmt"]
 GO_SUFFIX = "_gen.go"
 # Files with no per-version content, each rendered from go/<name>.go.jinja.
 RULE_FILES = (
-    "decode", "formats", "json_text", "limits", "naming", "ordering", "publishing",
-    "strict_json", "violation",
+    "decode", "formats", "json_text", "json_values", "limits", "naming", "ordering",
+    "publishing", "schedule", "strict_json", "violation",
 )  # fmt: skip
 
 

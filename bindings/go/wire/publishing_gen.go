@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -45,80 +44,6 @@ type Call struct {
 	// Group is the FIFO message group (nil: none given); DeduplicationID its deduplication id.
 	Group           *string
 	DeduplicationID *string
-}
-
-// When is a moment: a duration from the time of publishing (After) or a time (At). The zero
-// When is no moment at all.
-type When struct {
-	after time.Duration
-	at    time.Time
-	set   bool
-}
-
-// After is the moment `duration` after each publish.
-func After(duration time.Duration) When { return When{after: duration, set: true} }
-
-// At is the moment `moment`, whenever the call is published.
-func At(moment time.Time) When { return When{at: moment, set: true} }
-
-// IsZero says whether the When is no moment.
-func (w When) IsZero() bool { return !w.set }
-
-// Check refuses a When that can never be a moment: a negative duration.
-func (w When) Check(name string) error {
-	if w.set && w.at.IsZero() && w.after < 0 {
-		return invalid("$.metadata."+name, name+" must be a duration >= 0 or a time, not "+w.after.String())
-	}
-	return nil
-}
-
-// from is the moment in epoch milliseconds, and how long after `now` (epoch milliseconds) it is.
-func (w When) from(now int64) (int64, time.Duration) {
-	if !w.at.IsZero() {
-		return w.at.UnixMilli(), w.at.Sub(time.UnixMilli(now))
-	}
-	return now + w.after.Milliseconds(), w.after
-}
-
-// Plan is what scheduling adds to a message: metadata fields, and the SQS DelaySeconds.
-type Plan struct {
-	Fields       map[string]any
-	DelaySeconds int32
-}
-
-// Schedule decides when the call may start and until when, against the clock `now` (epoch
-// milliseconds), for `app`.
-func Schedule(call Call, now int64, app App) (Plan, error) {
-	plan := Plan{Fields: map[string]any{}}
-	if err := call.Delay.Check("eta"); err != nil {
-		return plan, err
-	}
-	if eta, wait := call.Delay.from(now); call.Delay.set && wait > 0 {
-		if app.FIFO {
-			return plan, invalid("$.metadata.eta", "a FIFO app cannot delay one task: FIFO queues take no per-message delay, and holding one back would break its group's order")
-		}
-		if app.Topology == SNS && (app.LambdaApp == nil || *app.LambdaApp) {
-			return plan, invalid("$.metadata.eta", "a delay cannot reach an SNS-triggered Lambda app: SNS delivers at once and nothing can hold the message back; publish without a delay (or, when the app's queues subscribe to its topics, set LambdaApp to false)")
-		}
-		// SNS cannot delay: through it the consumer holds the message back (eta), as beyond 900 s.
-		seconds := math.Ceil(wait.Seconds())
-		plan.DelaySeconds = int32(min(seconds, MaxDelaySeconds))
-		if app.Topology == SNS || seconds > MaxDelaySeconds {
-			plan.Fields["eta"] = json.Number(strconv.FormatInt(eta, 10))
-			plan.DelaySeconds = MaxDelaySeconds
-			if app.Topology == SNS {
-				plan.DelaySeconds = 0
-			}
-		}
-	}
-	if err := call.Expires.Check("expires"); err != nil {
-		return plan, err
-	}
-	if call.Expires.set {
-		expires, _ := call.Expires.from(now)
-		plan.Fields["expires"] = json.Number(strconv.FormatInt(expires, 10))
-	}
-	return plan, nil
 }
 
 // Prepared is a message ready to send: what the transport is given, and where.
