@@ -4,6 +4,7 @@
 package wire
 
 import (
+	"encoding"
 	"encoding/json"
 	"math"
 	"math/big"
@@ -20,8 +21,9 @@ import (
 // Rules (schema/README.md, Decisions): integers stay within +-(2^53-1) (an int64, uint64 or
 // *big.Int beyond it is refused, never rounded); floats are finite; strings are valid UTF-8
 // (Go's stand-in for an unpaired surrogate); objects and arrays nest at most MaxDepth levels;
-// channels, functions, complex numbers and maps with non-string keys are refused with their path,
-// never converted behind the caller's back. Structs become objects as encoding/json names their
+// channels, functions, complex numbers, maps with non-string keys, bytes and types with an
+// encoding of their own (time.Time) are refused with their path, never converted behind the
+// caller's back. Structs become objects as encoding/json names their
 // fields (json tags, omitempty, "-"). The text is ASCII-only JSON, as the Python library writes
 // it; a float is always written as one (`7.0`, `1e+20`), so no reader takes it for an integer.
 
@@ -67,7 +69,29 @@ func JSONValue(value any, path string, level int) (any, error) {
 	return reflected(reflect.ValueOf(value), path, level)
 }
 
+var (
+	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
+	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// ownEncoding: a type that encodes itself (time.Time, *big.Float, json.RawMessage) or bytes
+// (which encoding/json writes as base64) would be a guess either way, so it is refused.
+func ownEncoding(kind reflect.Type) bool {
+	if kind.Kind() == reflect.Slice && kind.Elem().Kind() == reflect.Uint8 {
+		return true
+	}
+	pointer := reflect.PointerTo(kind)
+	return kind.Implements(jsonMarshaler) || pointer.Implements(jsonMarshaler) ||
+		kind.Implements(textMarshaler) || pointer.Implements(textMarshaler)
+}
+
 func reflected(value reflect.Value, path string, level int) (any, error) {
+	if !value.IsValid() {
+		return nil, nil
+	}
+	if kind := value.Kind(); kind != reflect.Pointer && kind != reflect.Interface && ownEncoding(value.Type()) {
+		return nil, notJSON(value.Type().String()+" (it has an encoding of its own)", path)
+	}
 	switch value.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if value.IsNil() {
