@@ -47,6 +47,12 @@ type Config struct {
 	// 900 s, an expiry) is refused. Upgrade every consumer first; empty, the newest this
 	// package knows.
 	MaxFormatVersion string
+	// TraceContext, when set, gives the trace context of a publish's context as a propagator
+	// writes it (W3C `traceparent`, `tracestate`, `baggage`; with OpenTelemetry:
+	// otel.GetTextMapPropagator().Inject into a propagation.MapCarrier). Its entries travel as
+	// message attributes, in the room the headers leave of SQS's ten, never in the body
+	// (decision trace-context), so a Python worker's task span joins the publisher's trace.
+	TraceContext func(ctx context.Context) map[string]string
 	// Now and NewID replace the wall clock and the random message ids (tests).
 	Now   func() time.Time
 	NewID func() string
@@ -102,12 +108,19 @@ func (p *Publisher) App() wire.App { return p.app }
 // Prepare checks and encodes a call as it would be sent, without sending it; a
 // *wire.ValidationError names the path of the first rule it breaks.
 func (p *Publisher) Prepare(call wire.Call) (*wire.Prepared, error) {
+	return p.prepare(call, nil)
+}
+
+func (p *Publisher) prepare(call wire.Call, traceContext map[string]string) (*wire.Prepared, error) {
 	if len(p.config.DefaultHeaders) > 0 {
 		headers := maps.Clone(p.config.DefaultHeaders)
 		maps.Copy(headers, call.Headers)
 		call.Headers = headers
 	}
-	return wire.Prepare(call, p.app, wire.Options{Newest: p.config.MaxFormatVersion, Now: p.config.Now, NewID: p.config.NewID})
+	options := wire.Options{
+		Newest: p.config.MaxFormatVersion, TraceContext: traceContext, Now: p.config.Now, NewID: p.config.NewID,
+	}
+	return wire.Prepare(call, p.app, options)
 }
 
 // Publish publishes one call; its message id. A *wire.ValidationError means nothing was sent;
@@ -130,9 +143,13 @@ func (p *Publisher) Publish(ctx context.Context, call wire.Call) (string, error)
 // error names it (its index and path) and nothing is sent. Otherwise the result says what
 // became of each message; result.Err() is nil when all were sent.
 func (p *Publisher) PublishBatch(ctx context.Context, calls []wire.Call) (BatchResult, error) {
+	var traceContext map[string]string
+	if p.config.TraceContext != nil {
+		traceContext = p.config.TraceContext(ctx)
+	}
 	prepared := make([]*wire.Prepared, len(calls))
 	for index, call := range calls {
-		message, err := p.Prepare(call)
+		message, err := p.prepare(call, traceContext)
 		if err != nil {
 			if len(calls) == 1 {
 				return BatchResult{}, err
