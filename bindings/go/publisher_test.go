@@ -331,7 +331,7 @@ type traceKey struct{}
 func TestTheTraceContextTravelsInTheRoomTheHeadersLeave(t *testing.T) {
 	fake := &fakeAWS{}
 	p := publisher(t, fake, taskhawk.Config{TraceContext: func(ctx context.Context) map[string]string {
-		return map[string]string{"traceparent": ctx.Value(traceKey{}).(string), "taskhawk_x": "reserved", "bad name": "x"}
+		return map[string]string{"traceparent": ctx.Value(traceKey{}).(string), "baggage": "k=v", "taskhawk_x": "reserved", "bad name": "x"}
 	}})
 	ctx := context.WithValue(context.Background(), traceKey{}, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
 	if _, err := p.Publish(ctx, wire.Call{Task: "tasks.a", Headers: map[string]string{"request_id": "r"}}); err != nil {
@@ -342,11 +342,21 @@ func TestTheTraceContextTravelsInTheRoomTheHeadersLeave(t *testing.T) {
 	for name := range sent.MessageAttributes {
 		names = append(names, name)
 	}
-	if len(names) != 3 || aws.ToString(sent.MessageAttributes["traceparent"].StringValue) != ctx.Value(traceKey{}) {
+	if len(names) != 4 || aws.ToString(sent.MessageAttributes["traceparent"].StringValue) != ctx.Value(traceKey{}) {
 		t.Fatalf("attributes %v", names)
 	}
 	if strings.Contains(aws.ToString(sent.MessageBody), "traceparent") {
 		t.Fatal("the trace context is in the body")
+	}
+	eight := map[string]string{}
+	for index := range 8 {
+		eight["h"+strconv.Itoa(index)] = "v"
+	}
+	if _, err := p.Publish(ctx, wire.Call{Task: "tasks.a", Headers: eight}); err != nil {
+		t.Fatal(err)
+	}
+	if last := fake.requests[1].(*sqs.SendMessageInput).MessageAttributes; len(last) != 10 || last["traceparent"].StringValue == nil {
+		t.Fatalf("the last room goes to traceparent: %d", len(last))
 	}
 	nine := map[string]string{}
 	for index := range 9 {
@@ -355,7 +365,7 @@ func TestTheTraceContextTravelsInTheRoomTheHeadersLeave(t *testing.T) {
 	if _, err := p.Publish(ctx, wire.Call{Task: "tasks.a", Headers: nine}); err != nil {
 		t.Fatal(err)
 	}
-	if full := fake.requests[1].(*sqs.SendMessageInput).MessageAttributes; len(full) != 10 || full["traceparent"].StringValue != nil {
+	if full := fake.requests[2].(*sqs.SendMessageInput).MessageAttributes; len(full) != 10 || full["traceparent"].StringValue != nil {
 		t.Fatalf("ten attributes at most, the headers first: %d", len(full))
 	}
 }

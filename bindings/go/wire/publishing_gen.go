@@ -102,7 +102,7 @@ var (
 const maxAttributeName = 256
 
 // withTraceContext adds, after `taskhawk_task` and the header attributes, each entry a
-// propagator wrote (W3C: `traceparent`, `tracestate`, `baggage`), by name, while fewer than ten
+// propagator wrote (W3C: `traceparent`, `tracestate`, `baggage`), in that order, while fewer than ten
 // attributes are set (decision trace-context). An entry whose name is taken (the header's
 // attribute wins) or that SQS would refuse is left out; the body never carries the context.
 func withTraceContext(attributes, traceContext map[string]string) {
@@ -110,7 +110,13 @@ func withTraceContext(attributes, traceContext map[string]string) {
 	for name := range traceContext {
 		names = append(names, name)
 	}
-	slices.Sort(names)
+	// A map has no order: W3C's entries first, in the order propagators write them, then by name.
+	slices.SortFunc(names, func(a, b string) int {
+		if rankA, rankB := traceRank(a), traceRank(b); rankA != rankB {
+			return rankA - rankB
+		}
+		return strings.Compare(a, b)
+	})
 	for _, name := range names {
 		if len(attributes) >= MaxAttributes {
 			return
@@ -121,6 +127,13 @@ func withTraceContext(attributes, traceContext map[string]string) {
 		}
 		attributes[name] = value
 	}
+}
+
+func traceRank(name string) int {
+	if rank := slices.Index([]string{"traceparent", "tracestate", "baggage"}, name); rank >= 0 {
+		return rank
+	}
+	return 3
 }
 
 func acceptableAttribute(name, value string) bool {
