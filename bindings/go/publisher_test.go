@@ -80,7 +80,7 @@ func (f *fakeAWS) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchIn
 }
 
 func (f *fakeAWS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
-	return &sns.PublishOutput{}, f.next(in)
+	return &sns.PublishOutput{MessageId: aws.String("m")}, f.next(in)
 }
 
 func (f *fakeAWS) PublishBatch(_ context.Context, in *sns.PublishBatchInput, _ ...func(*sns.Options)) (*sns.PublishBatchOutput, error) {
@@ -209,31 +209,37 @@ func json(index int) any {
 	return decoded.Args[0]
 }
 
-type apiError struct{ code string }
+type apiError struct {
+	code   string
+	status int
+}
 
+func (e apiError) HTTPStatusCode() int           { return e.status }
 func (e apiError) Error() string                 { return e.code }
 func (e apiError) ErrorCode() string             { return e.code }
 func (e apiError) ErrorMessage() string          { return e.code }
 func (e apiError) ErrorFault() smithy.ErrorFault { return smithy.FaultServer }
 
 func TestOnlyARequestThatEnqueuedNothingIsSentAgain(t *testing.T) {
-	fake := &fakeAWS{errors: []error{apiError{"ThrottlingException"}}}
+	fake := &fakeAWS{errors: []error{apiError{"ThrottlingException", 400}}}
 	p := publisher(t, fake, taskhawk.Config{})
 	if _, err := p.Publish(context.Background(), wire.Call{Task: "tasks.a"}); err != nil || len(fake.requests) != 2 {
 		t.Fatalf("throttled once: %v after %d requests", err, len(fake.requests))
 	}
-	fake = &fakeAWS{errors: []error{apiError{"InvalidParameterValue"}}}
+	fake = &fakeAWS{errors: []error{apiError{"InvalidParameterValue", 400}}}
 	p = publisher(t, fake, taskhawk.Config{})
 	_, err := p.Publish(context.Background(), wire.Call{Task: "tasks.a"})
 	var failed *taskhawk.PublishError
 	if !errors.As(err, &failed) || failed.Outcome != taskhawk.NotSent || len(fake.requests) != 1 {
 		t.Fatalf("refused: %v after %d requests", err, len(fake.requests))
 	}
-	fake = &fakeAWS{errors: []error{context.DeadlineExceeded}}
-	p = publisher(t, fake, taskhawk.Config{})
-	_, err = p.Publish(context.Background(), wire.Call{Task: "tasks.a"})
-	if !errors.As(err, &failed) || failed.Outcome != taskhawk.Unknown || len(fake.requests) != 1 {
-		t.Fatalf("timed out: %v after %d requests", err, len(fake.requests))
+	for _, unknown := range []error{context.DeadlineExceeded, apiError{"InternalError", 500}} {
+		fake = &fakeAWS{errors: []error{unknown}}
+		p = publisher(t, fake, taskhawk.Config{})
+		_, err = p.Publish(context.Background(), wire.Call{Task: "tasks.a"})
+		if !errors.As(err, &failed) || failed.Outcome != taskhawk.Unknown || len(fake.requests) != 1 {
+			t.Fatalf("%v: %v after %d requests", unknown, err, len(fake.requests))
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package taskhawk
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"sync"
@@ -86,7 +87,11 @@ func (s *sender) send(ctx context.Context, destination wire.Destination, message
 		if err == nil || !(isThrottled(err) || dialFailed(err)) || attempt == sendAttempts {
 			break
 		}
-		time.Sleep(time.Duration(attempt*attempt) * 100 * time.Millisecond)
+		pause := time.Duration(rand.Int64N(int64(100*time.Millisecond) << attempt))
+		select {
+		case <-ctx.Done():
+		case <-time.After(pause):
+		}
 	}
 	if err != nil {
 		if nothingSent(err) {
@@ -127,11 +132,15 @@ func crossCheck(messages []*wire.Prepared, result answer) []MessageOutcome {
 	return outcome
 }
 
-// nothingSent: the endpoint answered with an error for the whole request (which enqueues
-// nothing), or no connection was made.
+// nothingSent: no connection was made, or the endpoint refused the whole request (a 4xx answer,
+// throttling included), which enqueues nothing. A 5xx answer (the service itself failed), a
+// timeout or a connection lost after the request went out may have enqueued it.
 func nothingSent(err error) bool {
-	var apiError smithy.APIError
-	return errors.As(err, &apiError) || dialFailed(err)
+	if dialFailed(err) {
+		return true
+	}
+	var answered interface{ HTTPStatusCode() int }
+	return errors.As(err, &answered) && answered.HTTPStatusCode() > 0 && answered.HTTPStatusCode() < 500
 }
 
 func dialFailed(err error) bool {
@@ -192,13 +201,16 @@ func (s *sender) sqsRequest(url string, destination wire.Destination, messages [
 	if len(messages) == 1 {
 		message := messages[0]
 		return func(ctx context.Context) (answer, error) {
-			_, err := s.sqs.SendMessage(ctx, &sqs.SendMessageInput{
+			output, err := s.sqs.SendMessage(ctx, &sqs.SendMessageInput{
 				QueueUrl: aws.String(url), MessageBody: aws.String(message.Body),
 				MessageAttributes: sqsAttributes(message.Attributes), DelaySeconds: destination.DelaySeconds,
 				MessageGroupId:         optional(message.Destination.MessageGroupID),
 				MessageDeduplicationId: optional(message.Destination.MessageDeduplicationID),
 			}, noSQSRetries)
-			return answer{successful: []string{"0"}}, err
+			if err != nil || aws.ToString(output.MessageId) == "" {
+				return answer{}, err
+			}
+			return answer{successful: []string{"0"}}, nil
 		}
 	}
 	entries := make([]sqstypes.SendMessageBatchRequestEntry, len(messages))
@@ -230,13 +242,16 @@ func (s *sender) snsRequest(topicARN string, messages []*wire.Prepared) func(con
 	if len(messages) == 1 {
 		message := messages[0]
 		return func(ctx context.Context) (answer, error) {
-			_, err := s.sns.Publish(ctx, &sns.PublishInput{
+			output, err := s.sns.Publish(ctx, &sns.PublishInput{
 				TopicArn: aws.String(topicARN), Message: aws.String(message.Body),
 				MessageAttributes:      snsAttributes(message.Attributes),
 				MessageGroupId:         optional(message.Destination.MessageGroupID),
 				MessageDeduplicationId: optional(message.Destination.MessageDeduplicationID),
 			}, noSNSRetries)
-			return answer{successful: []string{"0"}}, err
+			if err != nil || aws.ToString(output.MessageId) == "" {
+				return answer{}, err
+			}
+			return answer{successful: []string{"0"}}, nil
 		}
 	}
 	entries := make([]snstypes.PublishBatchRequestEntry, len(messages))
