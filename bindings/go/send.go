@@ -160,7 +160,17 @@ func (s *sender) queueURL(ctx context.Context, name string) (string, error) {
 	if ok {
 		return known, nil
 	}
-	answer, err := s.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
+	// A lookup changes nothing, so any failure may be tried again.
+	var answer *sqs.GetQueueUrlOutput
+	var err error
+	for attempt := 1; attempt <= sendAttempts && ctx.Err() == nil; attempt++ {
+		if answer, err = s.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)}); err == nil {
+			break
+		}
+	}
+	if err == nil && answer == nil {
+		err = context.Cause(ctx)
+	}
 	if err != nil {
 		return "", err
 	}
