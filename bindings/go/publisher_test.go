@@ -249,7 +249,8 @@ func TestACancelledContextSendsNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	result, err := p.PublishBatch(ctx, []wire.Call{{Task: "tasks.a"}, {Task: "tasks.b"}})
-	if err != nil || len(result.With(taskhawk.NotSent)) != 2 || len(fake.requests) != 0 {
+	notSent := result.With(taskhawk.NotSent)
+	if err != nil || len(notSent) != 2 || notSent[0].Reason != "not sent: context canceled" || len(fake.requests) != 0 || fake.lookups != 0 {
 		t.Fatalf("%v %+v after %d requests", err, result, len(fake.requests))
 	}
 }

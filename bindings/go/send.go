@@ -66,6 +66,9 @@ type answer struct {
 
 // send sends up to MaxBatch prepared messages to one destination in one request.
 func (s *sender) send(ctx context.Context, destination wire.Destination, messages []*wire.Prepared) []MessageOutcome {
+	if ctx.Err() != nil {
+		return outcomes(messages, NotSent, "not sent: "+context.Cause(ctx).Error())
+	}
 	var request func(context.Context) (answer, error)
 	if destination.Transport == wire.SNS {
 		request = s.snsRequest(s.topicARN(destination.Name), messages)
