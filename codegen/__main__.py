@@ -1,5 +1,6 @@
-"""`python -m codegen [--check]`: write taskhawk/_generated/ and the TypeScript package's
-bindings/typescript/src/generated/, or fail when either has drifted from schema/."""
+"""`python -m codegen [--check]`: write taskhawk/_generated/, the TypeScript package's
+bindings/typescript/src/generated/ and the Go package's bindings/go/wire/*_gen.go, or fail when
+any has drifted from schema/."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from codegen.errors import GenerationFailed
 from codegen.generate import GeneratedFile, generate_package
+from codegen.golang import generate_go
+from codegen.golang.package import GO_SUFFIX
 from codegen.output import compare_tree, write_tree
 from codegen.typescript import generate_typescript
 
@@ -22,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ts-out", type=Path, default=ROOT / "bindings" / "typescript" / "src" / "generated"
     )
+    parser.add_argument("--go-out", type=Path, default=ROOT / "bindings" / "go" / "wire")
     parser.add_argument(
         "--check",
         action="store_true",
@@ -32,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         trees = [
             (generate_package(options.schema_dir), options.out, ".py"),
             (generate_typescript(options.schema_dir), options.ts_out, ".ts"),
+            (generate_go(options.schema_dir), options.go_out, GO_SUFFIX),
         ]
     except GenerationFailed as failure:
         print(f"codegen: {failure}", file=sys.stderr)

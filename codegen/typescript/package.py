@@ -18,7 +18,7 @@ from codegen.schemas import SchemaFile, load_schemas
 from codegen.typescript.ts_regex import regex_expression
 from codegen.typescript.ts_types import declarations
 from codegen.typescript.validator_ts import TsValidator, compile_typescript
-from codegen.typescript.wire_rules import WIRE_RULES
+from codegen.wire_context import attribute_rules, wire_context
 
 __all__ = ["generate_typescript"]
 
@@ -96,55 +96,5 @@ def _validator(env: jinja2.Environment, schema: SchemaFile) -> str:
 
 
 def _rules_context(versions: list[TsVersion], schemas: list[SchemaFile]) -> dict[str, Any]:
-    latest = versions[-1].publish
-    metadata = _metadata_properties(latest)
-    # Every priority any version names, in the schema's order: each needs its queue suffix.
-    priorities = list(
-        dict.fromkeys(
-            p
-            for v in versions
-            for p in _metadata_properties(v.publish).get("priority", {}).get("enum", [])
-        )
-    )
-    missing = [p for p in priorities if p not in WIRE_RULES.priority_suffixes]
-    if not priorities or missing:
-        raise GenerationFailed(
-            f"{latest.relative_path}: every priority needs a queue suffix in "
-            f"codegen/typescript/wire_rules.py (missing: {', '.join(missing) or 'the enum'})"
-        )
-    # The scheduling fields the publisher knows how to fill, when the newest format has them.
-    scheduling = [field for field in ("eta", "expires") if field in metadata]
-    return {
-        "attribute_rules": _attribute_rules(latest),
-        "scheduling": scheduling,
-        "versions": versions,
-        "latest": latest,
-        "sources": sorted(schemas, key=lambda s: s.relative_path),
-        "rules": WIRE_RULES,
-        "priorities": priorities,
-        "suffixes": [(p, WIRE_RULES.priority_suffixes[p]) for p in priorities],
-    }
-
-
-def _attribute_rules(schema: SchemaFile) -> dict[str, Any]:
-    """What SQS accepts as a message attribute, from the schema's rules for a header (headers
-    become attributes): a trace context's entries must pass them too (decision trace-context)."""
-    where = f"{schema.relative_path}#/properties/headers"
-    try:
-        headers = schema.document["properties"]["headers"]
-        names, values = headers["propertyNames"], headers["additionalProperties"]
-        return {
-            "name": regex_expression(names["pattern"], f"{where}/propertyNames"),
-            "reserved": regex_expression(names["not"]["pattern"], f"{where}/propertyNames/not"),
-            "value": regex_expression(values["pattern"], f"{where}/additionalProperties"),
-            "max_name": int(names["maxLength"]),
-        }
-    except (KeyError, TypeError) as error:
-        raise GenerationFailed(f"{where}: the header rules are missing ({error})") from None
-
-
-def _metadata_properties(schema: SchemaFile) -> dict[str, Any]:
-    properties: dict[str, Any] = (
-        schema.document.get("$defs", {}).get("Metadata", {}).get("properties", {})
-    )
-    return properties
+    context = wire_context(versions, schemas)
+    return {**context, "attribute_rules": attribute_rules(context["latest"], regex_expression)}
