@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -30,4 +31,12 @@ def behave(mode: str, token: str, seconds: float = 0.0, *, metadata: Metadata) -
         raise LoggingException("order not ready", extra={"order": 7})
     elif mode == "boom":
         raise ValueError("boom")
+    record("finished", token)
+
+
+@task(name="it.wait")
+async def wait_io(token: str, seconds: float) -> None:
+    """An async task awaiting `seconds` of simulated I/O."""
+    record("started", token)
+    await asyncio.sleep(seconds)
     record("finished", token)

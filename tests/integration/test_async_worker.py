@@ -1,0 +1,46 @@
+"""`taskhawk worker --concurrency N` subprocesses over HTTP: async tasks many at a time in one
+process, and a SIGTERM with 50 of them in flight."""
+
+from __future__ import annotations
+
+import signal
+import uuid
+from collections import Counter
+
+import pytest
+
+from taskhawk import Priority
+from taskhawk.transport.naming import queue_name
+from tests.integration.conftest import Stack, wait_for
+from tests.integration.tasks import wait_io
+
+pytestmark = pytest.mark.integration
+
+
+def started(stack: Stack) -> int:
+    return sum(1 for event in stack.events() if event["event"] == "started")
+
+
+def test_sigterm_with_50_async_tasks_in_flight_loses_none_and_reruns_none(stack: Stack) -> None:
+    main = queue_name(stack.queue, Priority.default)
+    tokens = [uuid.uuid4().hex[:8] for _ in range(60)]
+    for start in range(0, len(tokens), 10):
+        wait_io.dispatch_many([((tok, 4.0), {}) for tok in tokens[start : start + 10]])
+    worker = stack.start_worker("--concurrency", "50", "--grace-seconds", "60")
+    wait_for(lambda: started(stack) == 50, "50 tasks in flight", timeout=30)
+    assert len({event["pid"] for event in stack.events()}) == 1  # one process runs them all
+    worker.signal(signal.SIGTERM)
+    assert worker.wait() == 0
+    events = Counter((e["token"], e["event"]) for e in stack.events())
+    ran = [tok for tok in tokens if events[(tok, "started")]]
+    assert len(ran) == 50
+    assert all(events[(tok, "started")] == events[(tok, "finished")] == 1 for tok in ran)
+    assert stack.counts(main) == (10, 0)  # the ten never received are there, visible
+    assert worker.log.count("task succeeded: it.wait") == 50
+
+    again = stack.start_worker("--concurrency", "50")
+    wait_for(lambda: stack.counts(main) == (0, 0), "the other ten to run", timeout=30)
+    again.signal(signal.SIGTERM)
+    assert again.wait() == 0
+    events = Counter((e["token"], e["event"]) for e in stack.events())
+    assert all(events[(tok, "started")] == events[(tok, "finished")] == 1 for tok in tokens)
