@@ -20,6 +20,7 @@ from taskhawk.consume.concurrent import ConcurrentConsumer
 from taskhawk.consume.crash_watch import RUNNING, BatchSlot
 from taskhawk.consume.slot_pool import SlotPool
 from taskhawk.consume.sqs import Consumer
+from taskhawk.consume.turns import Turns
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.naming import AppNames
 from tests.test_consumer import Recording
@@ -240,3 +241,26 @@ def test_an_async_task_that_blocks_the_loop_is_named_in_a_warning(
         for line in warnings
     ), warnings
     assert any("the event loop ran again after" in line for line in warnings), warnings
+
+
+def test_a_turn_alone_waits_for_the_running_ones_and_nothing_starts_beside_it() -> None:
+    turns = Turns()
+    log: list[str] = []
+
+    def run(name: str, alone: bool, seconds: float) -> None:
+        with turns.turn(alone=alone):
+            log.append(f"+{name}")
+            time.sleep(seconds)
+            log.append(f"-{name}")
+
+    first = threading.Thread(target=run, args=("a", False, 0.3))
+    first.start()
+    time.sleep(0.05)
+    suspect = threading.Thread(target=run, args=("s", True, 0.3))
+    suspect.start()
+    time.sleep(0.05)
+    later = threading.Thread(target=run, args=("b", False, 0.01))
+    later.start()
+    for thread in (first, suspect, later):
+        thread.join(5)
+    assert log == ["+a", "-a", "+s", "-s", "+b", "-b"]

@@ -35,6 +35,7 @@ from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.loop_watchdog import LoopWatchdog
 from taskhawk.consume.slot_pool import SlotPool
 from taskhawk.consume.sqs import Consumer, ShutdownEvent
+from taskhawk.consume.turns import Turns
 from taskhawk.consume.visibility import hide
 from taskhawk.coroutines import serving
 from taskhawk.exceptions import ConfigurationError
@@ -75,6 +76,7 @@ class ConcurrentConsumer:
         self._shutdown: ShutdownEvent | None = None
         self._pause_s = 0.0
         self._carriers: ThreadPoolExecutor | None = None
+        self._turns = Turns()
 
     def run(
         self, shutdown_event: ShutdownEvent, progress: Callable[[], None] | None = None
@@ -166,11 +168,30 @@ class ConcurrentConsumer:
             if self.stopping:  # received, never started: another worker may have it now
                 self._release(held)
             elif consumer.inflight.usable(received.receipt):
-                handle = partial(consumer.handle, received, held.dead_letter_queue, held.position)
-                fields = {"queue": received.queue, "transport_id": received.transport_id}
-                deleted = isolated(handle, _kept, fields)
+                with self._turns.turn(alone=self._suspected(held)):
+                    deleted = self._run(held)
         finally:
             self._settled(held, deleted)
+
+    def _run(self, held: _Held) -> bool:
+        """Whether it is done with; released instead when shutdown came while it waited."""
+        if self.stopping:
+            self._release(held)
+            return False
+        received = held.received
+        handle = partial(self.consumer.handle, received, held.dead_letter_queue, held.position)
+        fields = {"queue": received.queue, "transport_id": received.transport_id}
+        return isolated(handle, _kept, fields)
+
+    def _suspected(self, held: _Held) -> bool:
+        """Running when a process died among others: run alone (`taskhawk.consume.turns`)."""
+        if not self.pool.suspected(held.position, held.received):
+            return False
+        logger.info(
+            "running a message alone: it was running when a worker process died",
+            extra={"queue": held.received.queue, "transport_id": held.received.transport_id},
+        )
+        return True
 
     def _settled(self, held: _Held, deleted: bool) -> None:
         """Free its place; let its group go on (or hold the group back: it failed)."""

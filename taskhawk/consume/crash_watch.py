@@ -9,7 +9,9 @@ holds and how far it got (one byte store per message, no system call):
 - the messages it had not started are made visible again at once: they did nothing wrong;
 - the ones it had finished but not yet deleted are deleted: they must not run twice;
 - the one it was running is counted in a crash ledger that every child reads, and after
-  `crash_limit` deaths it is dead-lettered, unrun, with a reason naming the crash.
+  `crash_limit` deaths it is dead-lettered, unrun, with a reason naming the crash. When it was
+  running several at once (`--concurrency`), none of them is known to be the one: each becomes
+  a suspect, run alone when received again, so a second death names the task that kills.
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def settle_dead_child(
     running = dead.messages.get(RUNNING, [])
     if ledger is not None:
         for transport_id, _ in running:
-            ledger.record(transport_id, how)
+            ledger.record(transport_id, how, alone=len(running) == 1)
     logger.warning(
         "a worker process died (%s) while running %d messages; %d it had not started were "
         "released and %d it had finished were deleted",
@@ -161,10 +163,11 @@ class CrashLedger:
         self._entries: dict[str, list[Any]] = {}
         self._seen_version = 0
 
-    def record(self, transport_id: str, how: str) -> None:
-        """Parent side: one more death while running this message."""
+    def record(self, transport_id: str, how: str, *, alone: bool = True) -> None:
+        """Parent side: one more death while running this message (`alone`), or while running
+        it among others: then it is only suspected."""
         self._load()
-        count = self._entries.pop(transport_id, [0, how])[0] + 1
+        count = self._entries.pop(transport_id, [0, how])[0] + (1 if alone else 0)
         self._entries[transport_id] = [count, how]
         while len(self._entries) > LEDGER_ENTRIES:
             del self._entries[next(iter(self._entries))]
@@ -183,6 +186,11 @@ class CrashLedger:
         return (
             f"the task killed its worker process {entry[0]} times (last: {entry[1]}); not run again"
         )
+
+    def suspected(self, transport_id: str) -> bool:
+        """Child side: whether this message was running when a worker process died."""
+        self._load()
+        return transport_id in self._entries
 
     def _load(self) -> None:
         version = self.version.value

@@ -46,6 +46,11 @@ class SlotPool:
         number, index = divmod(position, MAX_BATCH)
         return self._slots[number].starting(index, received)
 
+    def suspected(self, position: int, received: ReceivedMessage) -> bool:
+        """Whether this message was running when a worker process died (it is run alone)."""
+        ledger = self._slots[position // MAX_BATCH].ledger
+        return ledger is not None and ledger.suspected(received.transport_id)
+
     def decided(self, position: int, to_delete: bool) -> None:
         number, index = divmod(position, MAX_BATCH)
         self._slots[number].decided(index, to_delete)

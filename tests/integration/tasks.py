@@ -40,3 +40,11 @@ async def wait_io(token: str, seconds: float) -> None:
     record("started", token)
     await asyncio.sleep(seconds)
     record("finished", token)
+
+
+@task(name="it.crash_async")
+async def crash_async(token: str, after: float) -> None:
+    """An async task that kills its worker process, and every task beside it, `after` seconds."""
+    record("started", token)
+    await asyncio.sleep(after)
+    os._exit(1)

@@ -10,9 +10,9 @@ from collections import Counter
 import pytest
 
 from taskhawk import Priority
-from taskhawk.transport.naming import queue_name
+from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.integration.conftest import Stack, wait_for
-from tests.integration.tasks import wait_io
+from tests.integration.tasks import crash_async, wait_io
 
 pytestmark = pytest.mark.integration
 
@@ -44,3 +44,24 @@ def test_sigterm_with_50_async_tasks_in_flight_loses_none_and_reruns_none(stack:
     assert again.wait() == 0
     events = Counter((e["token"], e["event"]) for e in stack.events())
     assert all(events[(tok, "started")] == events[(tok, "finished")] == 1 for tok in tokens)
+
+
+def test_a_task_that_kills_a_process_running_many_is_found_without_blaming_the_others(
+    stack: Stack,
+) -> None:
+    """Queues redrive after 2 receives, so one death is enough to dead-letter the message
+    running when it happened; with several running, each is only suspected, and run alone."""
+    main = queue_name(stack.queue, Priority.default)
+    dlq = dead_letter_queue_name(stack.queue, Priority.default)
+    siblings = [uuid.uuid4().hex[:8] for _ in range(4)]
+    wait_io.dispatch_many([((tok, 2.0), {}) for tok in siblings])
+    crash_async.dispatch("crasher", 1.0)
+    worker = stack.start_worker("--concurrency", "5", "--visibility-timeout", "3")
+    wait_for(lambda: "exited with code 1" in worker.log, "the crash", timeout=30)
+    wait_for(lambda: stack.counts(main) == (0, 0), "every message settled", timeout=60)
+    events = Counter((e["token"], e["event"]) for e in stack.events())
+    assert all(events[(tok, "finished")] == 1 for tok in siblings), events
+    assert stack.counts(dlq) == (1, 0)  # the crasher alone
+    assert "running a message alone: it was running when a worker process died" in worker.log
+    worker.signal(signal.SIGTERM)
+    assert worker.wait() == 0
