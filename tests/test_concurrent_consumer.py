@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from opentelemetry import trace
 
 import taskhawk
 from taskhawk import Priority
@@ -23,6 +24,7 @@ from taskhawk.consume.sqs import Consumer
 from taskhawk.consume.turns import Turns
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.naming import AppNames
+from tests.support.otel import collecting
 from tests.test_consumer import Recording
 
 APP = "CONC"
@@ -35,6 +37,7 @@ events: list[tuple[str, str]] = []
 fail_once: set[str] = set()
 gauge = {"async": 0, "async_max": 0, "plain": 0, "plain_max": 0}
 lock = threading.Lock()
+tracer = trace.get_tracer("tests")
 
 
 def enter(kind: str, key: str) -> None:
@@ -93,10 +96,10 @@ def slots(count: int) -> list[BatchSlot]:
 class Running:
     """A ConcurrentConsumer in a thread, until `stop()`."""
 
-    def __init__(self, concurrency: int, batch_slots: list[BatchSlot] | None = None) -> None:
-        self.slots = batch_slots or slots(concurrency)
+    def __init__(self, concurrency: int, visibility_s: int = 30) -> None:
+        self.slots = slots(concurrency)
         pool = SlotPool(self.slots)
-        consumer = Consumer([Priority.default], observer=pool, visibility_timeout_s=30)
+        consumer = Consumer([Priority.default], observer=pool, visibility_timeout_s=visibility_s)
         self.runner = ConcurrentConsumer(consumer, concurrency, pool)
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self.runner.run, args=(self.stop_event,))
@@ -108,8 +111,10 @@ class Running:
         assert not self.thread.is_alive()
 
 
-def serve(concurrency: int, until: Callable[[], bool], timeout: float = 20) -> Running:
-    running = Running(concurrency)
+def serve(
+    concurrency: int, until: Callable[[], bool], timeout: float = 20, visibility_s: int = 30
+) -> Running:
+    running = Running(concurrency, visibility_s)
     try:
         wait(until, timeout)
     finally:
@@ -264,3 +269,41 @@ def test_a_turn_alone_waits_for_the_running_ones_and_nothing_starts_beside_it() 
     for thread in (first, suspect, later):
         thread.join(5)
     assert log == ["+a", "-a", "+s", "-s", "+b", "-b"]
+
+
+@taskhawk.task(name="conc.traced")
+async def traced(key: str) -> None:
+    await asyncio.sleep(0.2)  # the others run meanwhile: each span must stay with its task
+    with tracer.start_as_current_span(f"inside {key}"):
+        await asyncio.sleep(0.01)
+    if key == "boom":
+        raise ValueError("boom")
+
+
+def test_each_async_task_runs_inside_its_own_message_span(memory: Recording) -> None:
+    with collecting() as otel:
+        for key in ("a", "b", "boom"):
+            traced.dispatch(key)
+        serve(3, lambda: len(otel.finished()) >= 9)  # 3 sends, 3 process spans, 3 inside
+        finished = otel.finished()
+    processes = {
+        span.attributes["messaging.message.id"]: span  # type: ignore[index]
+        for span in finished
+        if span.name == f"process {QUEUE}"
+    }
+    assert sorted(str(s.attributes["taskhawk.outcome"]) for s in processes.values()) == [  # type: ignore[index]
+        "retried", "succeeded", "succeeded",
+    ]  # fmt: skip
+    inside = [span for span in finished if span.name.startswith("inside ")]
+    parents = {span.parent.span_id for span in inside if span.parent is not None}
+    assert parents == {span.context.span_id for span in processes.values() if span.context}
+
+
+def test_the_heartbeat_keeps_every_running_message_hidden(memory: Recording) -> None:
+    for n in range(3):
+        io.dispatch(f"long{n}", 3.0)  # longer than the 2 s visibility timeout
+    serve(3, ended(3), visibility_s=2)
+    assert [kind for kind, _ in events].count("start") == 3  # none received twice
+    extended = [receipt for queue, receipt, seconds in memory.visibility if seconds == 2]
+    assert len(set(extended)) == 3 and len(extended) >= 9  # a beat every 2/3 s, for each
+    assert memory.bodies(QUEUE) == []
