@@ -35,7 +35,7 @@ class _Served:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.plain_lane = threading.Lock()
+        self.plain_lane = threading.RLock()  # a plain task may run another (sync mode)
 
 
 _served: _Served | None = None
@@ -78,14 +78,17 @@ async def _cancel_all() -> None:
 def run_to_completion(coroutine: Coroutine[Any, Any, T], name: str | None = None) -> T:
     """Run the coroutine to its end and return its result (or raise its exception). `name`
     names its asyncio task, so a warning about a blocked loop can say which task blocked it."""
-    served = _served
-    if served is not None and served.loop.is_running():
-        return _on_served_loop(served.loop, coroutine, name)
     try:
-        asyncio.get_running_loop()
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
     except RuntimeError:
+        running = None
+    served = _served
+    if running is None:
+        if served is not None and served.loop.is_running():
+            return _on_served_loop(served.loop, coroutine, name)
         return asyncio.run(coroutine)
-    # This thread runs a loop already (sync mode called from async code): a thread of its own.
+    # This thread runs a loop (sync mode called from async code, the served loop's own thread
+    # included): waiting here for a task of that loop would never end. A thread of its own.
     with concurrent.futures.ThreadPoolExecutor(1, "taskhawk-run-coroutine") as pool:
         context = contextvars.copy_context()
         return pool.submit(context.run, asyncio.run, coroutine).result()

@@ -15,6 +15,7 @@ import pytest
 
 import taskhawk
 from taskhawk import IgnoreException, RetryException
+from taskhawk.coroutines import run_to_completion, serving
 from taskhawk.exceptions import ArgumentsMismatch
 from taskhawk.settings import get_settings
 from taskhawk.testing import Recorder
@@ -214,3 +215,15 @@ def test_the_recorder_runs_async_tasks(transport: Recording) -> None:
         assert recorder.run_all() == 1
     assert ran == [("rec@b.c", "hi")]
     assert get_settings().taskhawk_queue == "EXEC-APP"
+
+
+def test_a_coroutine_run_to_completion_from_the_served_loop_itself_does_not_wait_forever() -> None:
+    async def inner() -> str:
+        await asyncio.sleep(0.01)
+        return "inner"
+
+    async def outer() -> str:
+        return run_to_completion(inner())  # as sync mode does, from a task of the served loop
+
+    with serving():
+        assert run_to_completion(outer(), "outer") == "inner"

@@ -283,5 +283,5 @@ def run_worker(options: WorkerOptions) -> int:
         HealthFile(options.health_file, [])  # a path that cannot be written: exit 2, now
     # Everything a consumer process would find by crashing, found once here (one line, exit 2).
     start = check_worker_start(options, settings)
-    show_start(start, options.processes, options.num_messages, sys.stdout)
+    show_start(start, options.processes, options.num_messages, sys.stdout, options.concurrency)
     return _Supervisor(options).run()

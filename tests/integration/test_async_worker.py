@@ -29,6 +29,7 @@ def test_sigterm_with_50_async_tasks_in_flight_loses_none_and_reruns_none(stack:
     worker = stack.start_worker("--concurrency", "50", "--grace-seconds", "60")
     wait_for(lambda: started(stack) == 50, "50 tasks in flight", timeout=30)
     assert len({event["pid"] for event in stack.events()}) == 1  # one process runs them all
+    assert "  processes  1, up to 50 messages at once each" in worker.log
     worker.signal(signal.SIGTERM)
     assert worker.wait() == 0
     events = Counter((e["token"], e["event"]) for e in stack.events())
