@@ -307,3 +307,26 @@ def test_the_heartbeat_keeps_every_running_message_hidden(memory: Recording) -> 
     extended = [receipt for queue, receipt, seconds in memory.visibility if seconds == 2]
     assert len(set(extended)) == 3 and len(extended) >= 9  # a beat every 2/3 s, for each
     assert memory.bodies(QUEUE) == []
+
+
+def test_no_progress_is_stamped_while_every_place_is_taken_by_a_running_task(
+    memory: Recording,
+) -> None:
+    """The health file must go stale while a process's tasks hang, as it does one at a time."""
+    for n in range(2):
+        io.dispatch(f"hang{n}", 3.0)
+    stamps: list[float] = []
+    pool = SlotPool(slots(2))
+    runner = ConcurrentConsumer(Consumer([Priority.default], observer=pool), 2, pool)
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop, lambda: stamps.append(1.0)))
+    thread.start()
+    try:
+        wait(lambda: [kind for kind, _ in events].count("start") == 2)
+        time.sleep(0.2)
+        before = len(stamps)
+        time.sleep(2.0)
+        assert len(stamps) == before
+    finally:
+        stop.set()
+        thread.join(30)

@@ -98,7 +98,9 @@ class ConcurrentConsumer:
             index = 0
             while not shutdown_event.is_set():
                 room = self._wait_for_room(shutdown_event)
-                received = self._receive(index, room, shutdown_event) if room else 0
+                if not room:  # every place taken: progress is each message that ends
+                    continue
+                received = self._receive(index, room, shutdown_event)
                 if progress is not None:
                     progress()
                 index = 0 if received else (index + 1) % len(consumer.queues)
