@@ -5,6 +5,8 @@ processes spent per message):
 
 - one `taskhawk worker` process with `--concurrency`, the tasks `async def`;
 - the same tasks as plain functions (`time.sleep`), `--processes` one per core;
+- the raw boto3 loop (Receive(10) + DeleteMessageBatch, no task at all): what the endpoint
+  allows at most, so the rows above read as a share of it;
 - dramatiq with its AsyncIO middleware, `async def` actors, one process with as many threads as
   the async worker's concurrency (dramatiq runs a coroutine per worker thread), when it can be
   installed into build/bench-venvs/.
@@ -74,6 +76,10 @@ def _rows(point: Endpoint, python: Path | None) -> list[Row]:
         Row(f"taskhawk worker --num-messages 10 --processes {cores} ({PLAIN} def)",
             _worker(point, ["--num-messages", "10", "--processes", str(cores)], cores), sleeps),
     ]  # fmt: skip
+    raw = [sys.executable, "-m", "tools.bench.rawloop", "--endpoint", point.url,
+           "--queue-url", point.queue_url(queue), "--max", "10", "--delete", "batch"]  # fmt: skip
+    rows.append(Row(f"{peers_env.RAW_10_BATCH} (no task: the endpoint's ceiling)",
+                    Consumer(raw, {}, queue), waits))  # fmt: skip
     if python is not None:
         rows.append(_peer_row(point, python))
     return rows
