@@ -18,7 +18,14 @@ from opentelemetry import trace
 import taskhawk
 from taskhawk import Priority
 from taskhawk.consume.concurrent import ConcurrentConsumer
-from taskhawk.consume.crash_watch import RUNNING, BatchSlot
+from taskhawk.consume.crash_watch import (
+    RUNNING,
+    WAITING,
+    BatchSlot,
+    CrashLedger,
+    DeadChild,
+    settle_dead_children,
+)
 from taskhawk.consume.slot_pool import SlotPool
 from taskhawk.consume.sqs import Consumer
 from taskhawk.consume.turns import Turns
@@ -330,3 +337,18 @@ def test_no_progress_is_stamped_while_every_place_is_taken_by_a_running_task(
     finally:
         stop.set()
         thread.join(30)
+
+
+def test_a_death_among_batches_blames_none_of_the_messages_running_in_them(
+    memory: Recording,
+) -> None:
+    context = multiprocessing.get_context("spawn")
+    ledger = CrashLedger(context, 1)
+    dead = [
+        DeadChild(QUEUE, {RUNNING: [(f"t{n}", f"r{n}")], WAITING: []}) for n in range(2)
+    ]  # one running message in each of two batches
+    settle_dead_children(memory, dead, ledger, "killed by SIGKILL")
+    assert ledger.suspected("t0") and ledger.suspected("t1")
+    assert ledger.refusal("t0") is None and ledger.refusal("t1") is None
+    settle_dead_children(memory, dead[:1], ledger, "killed by SIGKILL")  # t0 alone this time
+    assert "killed its worker process 1 times" in (ledger.refusal("t0") or "")

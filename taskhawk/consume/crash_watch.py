@@ -35,6 +35,7 @@ __all__ = [
     "describe_exit",
     "read_dead_child",
     "settle_dead_child",
+    "settle_dead_children",
 ]
 
 logger = logging.getLogger("taskhawk.worker")
@@ -113,11 +114,27 @@ def read_dead_child(slot: BatchSlot) -> DeadChild | None:
     return DeadChild(queue, by_state)
 
 
+def settle_dead_children(
+    transport: Transport, deads: Sequence[DeadChild], ledger: CrashLedger | None, how: str
+) -> None:
+    """`settle_dead_child` for each batch one child held (several with `--concurrency`): a
+    message is blamed alone only when it was the one running in all of them."""
+    alone = sum(len(dead.messages.get(RUNNING, [])) for dead in deads) == 1
+    for dead in deads:
+        settle_dead_child(transport, dead, ledger, how, alone=alone)
+
+
 def settle_dead_child(
-    transport: Transport, dead: DeadChild, ledger: CrashLedger | None, how: str
+    transport: Transport,
+    dead: DeadChild,
+    ledger: CrashLedger | None,
+    how: str,
+    *,
+    alone: bool | None = None,
 ) -> None:
     """Release what it had not started, delete what it finished, count what it was running
-    (`ledger` None: the parent killed it, so the task is not to blame)."""
+    (`ledger` None: the parent killed it, so the task is not to blame; `alone` False: other
+    messages were running too, so each is only suspected)."""
     for _, receipt in dead.messages.get(WAITING, []):
         _quietly(transport.change_visibility, dead.queue, receipt, 0)
     finished = [receipt for _, receipt in dead.messages.get(TO_DELETE, [])]
@@ -126,7 +143,7 @@ def settle_dead_child(
     running = dead.messages.get(RUNNING, [])
     if ledger is not None:
         for transport_id, _ in running:
-            ledger.record(transport_id, how, alone=len(running) == 1)
+            ledger.record(transport_id, how, alone=len(running) == 1 if alone is None else alone)
     logger.warning(
         "a worker process died (%s) while running %d messages; %d it had not started were "
         "released and %d it had finished were deleted",

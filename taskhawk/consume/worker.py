@@ -37,7 +37,7 @@ from taskhawk.consume.crash_watch import (
     crash_limit,
     describe_exit,
     read_dead_child,
-    settle_dead_child,
+    settle_dead_children,
 )
 from taskhawk.consume.health_file import HealthFile, ProgressStamp, StampingObserver
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_interval
@@ -261,8 +261,7 @@ class _Supervisor:
         except Exception as error:  # they reappear after their visibility timeout instead
             logger.warning("cannot settle the messages of a dead worker process: %s", error)
             return
-        for dead in deads:
-            settle_dead_child(transport, dead, self.ledger if blame else None, how)
+        settle_dead_children(transport, deads, self.ledger if blame else None, how)
 
 
 def run_worker(options: WorkerOptions) -> int:
