@@ -113,10 +113,15 @@ class ConcurrentConsumer:
         return self._stopping or (self._shutdown is not None and self._shutdown.is_set())
 
     def _wait_for_room(self, shutdown_event: ShutdownEvent) -> int:
-        """How many more messages may be received now (0 after a second without room)."""
+        """How many more messages may be received now (0 after a second without room, and
+        while a message runs alone: a message received then would wait for it, and be released
+        unrun if it kills the process again)."""
         with self._room:
-            if self._held >= self.concurrency and not shutdown_event.is_set():
+            crowded = self._held >= self.concurrency or self._turns.alone_wanted()
+            if crowded and not shutdown_event.is_set():
                 self._room.wait(1.0)
+            if self._turns.alone_wanted():
+                return 0
             return max(self.concurrency - self._held, 0)
 
     def _receive(self, index: int, room: int, shutdown_event: ShutdownEvent) -> int:

@@ -24,6 +24,11 @@ class Turns:
         self._alone = False
         self._waiting_alone = 0
 
+    def alone_wanted(self) -> bool:
+        """A message runs alone, or waits to: receiving more would only make them wait."""
+        with self._changed:
+            return self._alone or self._waiting_alone > 0
+
     @contextmanager
     def turn(self, *, alone: bool) -> Iterator[None]:
         with self._changed:
