@@ -7,6 +7,7 @@ installs.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -29,7 +30,9 @@ __all__ = [
     "SyncRunner",
     "batch",
     "dispatch",
+    "dispatch_async",
     "dispatch_many",
+    "dispatch_many_async",
     "install_sync_runner",
     "new_message",
     "new_message_id",
@@ -86,6 +89,21 @@ def dispatch_many(
         return [run_sync(item.message, settings, destination) for item in outbound]
     send_messages(destination, outbound, settings)
     return [item.message.id for item in outbound]
+
+
+async def dispatch_async(
+    invocation: Invocation[Any, Any], args: Sequence[Any], kwargs: Mapping[str, Any]
+) -> str:
+    """`dispatch` in a thread, with this context (an open `batch()`, the transport in use), so
+    the event loop that awaits it is never blocked by the send."""
+    return await asyncio.to_thread(dispatch, invocation, args, kwargs)
+
+
+async def dispatch_many_async(
+    invocation: Invocation[Any, Any], calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]
+) -> list[str]:
+    """`dispatch_many` in a thread; the calls are listed first, in the caller's thread."""
+    return await asyncio.to_thread(dispatch_many, invocation, list(calls))
 
 
 @contextmanager

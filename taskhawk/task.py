@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from taskhawk import publisher
 from taskhawk.arguments import INJECTED, Arguments
+from taskhawk.coroutines import call_plain, run_to_completion
 from taskhawk.exceptions import ArgumentsMismatch, ConfigurationError
 from taskhawk.ordering import NO_ORDERING, Ordering
 from taskhawk.priority import Priority, PriorityName
@@ -110,6 +111,17 @@ class Invocation(Generic[P, R]):
         """Send one message per (args, kwargs) pair in batches of ten; return their ids."""
         return publisher.dispatch_many(self, calls)
 
+    async def dispatch_async(self, *args: P.args, **kwargs: P.kwargs) -> str:
+        """`dispatch` for code running in an event loop: the send runs in a thread, so the loop
+        goes on meanwhile."""
+        return await publisher.dispatch_async(self, args, kwargs)
+
+    async def dispatch_many_async(
+        self, calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]
+    ) -> list[str]:
+        """`dispatch_many` for code running in an event loop, the sends in a thread."""
+        return await publisher.dispatch_many_async(self, calls)
+
 
 class Task(Generic[P, R]):
     """A registered function. Calling it runs the function here; `dispatch` sends a message."""
@@ -121,6 +133,7 @@ class Task(Generic[P, R]):
         var_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
         names = {p.name for p in parameters}
         self.fn = fn
+        self.is_async = _is_async(fn)
         self.name = name
         self.priority = priority
         self.accepts_metadata = var_keyword or "metadata" in names
@@ -164,6 +177,14 @@ class Task(Generic[P, R]):
     def dispatch_many(self, calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]) -> list[str]:
         return self.invocation().dispatch_many(calls)
 
+    async def dispatch_async(self, *args: P.args, **kwargs: P.kwargs) -> str:
+        return await self.invocation().dispatch_async(*args, **kwargs)
+
+    async def dispatch_many_async(
+        self, calls: Iterable[tuple[Sequence[Any], Mapping[str, Any]]]
+    ) -> list[str]:
+        return await self.invocation().dispatch_many_async(calls)
+
     def check_arguments(
         self, args: Sequence[Any], kwargs: Mapping[str, Any], *, message_id: str
     ) -> None:
@@ -173,10 +194,11 @@ class Task(Generic[P, R]):
         if problem is not None:
             raise ArgumentsMismatch(*problem, message_id=message_id)
 
-    def call(self, message: Message, metadata: Metadata | None) -> R:
+    def call(self, message: Message, metadata: Metadata | None) -> Any:
         """Run the function for a consumed message, adding `metadata`/`headers` if it takes them
-        (`metadata` may be None for a function that does not). Arguments the function cannot
-        take raise ArgumentsMismatch for this message's id."""
+        (`metadata` may be None for a function that does not), to its end: an `async def`
+        task's coroutine too (`taskhawk.coroutines`). Arguments the function cannot take raise
+        ArgumentsMismatch for this message's id."""
         if self._arguments.injected_in(message.kwargs) is not None:
             self.check_arguments(message.args, message.kwargs, message_id=message.id)
         kwargs = dict(message.kwargs)
@@ -185,7 +207,10 @@ class Task(Generic[P, R]):
         if self.accepts_headers:
             kwargs["headers"] = dict(message.headers)
         try:
-            return self.fn(*message.args, **kwargs)
+            if self.is_async:  # a wrong call raises here, before the coroutine exists
+                result = self.fn(*message.args, **kwargs)
+            else:
+                result = call_plain(self.fn, message.args, kwargs)
         except TypeError:
             # Asked only after a TypeError, so a successful call pays nothing for it; when the
             # arguments do fit, the TypeError was raised inside the task: its own failure.
@@ -193,6 +218,17 @@ class Task(Generic[P, R]):
             if problem is None:
                 raise
             raise ArgumentsMismatch(*problem, message_id=message.id) from None
+        # A plain function may return a coroutine too (an async function behind a wrapper):
+        # its body must run before the message counts as done.
+        if inspect.iscoroutine(result):
+            return run_to_completion(result, f"{self.name} (message {message.id})")
+        return result
+
+
+def _is_async(fn: Callable[..., Any]) -> bool:
+    """An `async def` function, or an object whose `__call__` is one."""
+    call = getattr(fn, "__call__", None)  # noqa: B004 - the method itself is inspected
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
 
 
 def _task_class() -> type[Task[Any, Any]]:

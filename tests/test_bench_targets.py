@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from tools import ROOT
@@ -103,3 +104,18 @@ def test_upstream_cpu_rows_go_through_its_aws_backends_and_library_rows_in_memor
     assert not peer_common.in_memory_backends(consume.command, consume.row)
     assert peer_common.in_memory_backends("library-only", None)
     assert peer_common.in_memory_backends("instructions", "library-only")
+
+
+def test_the_async_rows_compare_with_the_plain_row_and_count_cpu_per_message() -> None:
+    from tools.bench.asyncrow import Row, _record
+    from tools.bench.consumers import Consumer, process_tree_cpu_s
+
+    consumer = Consumer([], {}, "q")
+    plain = Row("taskhawk worker --num-messages 10 --processes 2 (plain def)", consumer, [])
+    ours = Row("taskhawk worker --concurrency 50 --processes 1 (async def)", consumer, [])
+    plain.rates, plain.cpu_s = [10.0, 20.0, 30.0], [1.0, 1.0, 1.0]
+    ours.rates, ours.cpu_s = [100.0, 90.0, 110.0], [0.5, 0.7, 0.6]
+    record = _record(ours, 1000, [ours, plain])
+    assert record["median_per_s"] == 100.0 and record["x_plain_processes"] == 5.0
+    assert record["cpu_us_per_message"] == 600.0
+    assert process_tree_cpu_s(os.getpid()) > 0

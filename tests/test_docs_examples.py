@@ -403,6 +403,24 @@ def test_graceful_worker_stops_on_sigterm(
     assert worker.output.endswith("worker stopped\n"), worker.output
 
 
+def test_async_tasks_run_many_at_a_time_in_one_worker_process(
+    endpoint: str, background: Callable[..., Background]
+) -> None:
+    output = example("async_tasks.py", endpoint, settings_module=True)
+    assert re.fullmatch(r"dispatched 21 pages, the last [0-9a-f-]{36}\n", output)
+    worker = background(
+        [str(cli()), "worker", "--concurrency", "50", "--import", "async_tasks"],
+        example_env(endpoint, settings_module=True),
+    )
+    deadline = time.monotonic() + TIMEOUT_S
+    while worker.output.count("task succeeded: pages.fetch_page") < 21:
+        assert time.monotonic() < deadline, worker.output
+        time.sleep(0.1)
+    assert worker.stop(signal.SIGTERM) == 0, worker.output
+    assert "fetched https://example.com/19" in worker.output
+    assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (0, 0)
+
+
 def test_observability(endpoint: str) -> None:
     """The example's output is the one the page shows."""
     output = example("observability.py", endpoint)

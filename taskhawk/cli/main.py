@@ -79,6 +79,7 @@ def _worker(args: argparse.Namespace) -> int:
     options = WorkerOptions(
         priorities=tuple(dict.fromkeys(args.priority or ["default"])),
         processes=args.processes,
+        concurrency=args.concurrency,
         num_messages=args.num_messages,
         visibility_timeout_s=args.visibility_timeout,
         grace_seconds=args.grace_seconds,

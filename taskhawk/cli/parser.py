@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from taskhawk.admin.devserver import DEFAULT_PORT, FORMATS
 from taskhawk.cli import requeue_command
+from taskhawk.consume.concurrent import MAX_CONCURRENCY
 from taskhawk.logs import LOG_FORMATS, LOG_LEVELS
 from taskhawk.priority import Priority
 from taskhawk.transport.limits import MAX_BATCH, MAX_VISIBILITY_S
@@ -176,6 +177,12 @@ def _worker(worker: argparse.ArgumentParser) -> None:
     worker.add_argument(
         "--processes", type=_bounded(int, 1, None), default=1, metavar="N",
         help="consumer processes, each running one task at a time (default 1)",
+    )  # fmt: skip
+    worker.add_argument(
+        "--concurrency", type=_bounded(int, 1, MAX_CONCURRENCY), default=1, metavar="N",
+        help="messages each process runs at once: async tasks share the process's event loop, "
+        f"plain tasks still run one at a time; 1..{MAX_CONCURRENCY} (default 1: one message "
+        "at a time; with more, each receive asks for as many as there is room for)",
     )  # fmt: skip
     worker.add_argument(
         "--num-messages", type=_bounded(int, 1, MAX_BATCH), default=1, metavar="N",

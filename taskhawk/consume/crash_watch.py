@@ -9,7 +9,9 @@ holds and how far it got (one byte store per message, no system call):
 - the messages it had not started are made visible again at once: they did nothing wrong;
 - the ones it had finished but not yet deleted are deleted: they must not run twice;
 - the one it was running is counted in a crash ledger that every child reads, and after
-  `crash_limit` deaths it is dead-lettered, unrun, with a reason naming the crash.
+  `crash_limit` deaths it is dead-lettered, unrun, with a reason naming the crash. When it was
+  running several at once (`--concurrency`), none of them is known to be the one: each becomes
+  a suspect, run alone when received again, so a second death names the task that kills.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "describe_exit",
     "read_dead_child",
     "settle_dead_child",
+    "settle_dead_children",
 ]
 
 logger = logging.getLogger("taskhawk.worker")
@@ -111,11 +114,27 @@ def read_dead_child(slot: BatchSlot) -> DeadChild | None:
     return DeadChild(queue, by_state)
 
 
+def settle_dead_children(
+    transport: Transport, deads: Sequence[DeadChild], ledger: CrashLedger | None, how: str
+) -> None:
+    """`settle_dead_child` for each batch one child held (several with `--concurrency`): a
+    message is blamed alone only when it was the one running in all of them."""
+    alone = sum(len(dead.messages.get(RUNNING, [])) for dead in deads) == 1
+    for dead in deads:
+        settle_dead_child(transport, dead, ledger, how, alone=alone)
+
+
 def settle_dead_child(
-    transport: Transport, dead: DeadChild, ledger: CrashLedger | None, how: str
+    transport: Transport,
+    dead: DeadChild,
+    ledger: CrashLedger | None,
+    how: str,
+    *,
+    alone: bool | None = None,
 ) -> None:
     """Release what it had not started, delete what it finished, count what it was running
-    (`ledger` None: the parent killed it, so the task is not to blame)."""
+    (`ledger` None: the parent killed it, so the task is not to blame; `alone` False: other
+    messages were running too, so each is only suspected)."""
     for _, receipt in dead.messages.get(WAITING, []):
         _quietly(transport.change_visibility, dead.queue, receipt, 0)
     finished = [receipt for _, receipt in dead.messages.get(TO_DELETE, [])]
@@ -124,7 +143,7 @@ def settle_dead_child(
     running = dead.messages.get(RUNNING, [])
     if ledger is not None:
         for transport_id, _ in running:
-            ledger.record(transport_id, how)
+            ledger.record(transport_id, how, alone=len(running) == 1 if alone is None else alone)
     logger.warning(
         "a worker process died (%s) while running %d messages; %d it had not started were "
         "released and %d it had finished were deleted",
@@ -161,10 +180,11 @@ class CrashLedger:
         self._entries: dict[str, list[Any]] = {}
         self._seen_version = 0
 
-    def record(self, transport_id: str, how: str) -> None:
-        """Parent side: one more death while running this message."""
+    def record(self, transport_id: str, how: str, *, alone: bool = True) -> None:
+        """Parent side: one more death while running this message (`alone`), or while running
+        it among others: then it is only suspected."""
         self._load()
-        count = self._entries.pop(transport_id, [0, how])[0] + 1
+        count = self._entries.pop(transport_id, [0, how])[0] + (1 if alone else 0)
         self._entries[transport_id] = [count, how]
         while len(self._entries) > LEDGER_ENTRIES:
             del self._entries[next(iter(self._entries))]
@@ -183,6 +203,11 @@ class CrashLedger:
         return (
             f"the task killed its worker process {entry[0]} times (last: {entry[1]}); not run again"
         )
+
+    def suspected(self, transport_id: str) -> bool:
+        """Child side: whether this message was running when a worker process died."""
+        self._load()
+        return transport_id in self._entries
 
     def _load(self) -> None:
         version = self.version.value

@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 
 from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Executor, Origin, Redelivery, isolated
+from taskhawk.consume.lambda_batch import concurrent_lanes, run_lanes
 from taskhawk.consume.outcomes import logger
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import TaskhawkError, ValidationError, summarize_failures
@@ -62,7 +63,12 @@ def process_messages_for_lambda_consumer(
         raise ValidationError("$.Records", "not a Lambda SNS or SQS event: no records")
     settings = get_settings()
     if records[0].get("eventSource") == "aws:sqs":
-        return _sqs_event(records, Executor(settings, Redelivery.QUEUE))
+        executor = Executor(settings, Redelivery.QUEUE)
+        lanes = concurrent_lanes(records, settings, _group_of)
+        if lanes is not None:  # async tasks: records side by side where order does not matter
+            unrun = run_lanes(lanes, partial(_isolated_sqs_record, executor))
+            return _failures([record for record in records if id(record) in unrun])
+        return _sqs_event(records, executor)
     executor = Executor(settings, Redelivery.LAMBDA)
     failed: dict[str, str] = {}
     for index, record in enumerate(records):
@@ -93,6 +99,18 @@ def _sqs_event(records: list[Any], executor: Executor) -> PartialBatchResponse:
             if str(record.get("eventSourceARN", "")).endswith(FIFO_SUFFIX):
                 failed_groups.add(group)
     return PartialBatchResponse(batchItemFailures=failures)
+
+
+def _isolated_sqs_record(executor: Executor, record: Mapping[str, Any]) -> bool:
+    return isolated(partial(_sqs_record, executor, record), _failed, _sqs_fields(record))
+
+
+def _failures(records: list[Any]) -> PartialBatchResponse:
+    return PartialBatchResponse(
+        batchItemFailures=[
+            BatchItemFailure(itemIdentifier=str(record.get("messageId", ""))) for record in records
+        ]
+    )
 
 
 def _group_of(record: Mapping[str, Any]) -> str | None:

@@ -162,7 +162,7 @@ class Consumer:
         for position, received in enumerate(batch):
             group = received.group_id
             if group is not None and group in failed_groups:
-                self._hold_back(received, position)
+                self.hold_back(received, position)
             elif self.inflight.usable(received.receipt):
                 handle = partial(self.handle, received, dead_letter_queue, position)
                 fields = {"queue": queue, "transport_id": received.transport_id}
@@ -187,7 +187,7 @@ class Consumer:
             self.observer.decided(position, deleted)
         return deleted
 
-    def _hold_back(self, received: ReceivedMessage, position: int) -> None:
+    def hold_back(self, received: ReceivedMessage, position: int) -> None:
         """A later message of a FIFO group whose earlier message failed: not run, made visible
         again at once; SQS delivers it only after the failed one, so the group keeps its order."""
         self.inflight.release(received.receipt)

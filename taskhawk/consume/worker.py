@@ -30,19 +30,21 @@ from types import FrameType
 from typing import Any
 
 from taskhawk.consume.banner import show_start
+from taskhawk.consume.concurrent import MAX_CONCURRENCY, ConcurrentConsumer
 from taskhawk.consume.crash_watch import (
     BatchSlot,
     CrashLedger,
     crash_limit,
     describe_exit,
     read_dead_child,
-    settle_dead_child,
+    settle_dead_children,
 )
 from taskhawk.consume.health_file import HealthFile, ProgressStamp, StampingObserver
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_interval
 from taskhawk.consume.inflight import heartbeat_interval
 from taskhawk.consume.preflight import check_worker_start
-from taskhawk.consume.sqs import Consumer
+from taskhawk.consume.slot_pool import SlotPool
+from taskhawk.consume.sqs import BatchObserver, Consumer
 from taskhawk.consume.startup import prepare_process
 from taskhawk.logs import configure_logging
 from taskhawk.priority import Priority
@@ -63,6 +65,7 @@ _MAX_RESTART_DELAY_S = 30.0
 class WorkerOptions:
     priorities: tuple[str, ...] = ("default",)
     processes: int = 1
+    concurrency: int = 1  # messages each process runs at once (taskhawk.consume.concurrent)
     num_messages: int = 1
     visibility_timeout_s: int | None = None
     grace_seconds: float = 30.0
@@ -86,7 +89,7 @@ def load_tasks(options: WorkerOptions) -> list[str]:
 def _child_main(
     options: WorkerOptions,
     shared_stop: Any,
-    batch_slot: BatchSlot,
+    batch_slots: tuple[BatchSlot, ...],
     ledger: CrashLedger,
     stamp: ProgressStamp,
 ) -> None:
@@ -104,14 +107,22 @@ def _child_main(
     )
     watcher.start()
     priorities = [Priority.parse(name) for name in options.priorities]
-    batch_slot.ledger = ledger
+    for batch_slot in batch_slots:
+        batch_slot.ledger = ledger
     watched = options.health_file is not None
-    Consumer(
+    pool = SlotPool(batch_slots) if options.concurrency > 1 else None
+    recorder: BatchObserver = batch_slots[0] if pool is None else pool
+    consumer = Consumer(
         priorities,
         num_messages=options.num_messages,
         visibility_timeout_s=options.visibility_timeout_s,
-        observer=StampingObserver(batch_slot, stamp) if watched else batch_slot,
-    ).run(shutdown_event=stop, progress=stamp if watched else None)
+        observer=StampingObserver(recorder, stamp) if watched else recorder,
+    )
+    progress = stamp if watched else None
+    if pool is None:
+        consumer.run(shutdown_event=stop, progress=progress)
+    else:
+        ConcurrentConsumer(consumer, options.concurrency, pool).run(stop, progress)
 
 
 def _note(flag: threading.Event) -> None:
@@ -130,7 +141,7 @@ def _watch(stop: threading.Event, shared: Any, terminated: threading.Event, pare
 @dataclass
 class _Slot:
     index: int
-    batch: BatchSlot
+    batches: tuple[BatchSlot, ...]  # one, or one per message in flight (--concurrency)
     stamp: ProgressStamp
     process: BaseProcess | None = None
     started: float = 0.0
@@ -155,7 +166,7 @@ class _Supervisor:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
         self.slots = [
-            _Slot(index + 1, BatchSlot(self.context), ProgressStamp(self.context))
+            _Slot(index + 1, self._batch_slots(), ProgressStamp(self.context))
             for index in range(self.options.processes)
         ]
         if self.options.health_file is not None:
@@ -168,6 +179,9 @@ class _Supervisor:
             self._supervise()
             time.sleep(_TICK_S)
         return self._drain()
+
+    def _batch_slots(self) -> tuple[BatchSlot, ...]:
+        return tuple(BatchSlot(self.context) for _ in range(self.options.concurrency))
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.signals += 1  # handled by the main loop; handlers stay trivial
@@ -198,7 +212,7 @@ class _Supervisor:
     def _start(self, slot: _Slot) -> None:
         process = self.context.Process(
             target=_child_main,
-            args=(self.options, self.stop, slot.batch, self.ledger, slot.stamp),
+            args=(self.options, self.stop, slot.batches, self.ledger, slot.stamp),
             name=f"taskhawk-worker-{slot.index}",
         )
         slot.stamp()  # its start-up counts as progress
@@ -237,8 +251,9 @@ class _Supervisor:
     def _settle(self, slot: _Slot, process: BaseProcess, *, blame: bool) -> None:
         """Clean up after a child that died holding messages (`blame`: on its own, so the
         task it was running is counted in the crash ledger)."""
-        dead = read_dead_child(slot.batch)
-        if dead is None:
+        found = [read_dead_child(batch) for batch in slot.batches]
+        deads = [dead for dead in found if dead is not None]
+        if not deads:
             return
         how = describe_exit(process.exitcode)
         try:
@@ -246,13 +261,15 @@ class _Supervisor:
         except Exception as error:  # they reappear after their visibility timeout instead
             logger.warning("cannot settle the messages of a dead worker process: %s", error)
             return
-        settle_dead_child(transport, dead, self.ledger if blame else None, how)
+        settle_dead_children(transport, deads, self.ledger if blame else None, how)
 
 
 def run_worker(options: WorkerOptions) -> int:
     """Supervise the consumer processes until a signal; the exit status (0 on a clean stop)."""
     if options.processes < 1:
         raise ValueError("processes must be at least 1")
+    if not 1 <= options.concurrency <= MAX_CONCURRENCY:
+        raise ValueError(f"concurrency must be 1..{MAX_CONCURRENCY}")
     for name in options.priorities:
         Priority.parse(name)
     check_batch_size(options.num_messages, "--num-messages")
@@ -265,5 +282,5 @@ def run_worker(options: WorkerOptions) -> int:
         HealthFile(options.health_file, [])  # a path that cannot be written: exit 2, now
     # Everything a consumer process would find by crashing, found once here (one line, exit 2).
     start = check_worker_start(options, settings)
-    show_start(start, options.processes, options.num_messages, sys.stdout)
+    show_start(start, options.processes, options.num_messages, sys.stdout, options.concurrency)
     return _Supervisor(options).run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -31,3 +32,19 @@ def behave(mode: str, token: str, seconds: float = 0.0, *, metadata: Metadata) -
     elif mode == "boom":
         raise ValueError("boom")
     record("finished", token)
+
+
+@task(name="it.wait")
+async def wait_io(token: str, seconds: float) -> None:
+    """An async task awaiting `seconds` of simulated I/O."""
+    record("started", token)
+    await asyncio.sleep(seconds)
+    record("finished", token)
+
+
+@task(name="it.crash_async")
+async def crash_async(token: str, after: float) -> None:
+    """An async task that kills its worker process, and every task beside it, `after` seconds."""
+    record("started", token)
+    await asyncio.sleep(after)
+    os._exit(1)

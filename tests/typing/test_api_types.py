@@ -35,3 +35,22 @@ def check_types() -> None:
     nightly.with_headers(request_id="1").with_priority(name).dispatch()
     send_email.with_priority("urgent")  # type: ignore[arg-type]
     taskhawk.task(priority="urgent")  # type: ignore[call-overload]
+
+
+@taskhawk.task(priority="high")
+async def fetch(url: str, *, retries: int = 3) -> bytes:
+    return b""
+
+
+async def check_async_types() -> None:
+    """An async task is typed as a plain one: its dispatches check the same arguments, and
+    calling it gives the coroutine of its own result."""
+    assert_type(fetch.dispatch("https://example.com"), str)
+    assert_type(await fetch.dispatch_async("https://example.com", retries=1), str)
+    assert_type(await fetch.with_headers(a="1").dispatch_async("https://example.com"), str)
+    assert_type(await fetch.dispatch_many_async([(("https://example.com",), {})]), list[str])
+    assert_type(await fetch("https://example.com"), bytes)
+    fetch.dispatch(1)  # type: ignore[arg-type]
+    await fetch.dispatch_async()  # type: ignore[call-arg]
+    await fetch.dispatch_async("https://example.com", retries="2")  # type: ignore[arg-type]
+    send_email.dispatch_async("a@b.c")  # type: ignore[call-arg, unused-coroutine]

@@ -20,7 +20,14 @@ from tools import ROOT
 from tools.bench.local import Endpoint, Queued, stop_process
 from tools.bench.workload import UDP_ENV
 
-__all__ = ["CHUNK", "Consumer", "capture", "measure_consumer", "measure_memory"]
+__all__ = [
+    "CHUNK",
+    "Consumer",
+    "capture",
+    "measure_consumer",
+    "measure_memory",
+    "process_tree_cpu_s",
+]
 
 CHUNK = 50  # messages on the queue at once, at most (moto slows down with depth)
 CHUNK_TIMEOUT_S = 60.0
@@ -99,11 +106,29 @@ def _running(point: Endpoint, consumer: Consumer, log: Path) -> Iterator[int]:
 
 
 def measure_consumer(
-    point: Endpoint, consumer: Consumer, messages: Sequence[Queued], count: int, log: Path
-) -> tuple[float, float]:
-    """(messages per second, endpoint requests per message) for `count` messages."""
-    with _running(point, consumer, log):
-        return _rounds(point, consumer.queue, messages, count, log)
+    point: Endpoint, consumer: Consumer, messages: Sequence[Queued], count: int, log: Path,
+    cpu: list[float] | None = None,
+) -> tuple[float, float]:  # fmt: skip
+    """(messages per second, endpoint requests per message) for `count` messages; with `cpu`,
+    the CPU seconds the consumer's processes spent on them are appended to it."""
+    with _running(point, consumer, log) as pid:
+        before = process_tree_cpu_s(pid)
+        measured = _rounds(point, consumer.queue, messages, count, log)
+        if cpu is not None:
+            cpu.append(process_tree_cpu_s(pid) - before)
+        return measured
+
+
+def process_tree_cpu_s(pid: int) -> float:
+    """User and system CPU seconds of a process and every process under it, so far."""
+    ticks = 0
+    for each in [pid, *_descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def measure_memory(
