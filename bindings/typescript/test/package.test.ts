@@ -60,14 +60,17 @@ const publisher = createPublisher({ queue: "dev-myapp", region: "us-east-1" });
 const prepared = publisher.prepare(defineTask<[to: string]>("tasks.send_email").withPriority("high").call("ada@example.com"));
 publisher.close();
 const error = new PublishError("x", [], new Map(), new Map());
-console.log(JSON.stringify({ tracing: tracingAvailable(), destination: prepared.destination, name: queueName("dev-myapp", "low"), isError: error instanceof Error }));
+const label = defineTask<[n: number, label?: string], { from_email?: string }>("tasks.label");
+const maybe = process.env["TASKHAWK_NO_SUCH_VARIABLE"];
+const args = [label.call(1, maybe).args, label.callWith([2, maybe], { from_email: maybe }).args];
+console.log(JSON.stringify({ tracing: tracingAvailable(), destination: prepared.destination, name: queueName("dev-myapp", "low"), isError: error instanceof Error, args }));
 `;
 const IMPORTS = `import { PublishError, createPublisher, defineTask, tracingAvailable } from "taskhawk";\nimport { queueName } from "taskhawk/wire";\n`;
 const REQUIRES = `const { PublishError, createPublisher, defineTask, tracingAvailable } = require("taskhawk");\nconst { queueName } = require("taskhawk/wire");\n`;
-const JAVASCRIPT = (source: string) => source.replace("<[to: string]>", "");
+const JAVASCRIPT = (source: string) => source.replace(/defineTask<[^(]*>\(/g, "defineTask(");
 
 function expected(tracing: boolean): object {
-  return { tracing, destination: { transport: "sqs", queue: "TASKHAWK-DEV-MYAPP-HIGH-PRIORITY" }, name: "TASKHAWK-DEV-MYAPP-LOW-PRIORITY", isError: true };
+  return { tracing, destination: { transport: "sqs", queue: "TASKHAWK-DEV-MYAPP-HIGH-PRIORITY" }, name: "TASKHAWK-DEV-MYAPP-LOW-PRIORITY", isError: true, args: [[1], [2]] };
 }
 
 function outcome(root: string, program: string): unknown {
@@ -100,7 +103,8 @@ for (const tracing of [false, true]) {
 for (const type of [undefined, "commonjs", "module"] as const) {
   test(`a TypeScript project (package.json "type": ${type ?? "unset"}) compiles against the package and runs`, () => {
     const root = project(`ts-${type ?? "unset"}`, type, ["@types/node"]);
-    const compilerOptions = { module: "nodenext", target: "es2022", strict: true, exactOptionalPropertyTypes: true, skipLibCheck: true, types: ["node"] };
+    const exactOptionalPropertyTypes = type !== "commonjs"; // both ways
+    const compilerOptions = { module: "nodenext", target: "es2022", strict: true, exactOptionalPropertyTypes, skipLibCheck: true, types: ["node"] };
     writeFileSync(join(root, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["main.ts"] }));
     writeFileSync(join(root, "main.ts"), IMPORTS + USES);
     run(join(PACKAGE, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], root);
@@ -109,6 +113,16 @@ for (const type of [undefined, "commonjs", "module"] as const) {
     assert.deepEqual(outcome(root, "main.js"), expected(false));
   });
 }
+
+test("call() on a task with a required keyword argument: the compiler says to use callWith", () => {
+  const root = project("ts-refused", "module", ["@types/node"]);
+  writeFileSync(join(root, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "nodenext", strict: true, skipLibCheck: true, noEmit: true }, files: ["main.ts"] }));
+  writeFileSync(join(root, "main.ts"), `import { defineTask } from "taskhawk";\ndefineTask<[to: string], { subject: string }>("tasks.send").call("ada@example.com");\n`);
+  const result = spawnSync(join(PACKAGE, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], { cwd: root, encoding: "utf8" });
+  assert.notEqual(result.status, 0, result.stdout);
+  assert.match(result.stdout, /main\.ts\(2,\d+\): error TS2345: .*this task has a required keyword argument: use callWith\(args, kwargs\)/);
+  assert.doesNotMatch(result.stdout, /'never'/);
+});
 
 test("the tarball `npm pack` leaves in the package's directory is ignored by git", (context) => {
   const filename = tarball.slice(scratch.length + 1);
