@@ -104,7 +104,7 @@ for (const type of [undefined, "commonjs", "module"] as const) {
   test(`a TypeScript project (package.json "type": ${type ?? "unset"}) compiles against the package and runs`, () => {
     const root = project(`ts-${type ?? "unset"}`, type, ["@types/node"]);
     const exactOptionalPropertyTypes = type !== "commonjs"; // both ways
-    const compilerOptions = { module: "nodenext", target: "es2022", strict: true, exactOptionalPropertyTypes, skipLibCheck: true, types: ["node"] };
+    const compilerOptions = { module: type === undefined ? "commonjs" : "nodenext", target: "es2022", strict: true, exactOptionalPropertyTypes, skipLibCheck: true, types: ["node"] };
     writeFileSync(join(root, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["main.ts"] }));
     writeFileSync(join(root, "main.ts"), IMPORTS + USES);
     run(join(PACKAGE, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], root);
