@@ -92,24 +92,37 @@ test("an endpoint where nothing listens is named: connection refused", async () 
   assert.doesNotMatch(reason, /provision|does not exist/);
 });
 
-test("no credentials anywhere: the publish says which variables to set, and that nothing was sent", async () => {
-  const url = await endpoint(() => sqsError("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist."));
+/** Publish once per topology from a new Node process whose environment has no AWS variables
+ * and whose home has no AWS files, as a new user's; each publish's sent, not sent and unknown. */
+async function publishedByNewUser(options: string): Promise<[string[], string[], string[]][]> {
   const home = mkdtempSync(join(tmpdir(), "taskhawk-home-"));
   after(() => rmSync(home, { recursive: true, force: true }));
   const env: NodeJS.ProcessEnv = { PATH: process.env["PATH"], HOME: home, AWS_EC2_METADATA_DISABLED: "true", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
   const program = `
     import { createPublisher, defineTask } from ${JSON.stringify(new URL("../src/index.js", import.meta.url).href)};
     for (const topology of ["sqs", "sns"]) {
-      const publisher = createPublisher({ queue: "dev-myapp", region: "us-east-1", endpoint: ${JSON.stringify(url)}, topology, accountId: "123456789012" });
+      const publisher = createPublisher({ queue: "dev-myapp", topology, accountId: "123456789012", ...${options} });
       try { await publisher.publish(defineTask("tasks.count").call(1)); } catch (error) { console.log(JSON.stringify([error.sent, [...error.notSent.values()], [...error.unknown.values()]])); } finally { publisher.close(); }
     }`;
   const result = spawnSync(process.execPath, ["--input-type=module", "-e", program], { env, encoding: "utf8", timeout: 30_000 });
   assert.equal(result.stderr, "");
   const outcomes = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as [string[], string[], string[]]);
   assert.equal(outcomes.length, 2, result.stdout);
-  for (const [sent, notSent, unknown] of outcomes) {
-    assert.deepEqual([sent, unknown], [[], []]); // the SDK gave up before sending: safe to publish again
+  for (const [sent, , unknown] of outcomes) assert.deepEqual([sent, unknown], [[], []]); // the SDK gave up before sending
+  return outcomes;
+}
+
+test("no credentials anywhere: the publish says which variables to set, and that nothing was sent", async () => {
+  const url = await endpoint(() => sqsError("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist."));
+  for (const [, notSent] of await publishedByNewUser(JSON.stringify({ region: "us-east-1", endpoint: url }))) {
     assert.match(notSent[0] ?? "", /^no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY \(any values work for a local endpoint\)/);
     assert.doesNotMatch(notSent[0] ?? "", /provision|does not exist/);
+  }
+});
+
+test("no region anywhere: the publish says to set one", async () => {
+  const url = await endpoint(() => sqsError("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist."));
+  for (const [, notSent] of await publishedByNewUser(JSON.stringify({ endpoint: url, credentials: CREDENTIALS }))) {
+    assert.deepEqual(notSent, ["no AWS region: set AWS_REGION or pass the publisher's `region`"]);
   }
 });
