@@ -17,7 +17,8 @@ export type JsonArgument =
 /**
  * Positional arguments, as a tuple type: `[to: string, subject: string]`. An optional one
  * (`label?: string`) left out, or `undefined` at the end, is not sent, so the Python function's
- * default applies; `undefined` before an argument that is sent is refused when the call is made.
+ * default applies; `undefined` before an argument that is sent is refused when the call is
+ * prepared or published, with its path.
  */
 export type PositionalArguments = readonly (JsonArgument | undefined)[];
 
