@@ -12,10 +12,13 @@ it: what a capture queue holds is SNS's own notification, the `Sns` member of a 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import time
+import uuid
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +29,15 @@ from taskhawk.priority import Priority
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_name
 from taskhawk.wire import decode
 from taskhawk.wire.models import scheduled
-from tests.conftest import ACCOUNT_ID, REGION, SECRET_KEY, aws_settings, boto_client, drain
+from tests.conftest import (
+    ACCOUNT_ID,
+    REGION,
+    SECRET_KEY,
+    aws_settings,
+    boto_client,
+    create_queues,
+    drain,
+)
 from tests.integration import node_tasks
 from tests.integration.conftest import ROOT, Stack, wait_for
 
@@ -230,3 +241,49 @@ def test_the_node_example_of_the_docs_reaches_the_python_worker(stack: Stack) ->
     wait_for(lambda: worker.log.count("sending ") >= 3, f"three emails\n{worker.log}", timeout=60)
     assert "sending 'Welcome!' to ada@example.com from noreply@example.com" in worker.log
     assert "sending 'Your receipt' to ada@example.com from billing@example.com" in worker.log
+
+
+def run_example_failing(env: dict[str, str]) -> str:
+    """The docs' example, run where its publish must fail: what it prints on stderr."""
+    example = ROOT / "bindings" / "typescript" / "dist" / "examples" / "publish.js"
+    if not example.exists():
+        pytest.fail(f"{example.relative_to(ROOT)} is not built: run `make typescript`")
+    result = subprocess.run(
+        ["node", str(example)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "sent 0, not sent 1, unknown 0" in result.stderr
+    return result.stderr
+
+
+def user_environment(home: Path, **variables: str) -> dict[str, str]:
+    """A shell with no AWS variables or files but these: as a new user's is."""
+    kept = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    return {**kept, "HOME": str(home), **variables}
+
+
+def test_a_node_publish_without_credentials_says_so_not_that_the_queue_is_missing(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    stack_queue = f"IT{uuid.uuid4().hex[:10].upper()}"
+    create_queues(moto_endpoint, stack_queue, max_receive_count=3)
+    env = user_environment(
+        tmp_path, AWS_ENDPOINT_URL=moto_endpoint, AWS_REGION=REGION, TASKHAWK_QUEUE=stack_queue
+    )
+    stderr = run_example_failing(env)
+    assert "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in stderr
+    assert "provision" not in stderr and "does not exist" not in stderr
+
+
+def test_a_node_publish_to_a_queue_never_provisioned_names_it_and_the_fix(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    queue = f"IT{uuid.uuid4().hex[:10].upper()}"
+    env = user_environment(
+        tmp_path, AWS_ENDPOINT_URL=moto_endpoint, AWS_REGION=REGION, TASKHAWK_QUEUE=queue,
+        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+    )  # fmt: skip
+    stderr = run_example_failing(env)
+    expected = f"SQS queue {queue_name(queue, Priority.default)} does not exist at {moto_endpoint}"
+    assert f"{expected}: `taskhawk provision` creates it" in stderr
+    assert "credentials" not in stderr

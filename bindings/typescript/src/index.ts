@@ -11,5 +11,5 @@ export * from "./generated/index.js";
 export { PublishError } from "./errors.js";
 export { Publisher, type PublisherOptions, createPublisher } from "./publisher.js";
 export { AwsTransport, type SendResult, type Transport } from "./send.js";
-export { type JsonArgument, type KeywordArguments, TaskDefinition, type TaskOptions, defineTask } from "./tasks.js";
+export { type JsonArgument, type KeywordArguments, type NeedsCallWith, type Positional, type PositionalArguments, type Sendable, TaskDefinition, type TaskOptions, defineTask } from "./tasks.js";
 export { tracingAvailable } from "./trace.js";

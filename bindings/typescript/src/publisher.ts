@@ -101,7 +101,9 @@ export class Publisher {
     const sqs = new SQSClient(config);
     const sns = new SNSClient(config);
     this.clients = [sqs, sns];
-    this.transport = new AwsTransport(sqs, sns, (topic) => this.topicArn(topic));
+    // Where errors say the queue or topic was looked for (the SDK also reads AWS_ENDPOINT_URL).
+    const endpoint = options.endpoint ?? process.env["AWS_ENDPOINT_URL"] ?? `AWS (${options.region ?? "the SDK's default region"})`;
+    this.transport = new AwsTransport(sqs, sns, (topic) => this.topicArn(topic), endpoint);
   }
 
   /** Check and encode a call as it would be sent, without sending it; `traceContext` is what a

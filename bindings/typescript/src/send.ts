@@ -10,12 +10,11 @@
 
 import { PublishBatchCommand, PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { type SendTarget, describe, explain, failedBeforeRequest, fields, notConnected } from "./aws-errors.js";
 import { type Destination, type Prepared, transportAttributes } from "./generated/index.js";
 
 export const SEND_ATTEMPTS = 3;
 const UNKNOWN = "outcome unknown: the endpoint may have it, so it was not sent again";
-// Errors that prove no request reached the endpoint: nothing connected.
-const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 const THROTTLED = new Set([
   "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
   "RequestThrottledException", "TooManyRequestsException", "KMSThrottlingException",
@@ -46,28 +45,33 @@ export class AwsTransport implements Transport {
     private readonly sqs: SQSClient,
     private readonly sns: SNSClient,
     private readonly topicArn: (topic: string) => string,
+    /** The endpoint URL, or the region: where failures say the queue or topic was looked for. */
+    private readonly endpoint: string = "AWS",
   ) {}
 
   async send(destination: Destination, messages: readonly Prepared[]): Promise<SendResult> {
     if (destination.transport === "sns") {
       const target = this.topicArn(destination.topic);
+      const why = (error: unknown) => explain(error, { kind: "SNS topic", name: destination.topic, endpoint: this.endpoint });
       return sendRequest(messages, {
         one: (message) => this.sns.send(new PublishCommand({ TopicArn: target, Message: message.body, MessageAttributes: transportAttributes(message.attributes), ...fifoParameters(message) })),
         batch: (entries) => this.sns.send(new PublishBatchCommand({ TopicArn: target, PublishBatchRequestEntries: entries.map(([id, message]) => ({ Id: id, Message: message.body, MessageAttributes: transportAttributes(message.attributes), ...fifoParameters(message) })) })),
-      });
+      }, why);
     }
+    const place: SendTarget = { kind: "SQS queue", name: destination.queue, endpoint: this.endpoint };
+    const why = (error: unknown) => explain(error, place);
     let url: string;
     try {
       url = await this.queueUrl(destination.queue);
     } catch (error) {
-      const reason = `cannot find SQS queue ${destination.queue} (${describe(error)}); \`taskhawk provision\` creates it`;
+      const reason = why(error); // the lookup sends nothing, whatever went wrong
       return { sent: [], notSent: new Map(messages.map((message) => [message.id, reason])), unknown: new Map() };
     }
     const delay = destination.delaySeconds === undefined ? {} : { DelaySeconds: destination.delaySeconds };
     return sendRequest(messages, {
       one: (message) => this.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: message.body, MessageAttributes: transportAttributes(message.attributes), ...delay, ...fifoParameters(message) })),
       batch: (entries) => this.sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries.map(([id, message]) => ({ Id: id, MessageBody: message.body, MessageAttributes: transportAttributes(message.attributes), ...delay, ...fifoParameters(message) })) })),
-    });
+    }, why);
   }
 
   /** The queue's URL, looked up once (a lookup changes nothing, so any failure may be retried). */
@@ -95,8 +99,8 @@ interface SendCalls {
   batch(entries: readonly (readonly [string, Prepared])[]): Promise<BatchAnswer>;
 }
 
-/** Send up to ten messages in one request; what became of each. */
-export async function sendRequest(messages: readonly Prepared[], calls: SendCalls): Promise<SendResult> {
+/** Send up to ten messages in one request; what became of each, and why (`explainError`). */
+export async function sendRequest(messages: readonly Prepared[], calls: SendCalls, explainError: (error: unknown) => string = describe): Promise<SendResult> {
   try {
     const [first] = messages;
     if (messages.length === 1 && first !== undefined) {
@@ -107,7 +111,7 @@ export async function sendRequest(messages: readonly Prepared[], calls: SendCall
     const entries = messages.map((message, index) => [String(index), message] as const);
     return batchResult(messages, await withRetries(() => calls.batch(entries), provesNotSent));
   } catch (error) {
-    const reason = describe(error);
+    const reason = explainError(error);
     const ids = messages.map((message) => message.id);
     if (outcomeUnknown(error)) return { sent: [], notSent: new Map(), unknown: new Map(ids.map((id) => [id, `${reason}; ${UNKNOWN}`])) };
     return { sent: [], notSent: new Map(ids.map((id) => [id, reason])), unknown: new Map() };
@@ -146,22 +150,9 @@ async function withRetries<T>(call: () => Promise<T>, retryable: (error: unknown
   }
 }
 
-interface ErrorFields {
-  readonly name?: unknown;
-  readonly code?: unknown;
-  readonly message?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: unknown };
-}
-
-function fields(error: unknown): ErrorFields {
-  return typeof error === "object" && error !== null ? (error as ErrorFields) : {};
-}
-
-/** No connection was made, so no request reached the endpoint. */
+/** No connection was made, so no request reached the endpoint: worth trying again. */
 export function provesNotSent(error: unknown): boolean {
-  const { code, name, message } = fields(error);
-  if (typeof code === "string" && NOT_CONNECTED.has(code)) return true;
-  return name === "TimeoutError" && typeof message === "string" && message.includes("did not establish a connection");
+  return notConnected(error);
 }
 
 function throttled(error: unknown): boolean {
@@ -171,13 +162,8 @@ function throttled(error: unknown): boolean {
 
 /** The endpoint may have acted on the request: no answer, or the service itself failed. */
 export function outcomeUnknown(error: unknown): boolean {
-  if (provesNotSent(error)) return false;
+  if (provesNotSent(error) || failedBeforeRequest(error)) return false;
   const status = fields(error).$metadata?.httpStatusCode;
   if (typeof status === "number") return status >= 500;
   return true; // request timeouts, connections lost after sending, answers that could not be read
-}
-
-function describe(error: unknown): string {
-  const { name, message } = fields(error);
-  return `${typeof name === "string" ? name : "Error"}: ${typeof message === "string" ? message : String(error)}`;
 }

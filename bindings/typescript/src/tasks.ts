@@ -14,8 +14,30 @@ export type JsonArgument =
   | readonly JsonArgument[]
   | { readonly [name: string]: JsonArgument };
 
+/**
+ * Positional arguments, as a tuple type: `[to: string, subject: string]`. An optional one
+ * (`label?: string`) left out, or `undefined` at the end, is not sent, so the Python function's
+ * default applies; `undefined` before an argument that is sent is refused when the call is
+ * prepared or published, with its path.
+ */
+export type PositionalArguments = readonly (JsonArgument | undefined)[];
+
+/** What a tuple of positional arguments must fit: each required element a JSON value, each
+ * optional one a JSON value or `undefined`. */
+export type Positional<T> = { readonly [K in keyof T]: {} extends Pick<T, K> ? JsonArgument | undefined : JsonArgument };
+
 /** Keyword arguments; an optional one left `undefined` is not sent, as if it were absent. */
 export type KeywordArguments = { readonly [name: string]: JsonArgument | undefined };
+
+/**
+ * The arguments a call may be given: an optional one may also be `undefined` (not sent), so
+ * that this holds under `exactOptionalPropertyTypes` as well; a required one may not.
+ */
+export type Sendable<T> = { readonly [K in keyof T]: {} extends Pick<T, K> ? T[K] | undefined : T[K] };
+
+/** What `call()` takes when the task has a required keyword argument: nothing fits, and the
+ * compiler's message says what to do instead. */
+export type NeedsCallWith = [callWith: "this task has a required keyword argument: use callWith(args, kwargs)"];
 
 export interface TaskOptions {
   readonly priority?: Priority;
@@ -27,7 +49,7 @@ export interface TaskOptions {
 }
 
 /** A task of a consumer, as a publisher sees it: its name and the types of its arguments. */
-export class TaskDefinition<Args extends readonly JsonArgument[], Kwargs extends KeywordArguments> {
+export class TaskDefinition<Args extends PositionalArguments & Positional<Args>, Kwargs extends KeywordArguments> {
   constructor(
     readonly name: string,
     readonly options: TaskOptions = {},
@@ -79,14 +101,18 @@ export class TaskDefinition<Args extends readonly JsonArgument[], Kwargs extends
   }
 
   /** A call with positional arguments only (every keyword argument optional or none declared). */
-  call(...args: object extends Kwargs ? Args : never): Call {
-    return this.callWith(args as Args, {} as Kwargs);
+  call(...args: object extends Kwargs ? Args : NeedsCallWith): Call {
+    return this.callWith(args as Sendable<Args>, {} as Sendable<Kwargs>);
   }
 
-  /** A call with positional and keyword arguments. */
-  callWith(args: Args, kwargs: Kwargs): Call {
-    const given = Object.entries(kwargs).filter(([, value]) => value !== undefined);
-    const call: Call = { task: this.name, args: [...args], kwargs: Object.fromEntries(given) };
+  /** A call with positional and keyword arguments; an optional one left `undefined` is not sent. */
+  callWith(args: Sendable<Args>, kwargs: Sendable<Kwargs>): Call {
+    const sent = [...args];
+    while (sent.length > 0 && sent[sent.length - 1] === undefined) sent.pop();
+    // Symbol-keyed members are kept, for the value rules to refuse rather than drop them.
+    const names = [...Object.keys(kwargs), ...Object.getOwnPropertySymbols(kwargs)];
+    const given = names.map((name) => [name, (kwargs as { readonly [key: PropertyKey]: unknown })[name]] as const).filter(([, value]) => value !== undefined);
+    const call: Call = { task: this.name, args: sent, kwargs: Object.fromEntries(given) };
     const { priority, headers, delay, expires, group, deduplicationId } = this.options;
     return {
       ...call,
@@ -105,7 +131,7 @@ export class TaskDefinition<Args extends readonly JsonArgument[], Kwargs extends
  * `defineTask<[to: string, subject: string], { from_email?: string }>("tasks.send_email")`.
  */
 export function defineTask<
-  Args extends readonly JsonArgument[] = [],
+  Args extends PositionalArguments & Positional<Args> = [],
   Kwargs extends KeywordArguments = Record<never, never>,
 >(name: string, options: TaskOptions = {}): TaskDefinition<Args, Kwargs> {
   return new TaskDefinition<Args, Kwargs>(name, options);

@@ -5,13 +5,30 @@
 // Without the package nothing is loaded; without a registered SDK the API's spans are no-ops and
 // only a context already active is passed on.
 
+import { createRequire } from "node:module";
 import type { Attributes, Span, Tracer } from "@opentelemetry/api";
 import type { Destination, Headers, Prepared } from "./generated/index.js";
 
 type Api = typeof import("@opentelemetry/api");
 
-// Loaded once, at import: a missing optional dependency is the common case, not an error.
-const api: Api | undefined = await import("@opentelemetry/api").catch(() => undefined);
+const OPTIONAL = "@opentelemetry/api";
+
+// Loaded once, at import, synchronously: a top-level `await import()` would make this package
+// an async module, which CommonJS cannot `require`. The API keeps its state (provider,
+// propagator, context manager) in one global, so its CommonJS build loaded here and the ESM
+// build an application imports are the same API.
+const api: Api | undefined = loadOptional();
+
+/** The API, or undefined when it is not installed: the common case, not an error. */
+function loadOptional(): Api | undefined {
+  try {
+    return createRequire(import.meta.url)(OPTIONAL) as Api;
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (code === "MODULE_NOT_FOUND" && typeof message === "string" && message.includes(`'${OPTIONAL}'`)) return undefined;
+    throw error; // installed but broken: say so, rather than silently not tracing
+  }
+}
 
 /** messaging.system values, as OpenTelemetry's semantic conventions and the Python library name them. */
 const SYSTEMS = { sqs: "aws_sqs", sns: "aws.sns" } as const;

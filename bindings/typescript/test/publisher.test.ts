@@ -165,7 +165,7 @@ test("a queue that cannot be found means nothing was sent", async () => {
   const transport = new AwsTransport(sqs as unknown as SQSClient, client(() => ok) as unknown as SNSClient, (t) => t);
   const prepared = new Publisher({ queue: "dev-myapp", transport }).prepare(task.call(1));
   const result = await transport.send(prepared.destination, [prepared]);
-  assert.match(result.notSent.get(prepared.id) ?? "", /cannot find SQS queue TASKHAWK-DEV-MYAPP .*taskhawk provision/);
+  assert.match(result.notSent.get(prepared.id) ?? "", /^SQS queue TASKHAWK-DEV-MYAPP does not exist at AWS: `taskhawk provision` creates it/);
 });
 
 test("options are checked when the publisher is made", () => {

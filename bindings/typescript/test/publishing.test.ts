@@ -88,6 +88,8 @@ test("refusals name the rule and nothing is prepared", () => {
   assert.equal(refused({ ...CALL, timestampMs: -1 }).path, "$.metadata.timestamp");
   assert.equal(refused({ ...CALL, args: [1, 2n ** 60n] }).path, "$.args[1]");
   assert.equal(refused({ ...CALL, kwargs: { when: new Date() } }).path, "$.kwargs.when");
+  assert.equal(refused({ ...CALL, kwargs: { when: { [Symbol("at")]: 1 } } }).path, "$.kwargs.when");
+  assert.equal(refused({ ...CALL, args: Object.assign([1], { [Symbol("n")]: 2 }) }).path, "$.args");
 });
 
 test("size limits count UTF-8 bytes of the body and attributes, per transport", () => {

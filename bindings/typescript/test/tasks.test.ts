@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { defineTask } from "../src/index.js";
+import { type JsonArgument, Publisher, ValidationError, defineTask } from "../src/index.js";
 
 const sendEmail = defineTask<[to: string, subject: string], { from_email?: string }>("tasks.send_email");
 const resize = defineTask<[key: string, sizes: readonly number[]], { quality: number }>("images.resize");
@@ -61,7 +61,56 @@ test("the compiler checks every call against the declared types", () => {
   assert.throws(() => sendEmail.withDelay("1h"));
   // @ts-expect-error: a Date is not a JSON value
   defineTask<[when: Date]>("tasks.at");
-  // @ts-expect-error: nor is undefined in an argument list
+  // @ts-expect-error: nor is undefined in an argument list, where the argument is required
   defineTask<[maybe: string | undefined]>("tasks.maybe");
+  // @ts-expect-error: nor an optional Date
+  defineTask<[n: number, when?: Date]>("tasks.at");
   assert.ok(true);
+});
+
+const prepare = (call: ReturnType<typeof tick.call>) => new Publisher({ queue: "dev-myapp", transport: { send: () => assert.fail("sent") } }).prepare(call);
+
+function refusal(make: () => unknown): ValidationError {
+  try {
+    make();
+  } catch (error) {
+    assert.ok(error instanceof ValidationError, String(error));
+    return error;
+  }
+  assert.fail("not refused");
+}
+
+test("optional positional arguments: left out, or undefined at the end, they are not sent", () => {
+  const label = defineTask<[n: number, label?: string]>("tasks.label");
+  assert.deepEqual(label.call(1).args, [1]);
+  assert.deepEqual(label.call(1, "x").args, [1, "x"]);
+  assert.deepEqual(label.call(1, undefined).args, [1]);
+  assert.deepEqual(label.callWith([1, undefined], {}).args, [1]);
+  assert.deepEqual(label.callWith([1], {}).args, [1]);
+  // @ts-expect-error: a required one is never undefined
+  label.call(undefined);
+  // @ts-expect-error: nor a string where a number is declared
+  label.callWith(["1"], {});
+  const both = defineTask<[first?: number, second?: string]>("tasks.both");
+  assert.deepEqual(both.call().args, []);
+  // A gap cannot be sent by position: the Python side would take "x" as `first`.
+  assert.equal(refusal(() => prepare(both.call(undefined, "x"))).path, "$.args[0]");
+});
+
+test("under exactOptionalPropertyTypes an optional keyword argument may be undefined, and is not sent", () => {
+  const from: string | undefined = process.env["TASKHAWK_NO_SUCH_VARIABLE"];
+  assert.deepEqual(sendEmail.callWith(["a", "b"], { from_email: from }).kwargs, {});
+  assert.deepEqual(sendEmail.callWith(["a", "b"], { from_email: from ?? "x@example.com" }).kwargs, { from_email: "x@example.com" });
+  // @ts-expect-error: a required keyword argument is never undefined
+  resize.callWith(["k", [1]], { quality: undefined });
+});
+
+test("a Symbol-keyed member is refused, not dropped", () => {
+  const configure = defineTask<[options: { readonly [name: string]: JsonArgument }]>("tasks.configure");
+  const options = { retries: 3, [Symbol("secret")]: "s" };
+  const refused = refusal(() => prepare(configure.call(options)));
+  assert.equal(refused.path, "$.args[0]");
+  assert.match(refused.message, /Symbol\(secret\).*JSON/);
+  const kwargs = { [Symbol("flag")]: true } as Record<never, never>;
+  assert.equal(refusal(() => prepare(tick.callWith([], kwargs))).path, "$.kwargs");
 });

@@ -69,6 +69,9 @@ export function checkJsonValue(value: unknown, path: string, level: number, rule
   if (typeof value === "string") return rules.checkText(value, path);
   if (typeof value !== "object") throw notJson(typeof value, path);
   if (level > MAX_DEPTH) throw new ValidationError(path, `nested deeper than ${MAX_DEPTH} levels (decision bounded-input)`);
+  // JSON has only string names: a Symbol-keyed member would be dropped without a word.
+  const symbol = Object.getOwnPropertySymbols(value)[0];
+  if (symbol !== undefined) throw new ValidationError(path, `the member ${String(symbol)} has a Symbol for a name, which JSON cannot hold`);
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index += 1) {
       checkJsonValue(value[index], `${path}[${index}]`, level + 1, rules);
