@@ -14,6 +14,7 @@ from tools.conformance.corpus import Case, Corpus, case_protocol
 from tools.conformance.generated_values import GeneratedValues
 from tools.conformance.negotiation import LATEST, Negotiation, negotiate, request
 from tools.conformance.reply_checks import Exchange, check_reply
+from tools.conformance.size_fill import filled
 from tools.conformance.testee_process import TesteeFailure
 from tools.conformance.testee_session import SessionOptions, TesteeSession
 
@@ -73,6 +74,13 @@ def _run_case(
         result.notes.append(f"needs protocol {needed}; the testee speaks {protocol or 'none'}")
         return result
     started = time.perf_counter()
+    sized = ""
+    if "fill_to_limit" in case.data:
+        filled_case, sized = filled(session, case, protocol)
+        if filled_case is None:
+            result.problems.append(sized)
+            return result
+        case = filled_case
     sent_ms = int(time.time() * 1000)
     try:
         line = session.ask(request(case.id, case.data, protocol))
@@ -81,6 +89,8 @@ def _run_case(
     else:
         exchange = Exchange(case, protocol, line, sent_ms, int(time.time() * 1000))
         result.problems, result.skipped = check_reply(exchange, generated)
+    if result.problems and sized:
+        result.problems.append(sized)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -98,7 +108,8 @@ def _protocol_verdict(
     # input (the README example): the refusal text tells which.
     notes = [f"the testee speaks protocol {negotiation.protocol}", *negotiation.refusals]
     if not_run:
-        notes.append(f"{not_run} cases need protocol {LATEST} and were not run (see -v)")
+        newer = "a newer protocol" if negotiation.protocol < LATEST - 1 else f"protocol {LATEST}"
+        notes.append(f"{not_run} cases need {newer} and were not run (see -v)")
     if negotiation.protocol < min_protocol:
         return notes, [f"the testee speaks protocol {negotiation.protocol}; {min_protocol} needed"]
     return notes, []

@@ -64,7 +64,10 @@ def check_reply(exchange: Exchange, generated: GeneratedValues) -> tuple[list[st
     if "error" in reply:
         return [*problems, f"refused the input: {reply['error']}"], None
     message = check_message(exchange, reply["message_text"], generated, problems)
-    check_attributes(expected["attributes"], message, reply.get("attributes"), problems)
+    trace_context = case.data.get("trace_context", []) if exchange.protocol >= 3 else []
+    check_attributes(
+        expected["attributes"], message, reply.get("attributes"), problems, trace_context
+    )
     if exchange.protocol >= 2:
         if "destination" in reply:
             destination = expected_destination(case, message)
