@@ -14,6 +14,7 @@ from tools.conformance.corpus import Case, Corpus, case_protocol
 from tools.conformance.generated_values import GeneratedValues
 from tools.conformance.negotiation import LATEST, Negotiation, negotiate, request
 from tools.conformance.reply_checks import Exchange, check_reply
+from tools.conformance.schema_checks import SchemaCheck, generated_check
 from tools.conformance.size_fill import filled
 from tools.conformance.testee_process import TesteeFailure
 from tools.conformance.testee_session import SessionOptions, TesteeSession
@@ -31,6 +32,7 @@ class PublisherOptions:
     cwd: Path | None = None
     label: str = "publisher"
     min_protocol: int = 1  # a testee speaking an older protocol fails the run
+    schema_check: SchemaCheck = generated_check  # what publish.json says of a message
 
     def session(self) -> SessionOptions:
         return SessionOptions(self.command, self.timeout, self.exit_grace, self.restarts, self.cwd)
@@ -47,7 +49,10 @@ def run_publisher(corpus: Corpus, failures: FailureList, options: PublisherOptio
     negotiation = negotiate(session, _probe(all_cases))
     generated = GeneratedValues(c.data["input"]["id"] for c in all_cases if "id" in c.data["input"])
     results = [negotiation.unknown_version]
-    results += [_run_case(session, case, negotiation.protocol, generated) for case in cases]
+    results += [
+        _run_case(session, case, negotiation.protocol, generated, options.schema_check)
+        for case in cases
+    ]
     code = session.stop(options.exit_grace)
     if code:
         session.problems.append(f"testee exited with status {code} after its stdin was closed")
@@ -65,7 +70,11 @@ def _probe(cases: list[Case]) -> Case:
 
 
 def _run_case(
-    session: TesteeSession, case: Case, protocol: int | None, generated: GeneratedValues
+    session: TesteeSession,
+    case: Case,
+    protocol: int | None,
+    generated: GeneratedValues,
+    schema_check: SchemaCheck,
 ) -> CaseResult:
     result = CaseResult(case.id, f"v{case.format_version.split('.')[0]}.publish")
     needed = case_protocol(case)
@@ -87,7 +96,8 @@ def _run_case(
     except TesteeFailure as failure:
         result.problems.append(str(failure))
     else:
-        exchange = Exchange(case, protocol, line, sent_ms, int(time.time() * 1000))
+        answered_ms = int(time.time() * 1000)
+        exchange = Exchange(case, protocol, line, sent_ms, answered_ms, schema_check)
         result.problems, result.skipped = check_reply(exchange, generated)
     if result.problems and sized:
         result.problems.append(sized)
