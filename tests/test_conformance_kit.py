@@ -20,6 +20,8 @@ from tools.conformance import ROOT
 from tools.conformance.kit_build import KIT_DIR, build_wheel, format_versions, kit_project
 
 NODE = shutil.which("node")
+GO = shutil.which("go")
+GO_TESTEE = ROOT / "contract-tests" / "examples" / "go-testee"
 NODE_TESTEE = ROOT / "contract-tests" / "runners" / "node" / "publisher-testee.mjs"
 MUTANTS = ROOT / "contract-tests" / "runners" / "node" / "mutants.mjs"
 FAILURES = ROOT / "contract-tests" / "failure-lists"
@@ -152,3 +154,25 @@ def test_a_consumer_that_only_parses_json_fails_naming_the_cases(
         "(decision duplicate-keys)" in done.stdout
     )
     assert "FAIL accept-0017-legacy-missing-args: decoded $.id: missing" in done.stdout
+
+
+@pytest.mark.skipif(GO is None, reason="needs go")
+def test_the_go_example_testee_passes_what_it_builds(
+    kit: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The docs page's example: built, negotiated (protocol 2), and passing the plain
+    publishes and every destination as documented."""
+    binary = tmp_path / "testee"
+    build = [str(GO), "build", "-o", str(binary), "."]
+    subprocess.run(
+        build, cwd=GO_TESTEE, check=True, timeout=300, env={**_clean_env(), "GOFLAGS": "-mod=mod"}
+    )
+    cases = ["--case", "publish-00[01]*", "--case", "publish-004[4-9]-*", "--case",
+             "publish-005[0-4]-*"]  # fmt: skip
+    done = run(kit, "publisher", *cases, "--", str(binary))
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "NOTE publisher: the testee speaks protocol 2" in done.stdout
+    assert done.stdout.splitlines()[-1] == "publisher: 31 passed, 0 failed, 0 skipped"
+    everything = run(kit, "publisher", "--", str(binary))
+    assert everything.returncode == 1  # the rest is a real publisher's to pass
+    assert "FAIL publish-0080-sqs-body-over-limit: published a message" in everything.stdout
