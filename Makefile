@@ -83,6 +83,7 @@ contract: $(STAMP) $(NODE_STAMP) $(TS_BUILT)
 	$(PY) -m tools.conformance replay
 	$(PY) -m tools.conformance vectors --junit $(CONTRACT_REPORTS)/python-consumer.xml
 	node $(NODE_RUNNERS)/consumer.mjs --junit $(CONTRACT_REPORTS)/node-consumer.xml
+	node $(NODE_RUNNERS)/asyncapi-check.mjs
 	$(PY) -m tools.conformance publisher --label python-publisher --min-protocol 3 \
 		--failure-list $(FAILURE_LISTS)/python-publisher.txt \
 		--junit $(CONTRACT_REPORTS)/python-publisher.xml -- $(PY) -m tools.conformance.library_testee

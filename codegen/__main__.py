@@ -1,5 +1,6 @@
-"""`python -m codegen [--check]`: write taskhawk/_generated/ and the TypeScript package's
-bindings/typescript/src/generated/, or fail when either has drifted from schema/."""
+"""`python -m codegen [--check]`: write taskhawk/_generated/, the TypeScript package's
+bindings/typescript/src/generated/ and the AsyncAPI description asyncapi/, or fail when any has
+drifted from schema/."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from codegen.asyncapi import generate_asyncapi
 from codegen.errors import GenerationFailed
 from codegen.generate import GeneratedFile, generate_package
 from codegen.output import compare_tree, write_tree
@@ -22,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ts-out", type=Path, default=ROOT / "bindings" / "typescript" / "src" / "generated"
     )
+    parser.add_argument("--asyncapi-out", type=Path, default=ROOT / "asyncapi")
     parser.add_argument(
         "--check",
         action="store_true",
@@ -32,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         trees = [
             (generate_package(options.schema_dir), options.out, ".py"),
             (generate_typescript(options.schema_dir), options.ts_out, ".ts"),
+            (generate_asyncapi(options.schema_dir), options.asyncapi_out, ".json"),
         ]
     except GenerationFailed as failure:
         print(f"codegen: {failure}", file=sys.stderr)
