@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
@@ -58,3 +59,7 @@ def _corpus() -> int:
     for problem in problems:
         print(f"ERROR corpus: {problem}")
     return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
