@@ -93,6 +93,9 @@ contract: $(STAMP) $(NODE_STAMP) $(TS_BUILT)
 	$(PY) -m tools.conformance consumer --label python-consumer-testee \
 		--failure-list $(FAILURE_LISTS)/python-consumer.txt \
 		--junit $(CONTRACT_REPORTS)/python-consumer-testee.xml -- $(PY) -m tools.conformance.library_consumer_testee
+	$(PY) -m tools.conformance consumer --label node-consumer-testee \
+		--failure-list $(FAILURE_LISTS)/node-consumer.txt \
+		--junit $(CONTRACT_REPORTS)/node-consumer-testee.xml -- node $(NODE_RUNNERS)/consumer-testee.mjs
 	$(PY) -m tools.conformance mutants -- node $(NODE_RUNNERS)/mutants.mjs
 
 # The conformance kit (contract-tests/kit/, docs/conformance-kit.md): the suite and its corpus as

@@ -99,11 +99,15 @@ def test_installed_without_a_checkout_it_reports_its_corpus(kit: tuple[Path, Pat
 
 
 @needs_node
-def test_the_node_reference_testee_passes(kit: tuple[Path, Path]) -> None:
+def test_the_node_reference_testees_pass(kit: tuple[Path, Path]) -> None:
     done = run(kit, "publisher", "--min-protocol", "3", "--", str(NODE), str(NODE_TESTEE))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "NOTE publisher: the testee speaks protocol 3" in done.stdout
     assert done.stdout.splitlines()[-1].endswith("0 failed, 0 skipped")
+    consumer = run(
+        kit, "consumer", "--", str(NODE), str(NODE_TESTEE.parent / "consumer-testee.mjs")
+    )
+    assert consumer.returncode == 0, consumer.stdout[-3000:]
 
 
 @needs_node
