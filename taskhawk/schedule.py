@@ -34,8 +34,7 @@ def absolute(when: When, now_ms: int, name: str) -> int:
     """`when` in epoch milliseconds; ValueError naming `name` for what cannot be one.
 
     Counted in integer milliseconds: a float of seconds since the epoch cannot hold most
-    milliseconds exactly, and `int((now + delay) * 1000)` lands one short for many moments. A
-    duration is rounded to the nearest millisecond, the message's resolution."""
+    milliseconds exactly, and `int((now + delay) * 1000)` lands one short for many moments."""
     if isinstance(when, datetime):
         if when.tzinfo is None or when.utcoffset() is None:
             raise ValueError(f"{name}: a datetime must be timezone-aware (it has no tzinfo)")
@@ -43,12 +42,19 @@ def absolute(when: When, now_ms: int, name: str) -> int:
     if isinstance(when, timedelta):
         if when < timedelta(0):
             raise ValueError(f"{name}: must be a finite number of seconds >= 0, not {when}")
-        return now_ms + round(when / _MILLISECOND)
+        return now_ms + _milliseconds(when / _MILLISECOND)
     if isinstance(when, bool) or not isinstance(when, int | float):
         raise TypeError(f"{name}: seconds, a timedelta or an aware datetime, not {when!r}")
     if not math.isfinite(when) or when < 0:
         raise ValueError(f"{name}: must be a finite number of seconds >= 0, not {when}")
-    return now_ms + round(when * 1000)
+    return now_ms + _milliseconds(when * 1000)
+
+
+def _milliseconds(duration_ms: float) -> int:
+    """A duration in whole milliseconds, the message's resolution: the nearest (1.4 s is 1400,
+    though `1.4 * 1000` is not exactly that), but a positive one never 0 (never early)."""
+    rounded = round(duration_ms)
+    return 1 if rounded == 0 and duration_ms > 0 else rounded
 
 
 @dataclass(frozen=True, slots=True)

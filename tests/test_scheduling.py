@@ -132,6 +132,15 @@ def test_eta_and_expires_are_exact_milliseconds_after_the_timestamp(
     assert outgoing.delay_s == expected_delay_s and "eta" not in delayed["metadata"]
 
 
+@pytest.mark.parametrize("delay", [0.0004, timedelta(microseconds=1)])
+def test_a_delay_under_a_millisecond_still_waits_a_second(
+    memory: MemoryTransport, delay: Any
+) -> None:
+    remind.with_delay(delay).dispatch("ada")
+    ((_, outgoing),) = sent(memory)
+    assert outgoing.delay_s == 1
+
+
 def test_a_delay_through_sns_is_an_exact_eta(memory: MemoryTransport, fake: FakeClock) -> None:
     stamp_ms = 1_830_388_680_563
     fake.now = stamp_ms / 1000
