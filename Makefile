@@ -112,16 +112,29 @@ contract: $(STAMP) $(NODE_STAMP) $(TS_BUILT) $(GO_TESTEE)
 	$(PY) -m tools.conformance replay
 	$(PY) -m tools.conformance vectors --junit $(CONTRACT_REPORTS)/python-consumer.xml
 	node $(NODE_RUNNERS)/consumer.mjs --junit $(CONTRACT_REPORTS)/node-consumer.xml
-	$(PY) -m tools.conformance publisher --label python-publisher --min-protocol 2 \
+	node $(NODE_RUNNERS)/asyncapi-check.mjs
+	$(PY) -m tools.conformance publisher --label python-publisher --min-protocol 3 \
 		--failure-list $(FAILURE_LISTS)/python-publisher.txt \
 		--junit $(CONTRACT_REPORTS)/python-publisher.xml -- $(PY) -m tools.conformance.library_testee
-	$(PY) -m tools.conformance publisher --label node-publisher --min-protocol 2 \
+	$(PY) -m tools.conformance publisher --label node-publisher --min-protocol 3 \
 		--failure-list $(FAILURE_LISTS)/node-publisher.txt \
 		--junit $(CONTRACT_REPORTS)/node-publisher.xml -- node $(NODE_RUNNERS)/publisher-testee.mjs
 	$(PY) -m tools.conformance publisher --label go-publisher --min-protocol 2 \
 		--failure-list $(FAILURE_LISTS)/go-publisher.txt \
 		--junit $(CONTRACT_REPORTS)/go-publisher.xml -- $(GO_TESTEE)
+	$(PY) -m tools.conformance consumer --label python-consumer-testee \
+		--failure-list $(FAILURE_LISTS)/python-consumer.txt \
+		--junit $(CONTRACT_REPORTS)/python-consumer-testee.xml -- $(PY) -m tools.conformance.library_consumer_testee
+	$(PY) -m tools.conformance consumer --label node-consumer-testee \
+		--failure-list $(FAILURE_LISTS)/node-consumer.txt \
+		--junit $(CONTRACT_REPORTS)/node-consumer-testee.xml -- node $(NODE_RUNNERS)/consumer-testee.mjs
 	$(PY) -m tools.conformance mutants -- node $(NODE_RUNNERS)/mutants.mjs
+
+# The conformance kit (contract-tests/kit/, docs/conformance-kit.md): the suite and its corpus as
+# one wheel with no dependencies, for other repositories' CI. Into build/kit/.
+.PHONY: kit
+kit: $(STAMP)
+	$(PY) -m tools.conformance.kit_build build/kit
 
 # Local SQS/SNS endpoint, provisioning, a worker, tasks of every priority, a dead letter requeued.
 demo: $(STAMP)

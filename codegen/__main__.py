@@ -1,6 +1,6 @@
 """`python -m codegen [--check]`: write taskhawk/_generated/, the TypeScript package's
-bindings/typescript/src/generated/ and the Go package's bindings/go/wire/*_gen.go, or fail when
-any has drifted from schema/."""
+bindings/typescript/src/generated/, the Go package's bindings/go/wire/*_gen.go and the AsyncAPI
+description asyncapi/, or fail when any has drifted from schema/."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from codegen.asyncapi import generate_asyncapi
 from codegen.errors import GenerationFailed
 from codegen.generate import GeneratedFile, generate_package
 from codegen.golang import generate_go
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         "--ts-out", type=Path, default=ROOT / "bindings" / "typescript" / "src" / "generated"
     )
     parser.add_argument("--go-out", type=Path, default=ROOT / "bindings" / "go" / "wire")
+    parser.add_argument("--asyncapi-out", type=Path, default=ROOT / "asyncapi")
     parser.add_argument(
         "--check",
         action="store_true",
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
             (generate_package(options.schema_dir), options.out, ".py"),
             (generate_typescript(options.schema_dir), options.ts_out, ".ts"),
             (generate_go(options.schema_dir), options.go_out, GO_SUFFIX),
+            (generate_asyncapi(options.schema_dir), options.asyncapi_out, ".json"),
         ]
     except GenerationFailed as failure:
         print(f"codegen: {failure}", file=sys.stderr)

@@ -134,8 +134,8 @@ def new_message(
     task = invocation.task
     message_id = new_message_id()
     task.check_arguments(args, kwargs, message_id=message_id)
-    now = clock.now()
-    plan = invocation.schedule.plan(now, destination, settings)
+    now_ms = int(clock.now() * 1000)
+    plan = invocation.schedule.plan(now_ms, destination, settings)
     message = build_message(
         message_id=message_id,
         task=task.name,
@@ -143,7 +143,7 @@ def new_message(
         kwargs=kwargs,
         headers={**default_headers(task, settings), **invocation.headers},
         priority=invocation.priority.name,
-        timestamp_ms=int(now * 1000),
+        timestamp_ms=now_ms,
         scheduling=plan.fields,
     )
     group, deduplication_id = invocation.ordering.ids(settings, message_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.settings import Settings
@@ -26,19 +26,35 @@ __all__ = ["NO_SCHEDULE", "Plan", "Schedule", "When", "absolute"]
 # Seconds from now (int or float), a timedelta from now, or an aware datetime (a moment).
 When = int | float | timedelta | datetime
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MILLISECOND = timedelta(milliseconds=1)
 
-def absolute(when: When, now: float, name: str) -> float:
-    """`when` as seconds since the epoch; ValueError naming `name` for what cannot be one."""
+
+def absolute(when: When, now_ms: int, name: str) -> int:
+    """`when` in epoch milliseconds; ValueError naming `name` for what cannot be one.
+
+    Counted in integer milliseconds: a float of seconds since the epoch cannot hold most
+    milliseconds exactly, and `int((now + delay) * 1000)` lands one short for many moments."""
     if isinstance(when, datetime):
         if when.tzinfo is None or when.utcoffset() is None:
             raise ValueError(f"{name}: a datetime must be timezone-aware (it has no tzinfo)")
-        return when.timestamp()
-    seconds = when.total_seconds() if isinstance(when, timedelta) else when
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        return (when - _EPOCH) // _MILLISECOND
+    if isinstance(when, timedelta):
+        if when < timedelta(0):
+            raise ValueError(f"{name}: must be a finite number of seconds >= 0, not {when}")
+        return now_ms + _milliseconds(when / _MILLISECOND)
+    if isinstance(when, bool) or not isinstance(when, int | float):
         raise TypeError(f"{name}: seconds, a timedelta or an aware datetime, not {when!r}")
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"{name}: must be a finite number of seconds >= 0, not {seconds}")
-    return now + seconds
+    if not math.isfinite(when) or when < 0:
+        raise ValueError(f"{name}: must be a finite number of seconds >= 0, not {when}")
+    return now_ms + _milliseconds(when * 1000)
+
+
+def _milliseconds(duration_ms: float) -> int:
+    """A duration in whole milliseconds, the message's resolution: the nearest (1.4 s is 1400,
+    though `1.4 * 1000` is not exactly that), but a positive one never 0 (never early)."""
+    rounded = round(duration_ms)
+    return 1 if rounded == 0 and duration_ms > 0 else rounded
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,22 +77,24 @@ class Schedule:
         """Refuse a value of the wrong type at once, not at the dispatch."""
         for name, when in (("with_delay", self.delay), ("with_expires", self.expires)):
             if when is not None:
-                absolute(when, 0.0, name)
+                absolute(when, 0, name)
         return self
 
-    def plan(self, now: float, destination: Destination, settings: Settings) -> Plan:
+    def plan(self, now_ms: int, destination: Destination, settings: Settings) -> Plan:
+        """The plan of a message stamped `now_ms` (its `metadata.timestamp`): a delay is the
+        send's DelaySeconds rounded up, never early, or beyond 900 s (or through SNS) an eta."""
         fields: dict[str, int] = {}
         delay_s = 0
         if self.delay is not None:
-            eta = absolute(self.delay, now, "with_delay")
-            if eta > now:
+            eta = absolute(self.delay, now_ms, "with_delay")
+            if eta > now_ms:
                 _check_can_delay(settings)
-                delay_s = math.ceil(eta - now)
+                delay_s = -(-(eta - now_ms) // 1000)
                 if destination.kind == "topic" or delay_s > MAX_DELAY_S:
-                    fields["eta"] = int(eta * 1000)
+                    fields["eta"] = eta
                     delay_s = 0 if destination.kind == "topic" else MAX_DELAY_S
         if self.expires is not None:
-            fields["expires"] = int(absolute(self.expires, now, "with_expires") * 1000)
+            fields["expires"] = absolute(self.expires, now_ms, "with_expires")
         _check_format_allowed(fields, settings)
         return Plan(fields, delay_s)
 

@@ -68,7 +68,7 @@ def failure_lines(result: RunResult) -> list[str]:
 def test_the_library_passes_the_publisher_suite() -> None:
     result = run(PYTHON_TESTEE, read_failure_list(FAILURE_LISTS / "python-publisher.txt"))
     assert result.ok, failure_lines(result) + result.run_problems
-    assert result.notes[0] == "the testee speaks protocol 2"
+    assert result.notes[0] == "the testee speaks protocol 3"
     # Every case ran (none needed a newer protocol), plus the unknown-version probe.
     assert result.count(Status.PASSED) + result.count(Status.EXPECTED) == len(PUBLISH_CASES) + 1
 
@@ -136,7 +136,7 @@ def test_cli_exit_status_summary_and_junit(tmp_path: Path) -> None:
     lines = completed.stdout.splitlines()
     assert f"FAIL {FIRST}: attributes: taskhawk_task is missing" in lines[0]
     assert lines[-2:] == [
-        "NOTE publisher: the testee speaks protocol 2",
+        "NOTE publisher: the testee speaks protocol 3",
         "publisher: 1 passed, 3 failed, 0 skipped",  # the unknown-version probe passes
     ]
     suite = ET.parse(junit).getroot().find("testsuite")

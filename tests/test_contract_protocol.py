@@ -19,7 +19,8 @@ from tools.conformance.publisher_suite import PublisherOptions, run_publisher
 from tools.conformance.transport_checks import check_destination
 
 CORPUS = load_corpus()
-NEEDS_2 = [case.id for case in CORPUS.cases("publish") if case_protocol(case) == 2]
+NEEDS_2 = [case.id for case in CORPUS.cases("publish") if case_protocol(case) >= 2]
+NEEDS_3 = [case.id for case in CORPUS.cases("publish") if case_protocol(case) == 3]
 SQS = {"transport": "sqs", "queue": "TASKHAWK-DEV-MYAPP"}
 GIVEN = "0d3d8132-07cb-41ee-bcc3-840b8d5e77d6"
 LIBRARY_FAILURES = read_failure_list(FAILURE_LISTS / "python-publisher.txt")
@@ -57,8 +58,9 @@ def test_a_protocol_1_testee_runs_the_protocol_1_cases(tmp_path: Path) -> None:
     )
     result = run(testee)
     assert result.ok, result.run_problems
-    assert result.notes[:2] == [
+    assert result.notes[:3] == [
         "the testee speaks protocol 1",
+        "protocol 3 probe refused: protocol 1 only",
         "protocol 2 probe refused: protocol 1 only",
     ]
     assert sorted(o.case_id for o in result.cases if o.status is Status.NOT_RUN) == sorted(NEEDS_2)
@@ -68,11 +70,11 @@ def test_a_protocol_1_testee_runs_the_protocol_1_cases(tmp_path: Path) -> None:
 
 
 def test_a_testee_that_ignores_protocol_fails_the_unknown_version_probe(tmp_path: Path) -> None:
-    testee = library_variant(tmp_path, 'request["protocol"] = min(request["protocol"], 2)\n')
+    testee = library_variant(tmp_path, 'request["protocol"] = min(request["protocol"], 3)\n')
     result = run(testee)
     probe = next(o for o in result.cases if o.case_id == UNKNOWN_VERSION_CASE)
     assert probe.status is Status.FAILED
-    assert "answered a protocol 3 request without an error" in probe.problems[0]
+    assert "answered a protocol 4 request without an error" in probe.problems[0]
 
 
 def test_publisher_made_ids_must_be_fresh_unique_rfc_9562_uuids() -> None:

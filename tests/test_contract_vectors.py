@@ -21,10 +21,15 @@ import pytest
 from taskhawk import wire
 from taskhawk._generated import FORMAT_VERSIONS
 from taskhawk.exceptions import ValidationError
+from taskhawk.transport.limits import transport_size
+from taskhawk.wire import build_message, encode, message_attributes
+from taskhawk.wire.attributes import add_trace_context
 from tools.conformance import CONTRACT_DIR, ROOT
 from tools.conformance.case_results import read_failure_list
+from tools.conformance.case_values import from_input
 from tools.conformance.corpus import Case, Corpus, load_corpus, payload
 from tools.conformance.manifest import build_manifest, manifest_problems
+from tools.conformance.size_fill import limit_of
 from tools.conformance.vector_checks import check_case
 
 CORPUS = load_corpus()
@@ -110,8 +115,27 @@ def test_publish_inputs_match_their_expected_messages() -> None:
         assert message["metadata"] == metadata
         fields = ["task", "args", "kwargs", "headers", *(["id"] if "id" in given else [])]
         assert {k: message[k] for k in message if k != "metadata"} == {k: given[k] for k in fields}
-        mirrored = given["headers"] if len(given["headers"]) <= 9 else {}
-        assert expected["attributes"] == {"taskhawk_task": given["task"], **mirrored}
+        mirrored = {"taskhawk_task": given["task"]}
+        mirrored.update(given["headers"] if len(given["headers"]) <= 9 else {})
+        add_trace_context(mirrored, dict(case.data.get("trace_context", [])))
+        assert list(expected["attributes"].items()) == list(mirrored.items())
+
+
+def test_cases_at_the_limit_are_exact_for_compact_json() -> None:
+    """The count a `fill_to_limit` case writes is the one for compact JSON (the library's), so a
+    reader sees the sizes; the harness sizes each testee's own JSON (conformance/size_fill)."""
+    filled = [case for case in CORPUS.cases("publish") if "fill_to_limit" in case.data]
+    assert len(filled) >= 6
+    for case in filled:
+        given = case.data["input"]
+        message = build_message(
+            message_id=given["id"], task=given["task"], args=from_input(given["args"]),
+            kwargs={}, headers=given["headers"], priority=given["priority"],
+            timestamp_ms=given["timestamp_ms"],
+        )  # fmt: skip
+        attributes = message_attributes(message, dict(case.data.get("trace_context", [])))
+        size = transport_size(encode(message), attributes)
+        assert size == limit_of(case) + case.data["fill_to_limit"], case.id
 
 
 def test_every_priority_and_topology_has_a_destination_case() -> None:

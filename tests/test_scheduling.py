@@ -115,6 +115,42 @@ def test_a_saved_invocation_delays_each_dispatch_from_its_own_time(
 
 
 @pytest.mark.parametrize(
+    ("stamp_ms", "delay_s", "expected_delay_s"),
+    [(1_830_388_680_563, 4.35, 5), (1_739_432_476_541, 899.1, 900), (1_828_263_541_432, 0.2, 1)],
+)
+def test_eta_and_expires_are_exact_milliseconds_after_the_timestamp(
+    memory: MemoryTransport, fake: FakeClock, stamp_ms: int, delay_s: float, expected_delay_s: int
+) -> None:
+    # At these moments `int((now + delay) * 1000)` in float seconds lands one millisecond short.
+    fake.now = stamp_ms / 1000
+    remind.with_expires(delay_s).dispatch("ada")
+    remind.with_delay(delay_s).dispatch("bob")
+    (expiring, _), (delayed, outgoing) = sent(memory)
+    delay_ms = round(delay_s * 1000)
+    assert expiring["metadata"]["timestamp"] == stamp_ms
+    assert expiring["metadata"]["expires"] == stamp_ms + delay_ms
+    assert outgoing.delay_s == expected_delay_s and "eta" not in delayed["metadata"]
+
+
+@pytest.mark.parametrize("delay", [0.0004, timedelta(microseconds=1)])
+def test_a_delay_under_a_millisecond_still_waits_a_second(
+    memory: MemoryTransport, delay: Any
+) -> None:
+    remind.with_delay(delay).dispatch("ada")
+    ((_, outgoing),) = sent(memory)
+    assert outgoing.delay_s == 1
+
+
+def test_a_delay_through_sns_is_an_exact_eta(memory: MemoryTransport, fake: FakeClock) -> None:
+    stamp_ms = 1_830_388_680_563
+    fake.now = stamp_ms / 1000
+    taskhawk.configure(TASKHAWK_QUEUE=APP, TASKHAWK_PUBLISH_VIA_SNS=True, AWS_ACCOUNT_ID="1")
+    remind.with_delay(4.35).dispatch("ada")
+    ((body, _),) = sent(memory)
+    assert body["metadata"]["eta"] == stamp_ms + 4350
+
+
+@pytest.mark.parametrize(
     ("value", "error"),
     [
         (datetime(2030, 1, 1), "timezone-aware"),

@@ -85,7 +85,9 @@ def test_a_changed_bound_reaches_the_typescript_validator_and_a_stale_package_fa
         ROOT / "taskhawk" / "_generated", python_out, ignore=shutil.ignore_patterns("__py*")
     )
     shutil.copytree(TS_OUT, ts_out)
-    paths = ["--schema-dir", str(schemas), "--out", str(python_out), "--ts-out", str(ts_out)]
+    shutil.copytree(ROOT / "asyncapi", tmp_path / "asyncapi")
+    paths = ["--schema-dir", str(schemas), "--out", str(python_out), "--ts-out", str(ts_out),
+             "--asyncapi-out", str(tmp_path / "asyncapi")]  # fmt: skip
     assert run_codegen(*paths, "--check").returncode == 0
     consume = schemas / "message" / "1.0" / "consume.json"
     document = json.loads(consume.read_text())

@@ -1,4 +1,4 @@
-"""Command line: `python -m tools.conformance {vectors,publisher,mutants,replay,manifest} ...`.
+"""Command line: `python -m tools.conformance {vectors,publisher,consumer,mutants,replay,manifest}`.
 
 Exit status 0 when everything holds (failure lists taken into account), 1 otherwise, 2 for a
 usage error. contract-tests/README.md documents each command.
@@ -17,9 +17,10 @@ from tools.conformance.case_results import CaseResult, RunResult, read_failure_l
 from tools.conformance.corpus import load_corpus
 from tools.conformance.manifest import manifest_problems, write_manifest
 from tools.conformance.mutant_suite import run_mutants
-from tools.conformance.publisher_suite import PublisherOptions, run_publisher
+from tools.conformance.oracle import oracle_check
 from tools.conformance.replay import replay
 from tools.conformance.report import print_summary, write_junit
+from tools.conformance.suite_commands import SUITES, add_suite_commands, run_suite_command
 from tools.conformance.vector_checks import run_consumer_cases
 
 __all__ = ["main"]
@@ -30,18 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     vectors = commands.add_parser("vectors", help="check every vector with the Python runner")
     vectors.add_argument("--failure-list", type=Path, default=FAILURE_LISTS / "python-consumer.txt")
-    publisher = commands.add_parser("publisher", help="run the publisher suite against a testee")
-    publisher.add_argument("--failure-list", type=Path, help="expected failures (default: none)")
-    publisher.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
-    publisher.add_argument("--label", default="publisher", help="suite name in the report")
-    publisher.add_argument("--case", action="append", default=[], help="case id glob (repeat)")
-    publisher.add_argument(
-        "--min-protocol", type=int, default=1, help="fail when the testee speaks an older one"
-    )
-    publisher.add_argument("testee", nargs="+", help="the testee command, after --")
-    for command in (vectors, publisher):
-        command.add_argument("--junit", type=Path, help="write a JUnit XML report here")
-        command.add_argument("-v", "--verbose", action="store_true", help="list passing cases")
+    vectors.add_argument("--junit", type=Path, help="write a JUnit XML report here")
+    vectors.add_argument("-v", "--verbose", action="store_true", help="list passing cases")
+    add_suite_commands(commands)
     mutants = commands.add_parser("mutants", help="every wrong publisher must fail the suite")
     mutants.add_argument("--jobs", type=int, default=2, help="mutants run at once")
     mutants.add_argument("mutant_command", nargs="+", help="the mutants command, after --")
@@ -60,9 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = _replay(args.schema_dir)
     elif args.command == "mutants":
         status = _mutants(args.mutant_command, args.jobs)
+    elif args.command in SUITES:
+        status = run_suite_command(args, oracle_check)
     else:
         try:
-            result = _vectors(args) if args.command == "vectors" else _publisher(args)
+            result = _vectors(args)
         except (OSError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
@@ -130,15 +124,3 @@ def _vectors(args: argparse.Namespace) -> RunResult:
     ]
     problems = corpus.problems() + reconcile(outcomes, failures, {o.case_id for o in outcomes})
     return RunResult("python-consumer", outcomes, problems)
-
-
-def _publisher(args: argparse.Namespace) -> RunResult:
-    command = args.testee[1:] if args.testee[:1] == ["--"] else args.testee
-    options = PublisherOptions(
-        command=command,
-        timeout=args.timeout,
-        select=args.case,
-        label=args.label,
-        min_protocol=args.min_protocol,
-    )
-    return run_publisher(load_corpus(), read_failure_list(args.failure_list), options)

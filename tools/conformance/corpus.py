@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from taskhawk.transport.naming import FIFO_SUFFIX
 from tools.conformance import CONTRACT_DIR, ROOT
 from tools.conformance.case_values import expand_repeats
@@ -77,6 +75,8 @@ class Corpus:
 
     def problems(self, schema_root: Path = ROOT) -> list[str]:
         """Everything wrong with the corpus files: meta-schema violations and cross-file rules."""
+        import jsonschema  # noqa: PLC0415 - the installed kit loads a corpus without jsonschema
+
         found: list[str] = []
         for file in self.files:
             meta = json.loads((self.contract_dir / META_SCHEMAS[file.group]).read_text("utf-8"))
@@ -155,6 +155,7 @@ def _publish_case_rules(case: dict[str, Any]) -> list[str]:
         if _PROTOCOL_2_INPUTS & given.keys() or _PROTOCOL_2_APP & case.get("app", {}).keys():
             needs = "delays, expiries, FIFO ids, Lambda and FIFO apps need protocol 2"
             found.append(f"{case.get('id')}: {needs}")
+    found += _protocol_3_rules(case)
     message = case.get("expected", {}).get("message")
     if isinstance(message, dict):
         if ("id" in message) != ("id" in given):
@@ -165,6 +166,29 @@ def _publish_case_rules(case: dict[str, Any]) -> list[str]:
         found += _schedule_rules(case.get("id"), given, message.get("metadata", {}))
         destination = case["expected"].get("destination", {})
         found += _fifo_rules(case.get("id"), case.get("app", {}), given, destination)
+    return found
+
+
+def _protocol_3_rules(case: dict[str, Any]) -> list[str]:
+    """A trace context needs protocol 3; a size case at the limit fills one `$repeat` of one
+    character that JSON writes as itself, the same in the input and the expected message."""
+    found = []
+    if "trace_context" in case and case.get("protocol") != 3:
+        found.append(f"{case.get('id')}: a trace_context needs protocol 3")
+    if "fill_to_limit" in case:
+        args = case.get("input", {}).get("args") or [None]
+        spec = args[0].get("$repeat") if isinstance(args[0], dict) else None
+        expected = case.get("expected", {}).get("message", {"args": args})
+        if not (
+            isinstance(spec, dict)
+            and re.fullmatch("[A-Za-z0-9]", str(spec.get("text")))
+            and expected.get("args", [None])[0] == args[0]
+            and case.get("protocol", 1) >= 2
+        ):
+            found.append(
+                f"{case.get('id')}: fill_to_limit needs protocol 2 and input.args[0] a $repeat "
+                "of one letter or digit, the expected message's args[0] the same"
+            )
     return found
 
 

@@ -1,5 +1,5 @@
 """The taskhawk library as a publisher testee (contract-tests/README.md, "Publisher testee
-protocol"), protocols 1 and 2: the library's own publish path minus the network.
+protocol"), protocols 1 to 3: the library's own publish path minus the network.
 
 From an app's settings (queue, topology, Lambda, FIFO) the library picks the destination
 (`destination_for`); a delay or an expiry is planned as `with_delay`/`with_expires` plan it
@@ -8,8 +8,10 @@ format that carries it, with `new_message_id` and the wall clock when the case g
 timestamp, as `dispatch` does; a FIFO group and deduplication id are checked and chosen as
 `with_group`/`with_deduplication_id` do (`Ordering`); `send_messages` encodes it, checks its
 size against the destination's limit and hands it, with its attributes, DelaySeconds and FIFO
-ids, to an in-memory transport, which is what the reply reports. A protocol 1 request is
-published from the app `dev-myapp`, straight to SQS.
+ids, to an in-memory transport, which is what the reply reports. A protocol 3 request's trace
+context is what the publish's span would carry: it goes to `prepare`, the step of
+`send_messages` that encodes, adds the attributes and checks the size, as the span's context does
+when tracing is on. A protocol 1 request is published from the app `dev-myapp`, straight to SQS.
 
     python -m tools.conformance publisher -- python -m tools.conformance.library_testee
 """
@@ -26,7 +28,7 @@ from taskhawk.ordering import Ordering
 from taskhawk.priority import Priority
 from taskhawk.publisher import new_message_id
 from taskhawk.schedule import Schedule
-from taskhawk.sending import Outbound, destination_for, send_messages
+from taskhawk.sending import Outbound, destination_for, prepare, send_messages
 from taskhawk.settings import Settings
 from taskhawk.transport import Destination, OutgoingMessage
 from taskhawk.transport.current import use_transport
@@ -36,7 +38,7 @@ from tools.conformance.case_values import from_input
 
 __all__ = ["PROTOCOLS", "respond", "serve"]
 
-PROTOCOLS = (1, 2)
+PROTOCOLS = (1, 2, 3)
 PROTOCOL_1_APP = {"queue": "dev-myapp", "topology": "sqs"}
 Reply = dict[str, Any]
 
@@ -48,7 +50,9 @@ def respond(request: dict[str, Any]) -> Reply:
         return {"id": case_id, "error": f"unsupported protocol {protocol!r}"}
     try:
         destination, sent = _publish(
-            request["input"], request["app"] if protocol == 2 else PROTOCOL_1_APP
+            request["input"],
+            request["app"] if protocol >= 2 else PROTOCOL_1_APP,
+            dict(request.get("trace_context", [])) if protocol >= 3 else {},
         )
     except Exception as error:  # every refusal, and any bug, goes back to the harness as text
         return {"id": case_id, "error": f"{type(error).__name__}: {error}"}
@@ -60,17 +64,19 @@ def respond(request: dict[str, Any]) -> Reply:
             for name, value in sent.attributes.items()
         },
     }
-    if protocol == 2:
+    if protocol >= 2:
         reply["destination"] = _destination_reply(destination, sent)
     return reply
 
 
-def _publish(given: dict[str, Any], app: dict[str, Any]) -> tuple[Destination, OutgoingMessage]:
+def _publish(
+    given: dict[str, Any], app: dict[str, Any], trace_context: dict[str, str]
+) -> tuple[Destination, OutgoingMessage]:
     settings = _settings(app)
     ordering = Ordering(given.get("group_id"), given.get("deduplication_id")).check()
     destination = destination_for(settings, Priority.parse(given["priority"]))
     timestamp_ms = given["timestamp_ms"] if "timestamp_ms" in given else _now_ms()
-    plan = _schedule(given).plan(timestamp_ms / 1000, destination, settings)
+    plan = _schedule(given).plan(timestamp_ms, destination, settings)
     message = build_message(
         message_id=given["id"] if "id" in given else new_message_id(),
         task=given["task"],
@@ -82,9 +88,12 @@ def _publish(given: dict[str, Any], app: dict[str, Any]) -> tuple[Destination, O
         scheduling=plan.fields,
     )
     group, deduplication_id = ordering.ids(settings, message.id)
+    outbound = Outbound(message, plan.delay_s, group, deduplication_id)
+    if trace_context:  # what `send_messages` does with a span's context, minus the sending
+        return destination, prepare(destination, [outbound], trace_context)[0].message
     transport = MemoryTransport()
     with use_transport(transport):
-        send_messages(destination, [Outbound(message, plan.delay_s, group, deduplication_id)])
+        send_messages(destination, [outbound])
     return transport.sent[0]
 
 

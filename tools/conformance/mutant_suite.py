@@ -19,6 +19,7 @@ from pathlib import Path
 from tools.conformance.case_results import FailureList, RunResult, Status
 from tools.conformance.corpus import Corpus
 from tools.conformance.negotiation import LATEST
+from tools.conformance.oracle import oracle_check
 from tools.conformance.publisher_suite import PublisherOptions, run_publisher
 
 __all__ = ["Mutant", "MutantVerdict", "list_mutants", "run_mutants"]
@@ -54,7 +55,11 @@ def run_mutants(
 
     def judge(mutant: Mutant) -> MutantVerdict:
         options = PublisherOptions(
-            command=[*command, mutant.name], cwd=cwd, label=mutant.name, min_protocol=LATEST
+            command=[*command, mutant.name],
+            cwd=cwd,
+            label=mutant.name,
+            min_protocol=LATEST,
+            schema_check=oracle_check,
         )
         return verdict(mutant, run_publisher(corpus, FailureList(None, {}), options))
 

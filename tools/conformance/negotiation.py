@@ -21,17 +21,19 @@ from tools.conformance.testee_session import TesteeSession
 
 __all__ = ["LATEST", "PROTOCOLS", "UNKNOWN_VERSION_CASE", "Negotiation", "negotiate", "request"]
 
-PROTOCOLS = (1, 2)
+PROTOCOLS = (1, 2, 3)
 LATEST = max(PROTOCOLS)
 UNKNOWN_VERSION_CASE = "protocol-unknown-version"
 
 
 def request(case_id: str, case_data: dict[str, Any], protocol: int) -> str:
-    """The request line for a case in a protocol version (protocol 1 has no `app`; a version
-    the harness does not know is sent in the newest shape)."""
+    """The request line for a case in a protocol version (protocol 1 has no `app`, protocol 2
+    no `trace_context`; a version the harness does not know is sent in the newest shape)."""
     body: dict[str, Any] = {"protocol": protocol, "id": case_id, "input": case_data["input"]}
     if protocol >= 2:
         body["app"] = case_data["app"]
+    if protocol >= 3 and "trace_context" in case_data:
+        body["trace_context"] = case_data["trace_context"]
     return json.dumps(body, ensure_ascii=True)
 
 

@@ -14,6 +14,8 @@ from tools.conformance.corpus import Case, Corpus, case_protocol
 from tools.conformance.generated_values import GeneratedValues
 from tools.conformance.negotiation import LATEST, Negotiation, negotiate, request
 from tools.conformance.reply_checks import Exchange, check_reply
+from tools.conformance.schema_checks import SchemaCheck, generated_check
+from tools.conformance.size_fill import filled
 from tools.conformance.testee_process import TesteeFailure
 from tools.conformance.testee_session import SessionOptions, TesteeSession
 
@@ -30,6 +32,7 @@ class PublisherOptions:
     cwd: Path | None = None
     label: str = "publisher"
     min_protocol: int = 1  # a testee speaking an older protocol fails the run
+    schema_check: SchemaCheck = generated_check  # what publish.json says of a message
 
     def session(self) -> SessionOptions:
         return SessionOptions(self.command, self.timeout, self.exit_grace, self.restarts, self.cwd)
@@ -46,7 +49,10 @@ def run_publisher(corpus: Corpus, failures: FailureList, options: PublisherOptio
     negotiation = negotiate(session, _probe(all_cases))
     generated = GeneratedValues(c.data["input"]["id"] for c in all_cases if "id" in c.data["input"])
     results = [negotiation.unknown_version]
-    results += [_run_case(session, case, negotiation.protocol, generated) for case in cases]
+    results += [
+        _run_case(session, case, negotiation.protocol, generated, options.schema_check)
+        for case in cases
+    ]
     code = session.stop(options.exit_grace)
     if code:
         session.problems.append(f"testee exited with status {code} after its stdin was closed")
@@ -64,7 +70,11 @@ def _probe(cases: list[Case]) -> Case:
 
 
 def _run_case(
-    session: TesteeSession, case: Case, protocol: int | None, generated: GeneratedValues
+    session: TesteeSession,
+    case: Case,
+    protocol: int | None,
+    generated: GeneratedValues,
+    schema_check: SchemaCheck,
 ) -> CaseResult:
     result = CaseResult(case.id, f"v{case.format_version.split('.')[0]}.publish")
     needed = case_protocol(case)
@@ -73,14 +83,24 @@ def _run_case(
         result.notes.append(f"needs protocol {needed}; the testee speaks {protocol or 'none'}")
         return result
     started = time.perf_counter()
+    sized = ""
+    if "fill_to_limit" in case.data:
+        filled_case, sized = filled(session, case, protocol)
+        if filled_case is None:
+            result.problems.append(sized)
+            return result
+        case = filled_case
     sent_ms = int(time.time() * 1000)
     try:
         line = session.ask(request(case.id, case.data, protocol))
     except TesteeFailure as failure:
         result.problems.append(str(failure))
     else:
-        exchange = Exchange(case, protocol, line, sent_ms, int(time.time() * 1000))
+        answered_ms = int(time.time() * 1000)
+        exchange = Exchange(case, protocol, line, sent_ms, answered_ms, schema_check)
         result.problems, result.skipped = check_reply(exchange, generated)
+    if result.problems and sized:
+        result.problems.append(sized)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -98,7 +118,8 @@ def _protocol_verdict(
     # input (the README example): the refusal text tells which.
     notes = [f"the testee speaks protocol {negotiation.protocol}", *negotiation.refusals]
     if not_run:
-        notes.append(f"{not_run} cases need protocol {LATEST} and were not run (see -v)")
+        newer = "a newer protocol" if negotiation.protocol < LATEST - 1 else f"protocol {LATEST}"
+        notes.append(f"{not_run} cases need {newer} and were not run (see -v)")
     if negotiation.protocol < min_protocol:
         return notes, [f"the testee speaks protocol {negotiation.protocol}; {min_protocol} needed"]
     return notes, []

@@ -3,6 +3,7 @@ the headers they mirror, and (protocol 2) the destination against upstream's nam
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from taskhawk.transport.limits import (
@@ -27,8 +28,14 @@ _FIFO_FIELDS = ("message_group_id", "message_deduplication_id")
 
 
 def check_attributes(
-    expected: dict[str, str], message: Any, attributes: Any, problems: list[str]
+    expected: dict[str, str],
+    message: Any,
+    attributes: Any,
+    problems: list[str],
+    trace_context: Sequence[Sequence[str]] = (),
 ) -> None:
+    """The reply's attributes: SQS's rules, each a copy of the task, of a header or (protocol 3)
+    of an entry of the trace context the request carried, and exactly the expected ones."""
     if not isinstance(attributes, dict):
         problems.append("attributes missing: a message needs at least taskhawk_task")
         return
@@ -45,22 +52,65 @@ def check_attributes(
         problems.append("attributes: taskhawk_task is missing (Taskhawk Go consumers route on it)")
     body: dict[str, Any] = message if isinstance(message, dict) else {}
     headers: dict[str, Any] = body["headers"] if isinstance(body.get("headers"), dict) else {}
+    trace = {str(entry[0]): str(entry[1]) for entry in reversed(trace_context)}  # first wins
+    _check_copies(values, body.get("task"), headers, trace, problems)
+    _check_names(expected, attributes.keys(), headers, trace, problems)
+
+
+def _check_copies(
+    values: dict[str, str],
+    task: Any,
+    headers: dict[str, Any],
+    trace: dict[str, str],
+    problems: list[str],
+) -> None:
+    """Each attribute copies the task, its header, or else its trace context entry."""
     for name, value in values.items():
-        mirrored = body.get("task") if name == TASK_ATTRIBUTE else headers.get(name)
-        if name != TASK_ATTRIBUTE and name not in headers:
+        if name == TASK_ATTRIBUTE or name in headers:
+            mirrored = task if name == TASK_ATTRIBUTE else headers[name]
+            if value != mirrored:
+                problems.append(f"attribute {name!r} is {value!r}, the body says {mirrored!r}")
+        elif name not in trace:
             problems.append(f"attribute {name!r} mirrors no header of the body")
-        elif value != mirrored:
-            problems.append(f"attribute {name!r} is {value!r}, the body says {mirrored!r}")
-    for name in sorted(expected.keys() - attributes.keys() - {TASK_ATTRIBUTE}):
-        problems.append(
-            f"attributes: header {name!r} is missing (with nine headers or fewer, all are)"
-        )
-    extra = ", ".join(sorted(repr(n) for n in attributes.keys() - expected.keys() if n in headers))
+        elif value != trace[name]:
+            problems.append(
+                f"attribute {name!r} is {value!r}, the trace context says {trace[name]!r}"
+            )
+
+
+def _check_names(
+    expected: dict[str, str],
+    names: Iterable[str],
+    headers: dict[str, Any],
+    trace: dict[str, str],
+    problems: list[str],
+) -> None:
+    """Exactly the expected attributes: every header or none (decision header-attributes), then
+    the trace context in its order while fewer than ten are set (decision trace-context)."""
+    present = set(names)
+    for name in sorted(expected.keys() - present - {TASK_ATTRIBUTE}):
+        if name in headers:
+            problems.append(
+                f"attributes: header {name!r} is missing (with nine headers or fewer, all are)"
+            )
+        else:
+            problems.append(
+                f"attributes: trace context entry {name!r} is missing: the trace context fills "
+                "the attributes left below ten, in its order (decision trace-context)"
+            )
+    extra = ", ".join(sorted(repr(n) for n in present - expected.keys() if n in headers))
     if extra:
         problems.append(
             f"attributes: {extra} must not be attributes: with more than nine headers only "
             "taskhawk_task is (decision header-attributes)"
         )
+    for name in sorted(present - expected.keys() - headers.keys()):
+        if name in trace:
+            problems.append(
+                f"attributes: trace context entry {name!r} must not be an attribute: entries "
+                "fill only the room left below ten, in the propagator's order, never one named "
+                "like a header or that SQS would refuse (decision trace-context)"
+            )
 
 
 def _attribute_problem(name: str, value: Any) -> str | None:

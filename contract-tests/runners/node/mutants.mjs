@@ -8,17 +8,20 @@
 //   node contract-tests/runners/node/mutants.mjs --list    one JSON line per mutant
 //   node contract-tests/runners/node/mutants.mjs NAME      serve as that mutant (a testee)
 
-import { RULES, ValidationError, jsonText, parseStrict, prepareMessage } from "../../../bindings/typescript/dist/src/wire.js";
+import { LATEST_VERSION, RULES, TASK_ATTRIBUTE, ValidationError, jsonText, parseStrict, prepareMessage as packagePrepare, transportSize, withTraceContext } from "../../../bindings/typescript/dist/src/wire.js";
 import { TESTEE, serve } from "./publisher-testee.mjs";
 
 const looksNumeric = (text) => /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/.test(text);
 let lastGivenId = "0d3d8132-07cb-41ee-bcc3-840b8d5e77d6";
 let onceId;
 
+// The package's publish path; the trace context a request carries goes through every mutant.
+const prepareMessage = (call, app, rules, traceContext) => packagePrepare(call, app, rules, LATEST_VERSION, traceContext);
+
 // The testee with some of RULES replaced.
-const rules = (broken) => ({ prepare: (call, app) => prepareMessage(call, app, { ...RULES, ...broken }) });
+const rules = (broken) => ({ prepare: (call, app, trace) => prepareMessage(call, app, { ...RULES, ...broken }, trace) });
 // The testee with the call changed, or checked more strictly, before the package sees it.
-const before = (change) => ({ prepare: (call, app) => prepareMessage(change(call), app, RULES) });
+const before = (change) => ({ prepare: (call, app, trace) => prepareMessage(change(call), app, RULES, trace) });
 const refuse = (path, reason) => {
   throw new ValidationError(path, reason);
 };
@@ -26,7 +29,7 @@ const refuse = (path, reason) => {
 const destination = (change) => rules({ destination: (app, priority) => change(RULES.destination(app, priority), app) });
 
 // The testee with the package's prepared message changed afterwards.
-const after = (change) => ({ prepare: (call, app) => change(prepareMessage(call, app, RULES), call) });
+const after = (change) => ({ prepare: (call, app, trace) => change(prepareMessage(call, app, RULES, trace), call) });
 const withMetadata = (body, fields) => {
   const { value } = parseStrict(body);
   return jsonText({ ...value, metadata: { ...value.metadata, ...fields } });
@@ -42,6 +45,16 @@ const unchecked = (request, app, messageId) => {
     ...(request.deduplicationId === undefined ? {} : { messageDeduplicationId: request.deduplicationId }),
   };
 };
+
+// The testee with the package's prepared message changed afterwards, knowing the trace context.
+const traced = (change) => ({ prepare: (call, app, trace = {}) => change(prepareMessage(call, app, RULES, trace), call, trace) });
+// Whether SQS takes an entry as an attribute (the package's own check, through its public rule).
+const acceptable = ([name, value]) => withTraceContext([], { [name]: value }).length === 1;
+const withAttributes = (prepared, entries) => ({ ...prepared, attributes: Object.fromEntries(entries) });
+// A delay in float seconds added to a timestamp in float seconds, then back to milliseconds.
+const inFloatSeconds = (timestamp, seconds) => Math.trunc((timestamp / 1000 + seconds) * 1000);
+const halfToEven = (seconds) => (Math.abs(seconds % 1) === 0.5 ? 2 * Math.round(seconds / 2) : Math.round(seconds));
+const headerEntries = (prepared) => Object.entries(prepared.attributes).filter(([name]) => name === TASK_ATTRIBUTE || Object.hasOwn(prepared.message.headers, name));
 
 // name: [the defect, text a failure line must contain to show it was caught, the broken testee]
 const MUTANTS = {
@@ -59,9 +72,9 @@ const MUTANTS = {
   "reuses-generated-id": ["makes one id and uses it for every message", "already generated",
     rules({ newId: () => (onceId ??= RULES.newId()) })],
   "reuses-given-id": ["uses the last id it was given when asked for a new one", "one the harness gave", {
-    prepare(call, app) {
+    prepare(call, app, trace) {
       if (call.id !== undefined) lastGivenId = call.id;
-      return prepareMessage(call, app, { ...RULES, newId: () => lastGivenId });
+      return prepareMessage(call, app, { ...RULES, newId: () => lastGivenId }, trace);
     },
   }],
   "clock-in-seconds": ["writes the timestamp in seconds", "generated timestamp", rules({ now: () => Math.floor(Date.now() / 1000) })],
@@ -77,8 +90,8 @@ const MUTANTS = {
   "first-nine-headers-in-order": ["copies the first nine headers in input order to attributes", "must not be attributes",
     rules({ headerAttributes: (headers) => Object.keys(headers).slice(0, 9) })],
   "numeric-header-values-as-numbers": ['writes header "3" as the JSON number 3 in the body', "$.headers.retries", {
-    prepare(call, app) {
-      const prepared = prepareMessage(call, app, RULES);
+    prepare(call, app, trace) {
+      const prepared = prepareMessage(call, app, RULES, trace);
       const { value } = parseStrict(prepared.body);
       const headers = Object.fromEntries(Object.entries(value.headers).map(([k, v]) => [k, looksNumeric(v) ? Number(v) : v]));
       return { ...prepared, body: jsonText({ ...value, headers }) };
@@ -126,15 +139,66 @@ const MUTANTS = {
       return early ? { ...prepared, destination: { ...prepared.destination, delaySeconds: Math.floor(call.delay) } } : prepared;
     })],
   "delays-lambda-apps": ["publishes a delayed task to an SNS-triggered Lambda app", "the input must be refused",
-    { prepare: (call, app) => prepareMessage(call, { ...app, lambdaApp: false }, RULES) }],
+    { prepare: (call, app, trace) => prepareMessage(call, { ...app, lambdaApp: false }, RULES, trace) }],
   "delay-seconds-through-sns": ["asks SNS for DelaySeconds, which it cannot do", "not allowed for sns", {
-    prepare(call, app) {
-      if (app.topology !== "sns") return prepareMessage(call, app, RULES);
-      const asQueue = prepareMessage(call, { ...app, topology: "sqs" }, RULES);
+    prepare(call, app, trace) {
+      if (app.topology !== "sns") return prepareMessage(call, app, RULES, trace);
+      const asQueue = prepareMessage(call, { ...app, topology: "sqs" }, RULES, trace);
       const topic = RULES.destination(app, call.priority ?? "default");
       return { ...asQueue, destination: { ...topic, delaySeconds: asQueue.destination.delaySeconds } };
     },
   }],
+  "delay-rounded-to-nearest": ["rounds a delay to the nearest second (0.2 s is no delay, 1.4 s is 1)", "DelaySeconds 0, expected 1",
+    before((call) => (typeof call.delay === "number" ? { ...call, delay: Math.round(call.delay) } : call))],
+  "delay-rounded-half-to-even": ["rounds a delay as Python's round() does (2.5 s is 2)", "DelaySeconds 2, expected 3",
+    before((call) => (typeof call.delay === "number" ? { ...call, delay: halfToEven(call.delay) } : call))],
+  "eta-in-float-seconds": ["computes eta as float seconds since the epoch (one millisecond short at some moments)", "$.metadata.eta: expected",
+    after((prepared, call) => {
+      const { metadata } = parseStrict(prepared.body).value;
+      return "eta" in metadata ? { ...prepared, body: withMetadata(prepared.body, { eta: inFloatSeconds(metadata.timestamp, call.delay) }) } : prepared;
+    })],
+  "expires-in-float-seconds": ["computes expires as float seconds since the epoch (one millisecond short at some moments)", "$.metadata.expires: expected",
+    after((prepared, call) => {
+      const { metadata } = parseStrict(prepared.body).value;
+      return "expires" in metadata ? { ...prepared, body: withMetadata(prepared.body, { expires: inFloatSeconds(metadata.timestamp, call.expires) }) } : prepared;
+    })],
+  "size-of-body-only": ["measures the size limit on the body alone, without the attributes", "one-byte-over-the-limit: published a message",
+    rules({ messageSize: (body) => Buffer.byteLength(body, "utf8") })],
+  "size-without-data-type": ["counts each attribute's name and value but not its data type (String)", "one-byte-over-the-limit: published a message",
+    rules({ messageSize: (body, attributes) => transportSize(body, attributes) - 6 * Object.keys(attributes).length })],
+  "size-limit-hundreds-over": ["takes a limit a few hundred bytes over the transport's (1,048,876 for SQS)", "one-byte-over-the-limit: published a message",
+    rules({ sizeLimit: (destination) => RULES.sizeLimit(destination) + 300 })],
+  "size-limit-hundreds-under": ["takes a limit a few hundred bytes under the transport's", "exactly-at-the-limit: refused the input",
+    rules({ sizeLimit: (destination) => RULES.sizeLimit(destination) - 300 })],
+  "size-limit-exclusive": ["refuses a message of exactly the limit (>= instead of >)", "exactly-at-the-limit: refused the input",
+    rules({ sizeLimit: (destination) => RULES.sizeLimit(destination) - 1 })],
+  "trace-context-beyond-limit": ["adds every trace context entry, past SQS's ten attributes", "SQS allows 10",
+    traced((prepared, call, trace) => withAttributes(prepared, [...Object.entries(prepared.attributes), ...Object.entries(trace).filter((entry) => acceptable(entry) && !Object.hasOwn(prepared.attributes, entry[0]))]))],
+  "trace-context-before-headers": ["writes the trace context before the header attributes, crowding headers out", "is missing (with nine headers or fewer",
+    traced((prepared, call, trace) => {
+      const [task, ...headers] = headerEntries(prepared);
+      const first = withTraceContext([task], trace);
+      return withAttributes(prepared, [...first, ...headers].slice(0, 10));
+    })],
+  "trace-context-dropped": ["leaves the trace context out of the attributes", "trace context entry 'traceparent' is missing",
+    { prepare: (call, app) => prepareMessage(call, app, RULES, {}) }],
+  "trace-context-overrides-header": ["lets a trace context entry replace the attribute of a header of the same name", "the body says",
+    traced((prepared, call, trace) => withAttributes(prepared, Object.entries(prepared.attributes).map(([name, value]) => [name, Object.hasOwn(trace, name) ? trace[name] : value])))],
+  "trace-context-in-body": ["writes the trace context into the body's headers too", "message $.headers",
+    { prepare: (call, app, trace = {}) => prepareMessage({ ...call, headers: { ...call.headers, ...trace } }, app, RULES, trace) }],
+  "trace-context-sorted-by-name": ["writes the trace context's entries sorted by name, not in the propagator's order", "trace context entry 'X-B3-Sampled' must not be",
+    { prepare: (call, app, trace = {}) => prepareMessage(call, app, RULES, Object.fromEntries(Object.entries(trace).sort(([a], [b]) => (a < b ? -1 : 1)))) }],
+  "trace-context-unchecked": ["writes trace context entries SQS refuses as attributes (bad names, control characters)", "not a valid SQS attribute name",
+    traced((prepared, call, trace) => {
+      const entries = headerEntries(prepared);
+      for (const [name, value] of Object.entries(trace)) if (entries.length < 10 && !entries.some(([taken]) => taken === name)) entries.push([name, value]);
+      return withAttributes(prepared, entries);
+    })],
+  "trace-context-not-counted-in-size": ["leaves the trace context's attributes out of the size it checks", "trace-context-sns-one-byte-over-the-limit: published",
+    { prepare(call, app, trace = {}) {
+      const prepared = prepareMessage(call, app, RULES, {}); // its size checked without the trace context
+      return withAttributes(prepared, withTraceContext(Object.entries(prepared.attributes), trace));
+    } }],
   "drops-group-id": ["sends FIFO messages without their MessageGroupId", "no message_group_id",
     rules({ fifoIds: (request, app, messageId) => withoutGroup(RULES.fifoIds(request, app, messageId)) })],
   "fifo-app-to-standard-names": ["sends a FIFO app's messages, with their group, to the standard queue and topic names", "on a standard",
@@ -144,17 +208,17 @@ const MUTANTS = {
   "fresh-deduplication-id": ["makes a new deduplication id per send instead of using the message id", "destination: message_deduplication_id",
     rules({ fifoIds: (request, app) => RULES.fifoIds(request, app, RULES.newId()) })],
   "fresh-deduplication-id-for-made-ids": ["uses the message id as deduplication id only when the caller gave it, a new id when it made the message id", "destination: message_deduplication_id", {
-    prepare(call, app) {
+    prepare(call, app, trace) {
       const made = call.id === undefined ? { fifoIds: (request, fifoApp) => RULES.fifoIds(request, fifoApp, RULES.newId()) } : {};
-      return prepareMessage(call, app, { ...RULES, ...made });
+      return prepareMessage(call, app, { ...RULES, ...made }, trace);
     },
   }],
   "ignores-content-based-deduplication": ["sends the message id as deduplication id when the queues deduplicate by content", "destination: message_deduplication_id",
     rules({ fifoIds: (request, app, messageId) => RULES.fifoIds(request, { ...app, contentBasedDeduplication: false }, messageId) })],
   "delays-fifo-messages": ["sends a delayed task to a FIFO queue with DelaySeconds instead of refusing it", "take no per-message DelaySeconds", {
-    prepare(call, app) {
-      if (app.fifo !== true || !call.delay) return prepareMessage(call, app, RULES);
-      const prepared = prepareMessage({ ...call, delay: undefined }, app, RULES);
+    prepare(call, app, trace) {
+      if (app.fifo !== true || !call.delay) return prepareMessage(call, app, RULES, trace);
+      const prepared = prepareMessage({ ...call, delay: undefined }, app, RULES, trace);
       return { ...prepared, destination: { ...prepared.destination, delaySeconds: Math.ceil(call.delay) } };
     },
   }],

@@ -1,5 +1,5 @@
 // Reference publisher testee for the Taskhawk contract suite (contract-tests/README.md,
-// "Publisher testee protocol"), protocols 1 and 2: a thin wrapper around the generated
+// "Publisher testee protocol"), protocols 1 to 3: a thin wrapper around the generated
 // TypeScript package (bindings/typescript, its `wire` entry point), which builds the message,
 // its attributes and its destination exactly as its publisher does before sending. It reads one
 // request line, answers one line, and only then reads the next.
@@ -8,10 +8,10 @@
 
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
-import { RULES, ValidationError, prepareMessage, transportAttributes } from "../../../bindings/typescript/dist/src/wire.js";
+import { LATEST_VERSION, RULES, ValidationError, prepareMessage, transportAttributes } from "../../../bindings/typescript/dist/src/wire.js";
 import { fromInput } from "./case-values.mjs";
 
-export const PROTOCOLS = [1, 2];
+export const PROTOCOLS = [1, 2, 3];
 const PROTOCOL_1_APP = { queue: "dev-myapp", topology: "sqs" }; // protocol 1 names no app
 
 // The case's input as a call of the package: the stand-ins converted, given ids and times kept.
@@ -56,10 +56,18 @@ function destinationReply(destination) {
   };
 }
 
-// `prepare(call, app)` is the package's publish path minus the network; `attributes` turns its
-// attributes into the SQS MessageAttributes shape. Both are replaceable for mutants.mjs.
+// Protocol 3's trace context, [name, value] pairs in the propagator's order, as the package's
+// publisher is given it by its span. A Map keeps the order and any name; names that JavaScript
+// objects would sort first (integer-like) are not seen in real trace contexts.
+export function traceContextOf(request) {
+  return request.protocol >= 3 && Array.isArray(request.trace_context) ? Object.fromEntries(new Map(request.trace_context)) : {};
+}
+
+// `prepare(call, app, traceContext)` is the package's publish path minus the network;
+// `attributes` turns its attributes into the SQS MessageAttributes shape. Both are replaceable
+// for mutants.mjs.
 export const TESTEE = {
-  prepare: (call, app) => prepareMessage(call, app, RULES),
+  prepare: (call, app, traceContext) => prepareMessage(call, app, RULES, LATEST_VERSION, traceContext),
   attributes: transportAttributes,
   protocols: PROTOCOLS,
 };
@@ -68,7 +76,7 @@ export function respond(request, testee = TESTEE) {
   if (!testee.protocols.includes(request.protocol)) return { id: request.id, error: `unsupported protocol ${request.protocol}` };
   let prepared;
   try {
-    prepared = testee.prepare(callOf(request.input), request.protocol >= 2 ? appOf(request.app) : PROTOCOL_1_APP);
+    prepared = testee.prepare(callOf(request.input), request.protocol >= 2 ? appOf(request.app) : PROTOCOL_1_APP, traceContextOf(request));
   } catch (error) {
     if (error instanceof ValidationError) return { id: request.id, error: error.message };
     throw error;

@@ -1,0 +1,3 @@
+module example.com/taskhawk-go-testee
+
+go 1.21
