@@ -21,6 +21,8 @@ venv: $(STAMP)
 # src/generated/, a hand-written runtime beside them, built by the pinned tsc (strict) and tested
 # by Node's test runner. Installed like the contract runners: `npm ci` from its lock file.
 TS_PACKAGE := bindings/typescript
+NODE_RUNNERS := contract-tests/runners/node
+NODE_STAMP := $(NODE_RUNNERS)/node_modules/.installed-stamp
 TS_STAMP := $(TS_PACKAGE)/node_modules/.installed-stamp
 TS_BUILT := $(TS_PACKAGE)/dist/.built-stamp
 TS_SOURCES := $(TS_PACKAGE)/tsconfig.json $(wildcard $(TS_PACKAGE)/src/*.ts $(TS_PACKAGE)/src/generated/*.ts $(TS_PACKAGE)/test/*.ts $(TS_PACKAGE)/examples/*.ts)
@@ -79,7 +81,7 @@ typecheck: $(STAMP)
 # PYTEST_WORKERS pytest-xdist processes (more than the cores: most integration tests wait on
 # worker processes and the endpoint); PYTEST_WORKERS=0 runs them in this process.
 PYTEST_WORKERS ?= 4
-unit: $(STAMP) $(TS_BUILT)
+unit: $(STAMP) $(TS_BUILT) $(NODE_STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS)
 
 # Every check, side by side: TEST_JOBS at a time (make -j), each one's output printed whole when
@@ -98,8 +100,6 @@ typescript: $(TS_BUILT)
 # publisher suite against the library, the Node reference testee (the TypeScript package) and
 # the Go testee, and the self-test: every wrong publisher in
 # mutants.mjs must fail it. JUnit reports go to build/contract/. Needs node 20+ and npm.
-NODE_RUNNERS := contract-tests/runners/node
-NODE_STAMP := $(NODE_RUNNERS)/node_modules/.installed-stamp
 CONTRACT_REPORTS := build/contract
 FAILURE_LISTS := contract-tests/failure-lists
 
