@@ -232,3 +232,24 @@ def test_ctrl_c_while_starting_is_one_line_and_status_130(tmp_path: Path) -> Non
                 worker.communicate()
     assert worker.returncode == 130
     assert one_line(stderr) == "taskhawk worker: interrupted"
+
+
+def test_a_misspelt_setting_stops_every_command_naming_the_closest(tmp_path: Path) -> None:
+    """Found before any endpoint is asked: no endpoint is needed to hear about a typo."""
+    write_app(tmp_path, None, "Q", TASKHAWK_MAX_RECIEVE_COUNT=5)
+    for command in (
+        ["worker", "--import", "tasks"],
+        ["provision"],
+        ["stats"],
+        ["purge", "--priority", "default", "--yes"],
+        ["requeue-dlq", "--priority", "default"],
+        ["dev-server", "--port", "0"],
+    ):
+        result = run_cli(*command, "--settings", "settings", cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert one_line(result.stderr) == (
+            f"taskhawk {command[0]}: error: unknown setting in SETTINGS_MODULE=settings: "
+            "TASKHAWK_MAX_RECIEVE_COUNT (did you mean TASKHAWK_MAX_RECEIVE_COUNT?); taskhawk "
+            "would ignore it (docs: configuration lists every setting)"
+        )
+

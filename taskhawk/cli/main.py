@@ -2,6 +2,7 @@
 
 Settings come from --settings MODULE (or the SETTINGS_MODULE environment variable, or Django);
 --path DIR (default: the current directory) is put on sys.path first, as `python -m` would.
+An unknown TASKHAWK_*/AWS_* name in the settings is an error here (the library only warns).
 Exit status (`taskhawk --help` lists it too): 0 success, 1 failure (invalid message, messages
 not moved, endpoint unreachable, forced stop), 2 usage or configuration error, always one line
 saying what to set, never a traceback.
@@ -27,7 +28,7 @@ from taskhawk.consume.worker import WorkerOptions, run_worker
 from taskhawk.exceptions import ConfigurationError, TaskhawkError
 from taskhawk.logs import configure_logging
 from taskhawk.priority import Priority
-from taskhawk.settings import clear_cache, configured_source, get_settings
+from taskhawk.settings import checked_settings, clear_cache, configured_source, get_settings
 from taskhawk.transport.aws_checks import check_queues
 from taskhawk.wire import decode, validation_errors
 
@@ -71,7 +72,9 @@ def _set_up(args: argparse.Namespace) -> None:
     if args.settings:
         os.environ["SETTINGS_MODULE"] = args.settings
     clear_cache()
-    if args.command not in _WITHOUT_SETTINGS and configured_source() is None:
+    if configured_source() is not None:
+        checked_settings()  # a misspelt setting stops the command here, naming the closest one
+    elif args.command not in _WITHOUT_SETTINGS:
         raise ConfigurationError(_NOT_CONFIGURED)
 
 
@@ -115,7 +118,7 @@ def _provision(args: argparse.Namespace) -> int:
 
 def _dev_server(args: argparse.Namespace) -> int:
     # Settings are optional here; when some are configured, they must be readable.
-    configured = get_settings() if configured_source() is not None else None
+    configured = checked_settings() if configured_source() is not None else None
     queue = args.queue or (configured and configured.taskhawk_queue) or "DEV-APP"
     max_receive_count = args.max_receive_count or (
         configured.taskhawk_max_receive_count if configured else 4

@@ -166,6 +166,11 @@ class Settings:
         "starts); None never calls it, as in upstream 4.7. 0 or less is refused at start.",
     )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
+    # Unknown TASKHAWK_*/AWS_* names of the source (settings.names): a warning for the library,
+    # an error for the command.
+    unknown: tuple[str, ...] = field(
+        default=(), compare=False, repr=False, metadata={"internal": True}
+    )
 
     @property
     def app_queue(self) -> str:
