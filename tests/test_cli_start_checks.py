@@ -253,3 +253,28 @@ def test_a_misspelt_setting_stops_every_command_naming_the_closest(tmp_path: Pat
             "would ignore it (docs: configuration lists every setting)"
         )
 
+
+@pytest.mark.parametrize(
+    ("setting", "path", "why"),
+    [
+        ("TASKHAWK_PRE_PROCESS_HOOK", "tasks.missing", "has no attribute 'missing'"),
+        ("TASKHAWK_POST_PROCESS_HOOK", "no_such_module.hook", "No module named 'no_such_module'"),
+        ("TASKHAWK_HEARTBEAT_HOOK", "tasks.nope", "has no attribute 'nope'"),
+        ("TASKHAWK_DEFAULT_HEADERS", "tasks.absent", "has no attribute 'absent'"),
+    ],
+)
+def test_a_bad_dotted_path_fails_the_worker_start_in_one_line_with_no_banner(
+    provisioned: Path, setting: str, path: str, why: str
+) -> None:
+    """A consumer process used to import it when it first needed it, crash, and be restarted
+    forever after the banner."""
+    settings = provisioned / "settings.py"
+    settings.write_text(settings.read_text() + f"{setting} = {path!r}\n")
+    args = ["worker", "--settings", "settings", "--import", "tasks"]
+    result = run_cli(*args, cwd=provisioned, timeout=30)
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert line.startswith(f"taskhawk worker: error: setting {setting}={path!r} cannot be imported")
+    assert why in line
+    assert result.stdout == ""  # no banner: nothing started
+

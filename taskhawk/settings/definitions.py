@@ -15,7 +15,13 @@ from typing import Any
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.transport.naming import AppNames
 
-__all__ = ["SETTING_NAMES", "Settings", "import_string", "setting_definitions"]
+__all__ = [
+    "DOTTED_PATH_SETTINGS",
+    "SETTING_NAMES",
+    "Settings",
+    "import_string",
+    "setting_definitions",
+]
 
 
 def _setting(default: Any, doc: str, *, secret: bool = False, required: bool = False) -> Any:
@@ -204,12 +210,29 @@ class Settings:
     def heartbeat_hook(self) -> Callable[..., Any] | None:
         return _hook("TASKHAWK_HEARTBEAT_HOOK", self.taskhawk_heartbeat_hook)
 
+    def import_dotted_paths(self) -> None:
+        """Import every setting given as a dotted path now: the worker does it once in its
+        parent, so a bad path fails the start in one line naming the setting, instead of each
+        consumer process crashing (and being restarted) when it first needs the object."""
+        for name in DOTTED_PATH_SETTINGS.values():
+            getattr(self, name)
+
     @cached_property
     def task_class(self) -> object:
         """TASKHAWK_TASK_CLASS imported when a dotted path (taskhawk.task checks it is a Task
         subclass); None when unset."""
         value = self.taskhawk_task_class
         return import_string("TASKHAWK_TASK_CLASS", value) if isinstance(value, str) else value
+
+
+# Each setting that may name an object by its dotted path, and the property importing it.
+DOTTED_PATH_SETTINGS = {
+    "taskhawk_default_headers": "default_headers_hook",
+    "taskhawk_pre_process_hook": "pre_process_hook",
+    "taskhawk_post_process_hook": "post_process_hook",
+    "taskhawk_heartbeat_hook": "heartbeat_hook",
+    "taskhawk_task_class": "task_class",
+}
 
 
 def _required(name: str, value: str | None, source: str) -> str:
