@@ -12,6 +12,7 @@ import pytest
 
 import taskhawk
 from taskhawk.settings import SETTING_NAMES, Settings, get_settings, setting_definitions
+from taskhawk.settings.definitions import DOTTED_PATH_SETTINGS
 
 UPSTREAM_NAMES = {
     "AWS_REGION", "AWS_ACCOUNT_ID", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
@@ -243,3 +244,16 @@ def test_misspelt_names_in_a_settings_module_are_one_warning_at_first_use(
         _ = settings.app_queue
     with pytest.raises(taskhawk.ConfigurationError, match=r"^unknown settings in SETTINGS_MOD"):
         taskhawk.settings.checked_settings()
+
+
+def test_every_setting_that_takes_an_object_is_imported_by_the_worker_preflight() -> None:
+    """A setting added later that names a function or class by dotted path is checked too."""
+    takes_objects = {
+        definition.name
+        for definition in setting_definitions()
+        if "Callable" in str(definition.type) or "type[" in str(definition.type)
+    }
+    assert takes_objects == set(DOTTED_PATH_SETTINGS)
+    settings = Settings(taskhawk_queue="Q", taskhawk_post_process_hook="tests.support.hooks.nope")
+    with pytest.raises(taskhawk.ConfigurationError, match="TASKHAWK_POST_PROCESS_HOOK="):
+        settings.import_dotted_paths()
