@@ -23,7 +23,7 @@ from taskhawk.cli.stats_command import run_purge
 from taskhawk.priority import Priority
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.conftest import aws_settings, boto_client, create_queues
-from tests.support.cli import Running, clean_env, run_cli, write_app
+from tests.support.cli import Running, clean_env, run_cli, said, write_app
 
 pytestmark = pytest.mark.integration
 
@@ -172,7 +172,7 @@ def test_stats_watch_refreshes_until_ctrl_c(filled: tuple[Path, str]) -> None:
     finally:
         watcher.kill()
     assert all(json.loads(line)["priorities"] for line in watcher.stdout.splitlines())
-    assert watcher.stderr == ""
+    assert said(watcher.stderr) == ""
 
 
 def test_purge_asks_first_and_refuses_without_a_terminal(filled: tuple[Path, str]) -> None:
