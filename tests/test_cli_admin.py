@@ -39,7 +39,8 @@ def test_version_and_every_option_explained() -> None:
     parser = build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert set(subparsers.choices) == {
-        "worker", "requeue-dlq", "provision", "stats", "purge", "dev-server", "validate"
+        "worker", "tasks", "requeue-dlq", "provision", "stats", "purge", "dev-server",
+        "validate",
     }  # fmt: skip
     for name, command in [("taskhawk", parser), *subparsers.choices.items()]:
         for action in command._actions:
@@ -54,6 +55,42 @@ def test_exit_statuses_are_in_the_help_of_the_real_command() -> None:
     result = run_cli("worker", "--help", cwd=Path.cwd())
     assert result.returncode == 0
     assert "2  usage or configuration error" in result.stdout
+
+
+def test_python_dash_m_taskhawk_is_the_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "taskhawk", "--version"], capture_output=True, text=True,
+        env=clean_env(), cwd=Path.cwd(), timeout=60, check=False,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (0, f"taskhawk {taskhawk.__version__}\n")
+
+
+def test_tasks_lists_priorities_queues_and_signatures_without_starting_a_worker(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "more_tasks.py").write_text(
+        "from __future__ import annotations\n\nimport taskhawk\n\n\n"
+        "@taskhawk.task(priority='high', name='billing.charge')\n"
+        "def charge(order_id: int, metadata: taskhawk.Metadata, *, cents: int = 0) -> bool:\n"
+        "    return True\n"
+    )
+    write_app(tmp_path, None, "SHOP")  # no endpoint: nothing is asked of AWS
+    result = run_cli("tasks", "--settings", "settings", "--import", "tasks", "--import",
+                     "more_tasks", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "TASK              PRIORITY  QUEUE                        SIGNATURE",
+        "billing.charge    high      TASKHAWK-SHOP-HIGH-PRIORITY  charge(order_id: int, *, cents: "
+        "int = 0) -> bool",
+        "tasks.send_email  default   TASKHAWK-SHOP                send_email(to: str, subject: "
+        "str) -> None",
+    ]
+    without_settings = run_cli("tasks", "--import", "more_tasks", cwd=tmp_path, env=clean_env())
+    assert without_settings.returncode == 0, without_settings.stderr
+    assert "billing.charge  high      (no settings)  charge(" in without_settings.stdout
+    nothing = run_cli("tasks", cwd=tmp_path)
+    assert nothing.returncode == 2
+    assert nothing.stderr.startswith("taskhawk tasks: error: no tasks are registered")
 
 
 def test_provision_says_what_it_updated(moto_endpoint: str, tmp_path: Path) -> None:

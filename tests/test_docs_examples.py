@@ -260,8 +260,21 @@ def test_validate_and_requeue_commands(endpoint: str) -> None:
     output = run(dry_run, endpoint, settings_module=True).stdout
     assert "would requeue 1 messages from TASKHAWK-DEV-MYAPP-DLQ to TASKHAWK-DEV-MYAPP" in output
     requeue = [command, "requeue-dlq", "--priority", "default"]
-    output = run(requeue, endpoint, settings_module=True).stdout
+    refused = subprocess.run(
+        requeue, cwd=examples_for(endpoint), env=example_env(endpoint, settings_module=True),
+        capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "name a task no worker knew (tasks.send_email: 1)" in refused.stderr
+    output = run([*requeue, "--unknown-tasks"], endpoint, settings_module=True).stdout
     assert "requeued 1 messages from TASKHAWK-DEV-MYAPP-DLQ to TASKHAWK-DEV-MYAPP" in output
+
+
+def test_tasks_command_shows_what_the_workers_page_shows(endpoint: str) -> None:
+    output = run([str(cli()), "tasks", "--import", "tasks"], endpoint, settings_module=True).stdout
+    page = (DOCS / "usage" / "workers.md").read_text(encoding="utf-8")
+    sample = page.split("$ taskhawk tasks --import tasks\n```\n\n```text\n")[1].split("```")[0]
+    assert output == sample
 
 
 def documented_commands() -> list[str]:

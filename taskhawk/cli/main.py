@@ -1,4 +1,5 @@
-"""The `taskhawk` command: worker, requeue-dlq, provision, stats, purge, dev-server, validate.
+"""The `taskhawk` command: worker, tasks, requeue-dlq, provision, stats, purge, dev-server,
+validate.
 
 Settings come from --settings MODULE (or the SETTINGS_MODULE environment variable, or Django);
 --path DIR (default: the current directory) is put on sys.path first, as `python -m` would.
@@ -23,6 +24,7 @@ from taskhawk.admin.provision import provision
 from taskhawk.cli import requeue_command
 from taskhawk.cli.parser import build_parser
 from taskhawk.cli.stats_command import run_purge, run_stats
+from taskhawk.cli.tasks_command import run_tasks
 from taskhawk.consume.dead_letter import dead_letter_reason
 from taskhawk.consume.worker import WorkerOptions, run_worker
 from taskhawk.exceptions import ConfigurationError, TaskhawkError
@@ -34,8 +36,9 @@ from taskhawk.wire import decode, validation_errors
 
 __all__ = ["build_parser", "main"]
 
-# Commands that work without settings: they make them (dev-server) or need none (validate).
-_WITHOUT_SETTINGS = frozenset({"dev-server", "validate"})
+# Commands that work without settings: they make them (dev-server), use them when there are
+# some (tasks) or need none (validate).
+_WITHOUT_SETTINGS = frozenset({"dev-server", "tasks", "validate"})
 _NOT_CONFIGURED = (
     "no settings: pass --settings MODULE (a module on the path, e.g. settings for ./settings.py), "
     "or set SETTINGS_MODULE, or DJANGO_SETTINGS_MODULE for a Django project"
@@ -161,4 +164,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "stats": run_stats,
     "purge": run_purge,
     "dev-server": _dev_server,
+    "tasks": run_tasks,
 }

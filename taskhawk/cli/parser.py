@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from taskhawk.admin.devserver import DEFAULT_PORT, FORMATS
-from taskhawk.cli import requeue_command
+from taskhawk.cli import requeue_command, tasks_command
 from taskhawk.logs import LOG_FORMATS, LOG_LEVELS
 from taskhawk.priority import Priority
 from taskhawk.transport.limits import MAX_BATCH, MAX_VISIBILITY_S
@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     _worker(command("worker", "run consumer processes for one or more priorities"))
+    tasks_command.add_arguments(
+        command("tasks", "list the registered tasks: priority, queue, signature (starts nothing)")
+    )
     requeue_command.add_arguments(
         command("requeue-dlq", "move a priority's dead letters back to its queue"), _priority_name
     )
