@@ -224,15 +224,12 @@ def test_dev_server_prints_settings_serves_and_stops_on_sigterm() -> None:
     env = {k: v for k, v in os.environ.items() if k != "SETTINGS_MODULE"}
     command = [sys.executable, "-m", "taskhawk.cli", "dev-server", "--queue", "DEVTEST"]
     command += ["--port", "0", "--format", "json"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT
+    )
     try:
         assert process.stdout is not None
-        values: dict[str, str] = {}
-        for line in process.stdout:
-            if line.startswith("# taskhawk dev-server ready"):
-                break
-            if line.startswith("{"):
-                values = json.loads(line)
+        values = json.loads(process.stdout.readline())  # stdout: that one object, once ready
         assert values["TASKHAWK_QUEUE"] == "DEVTEST"
         assert values["AWS_ENDPOINT_SQS"].startswith("http://127.0.0.1:")
         taskhawk.configure(values)

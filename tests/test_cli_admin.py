@@ -15,6 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
+import boto3
 import pytest
 
 import taskhawk
@@ -298,7 +299,11 @@ def test_dev_server_prints_a_settings_module_that_works_as_printed(tmp_path: Pat
         server.stdout.close()
 
 
-def test_dev_server_json_format_configures_taskhawk_in_one_line(tmp_path: Path) -> None:
+def test_dev_server_json_format_is_one_object_on_stdout_and_the_rest_on_stderr(
+    tmp_path: Path,
+) -> None:
+    """A script reads stdout as JSON: the comments go to stderr, with the environment a program
+    in another language needs (its AWS SDK reads no settings module)."""
     command = [
         sys.executable,
         "-m",
@@ -310,19 +315,42 @@ def test_dev_server_json_format_configures_taskhawk_in_one_line(tmp_path: Path) 
         "json",
     ]
     server = subprocess.Popen(
-        command, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=clean_env()
-    )
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        env=clean_env(),
+    )  # fmt: skip
     try:
-        (values,) = [json.loads(line) for line in read_until_ready(server) if line.startswith("{")]
+        assert server.stdout is not None and server.stderr is not None
+        values = json.loads(server.stdout.readline())
+        notes = []
+        for line in server.stderr:
+            notes.append(line.rstrip("\n"))
+            if line.startswith("# taskhawk dev-server ready"):
+                break
         taskhawk.configure(values)
         assert values["TASKHAWK_QUEUE"] == "DEV-APP"
         sqs = boto_client("sqs", values["AWS_ENDPOINT_SQS"])
         assert sqs.get_queue_url(QueueName="TASKHAWK-DEV-APP-LOW-PRIORITY-DLQ")["QueueUrl"]
+        environment = [line for line in said("\n".join(notes)).split("\n") if line[:1] != "#"]
+        env = dict(line.split("=", 1) for line in environment)
+        sdk = boto3.session.Session(
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            region_name=env["AWS_REGION"],
+        ).client("sqs", endpoint_url=env["AWS_ENDPOINT_URL"])
+        assert sdk.get_queue_url(QueueName="TASKHAWK-DEV-APP")["QueueUrl"]
         server.send_signal(signal.SIGTERM)
         assert server.wait(15) == 0
+        assert server.stdout.read() == ""  # nothing but the object
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
-        assert server.stdout is not None
-        server.stdout.close()
+        for stream in (server.stdout, server.stderr):
+            assert stream is not None
+            stream.close()
+    endpoint = values["AWS_ENDPOINT_SQS"]
+    assert notes[0] == f"# taskhawk dev-server: local SQS/SNS endpoint {endpoint} (moto)"
+    assert environment == [
+        f"AWS_ENDPOINT_URL={endpoint}", "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=testing",
+        "AWS_SECRET_ACCESS_KEY=testing",
+    ]  # fmt: skip

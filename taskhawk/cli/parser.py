@@ -257,5 +257,6 @@ def _dev_server(dev: argparse.ArgumentParser) -> None:
     dev.add_argument(
         "--format", choices=FORMATS, default="python",
         help="how to print the settings: python, assignments for a settings module (default); "
-        "json, one object on one line, for scripts",
+        "json, one object on one line of stdout, for scripts (comments go to stderr); either "
+        "way stderr also gets the AWS_* environment for programs in other languages",
     )  # fmt: skip
