@@ -20,6 +20,7 @@ import pytest
 
 import taskhawk
 from taskhawk.cli import build_parser
+from taskhawk.cli.parser import EXIT_STATUS_MEANINGS
 from taskhawk.cli.stats_command import run_purge
 from taskhawk.priority import Priority
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
@@ -27,6 +28,7 @@ from tests.conftest import aws_settings, boto_client, create_queues
 from tests.support.cli import Running, clean_env, run_cli, said, write_app
 
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def app_name() -> str:
@@ -56,6 +58,17 @@ def test_exit_statuses_are_in_the_help_of_the_real_command() -> None:
     result = run_cli("worker", "--help", cwd=Path.cwd())
     assert result.returncode == 0
     assert "2  usage or configuration error" in result.stdout
+
+
+def test_help_and_the_operations_page_state_the_same_exit_statuses() -> None:
+    """The page renders its table from the list --help prints (taskhawk-exit-statuses), and has
+    no hand-written one that could drift."""
+    page = (ROOT / "docs" / "usage" / "operations.md").read_text(encoding="utf-8")
+    assert "```{taskhawk-exit-statuses}\n```" in page
+    assert "| status |" not in page
+    shown = " ".join(run_cli("--help", cwd=Path.cwd()).stdout.split())
+    for status, meaning in EXIT_STATUS_MEANINGS:
+        assert f"{status} {meaning}" in shown
 
 
 def test_python_dash_m_taskhawk_is_the_command() -> None:

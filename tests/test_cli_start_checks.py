@@ -338,3 +338,17 @@ def test_an_endpoint_that_never_answers_is_one_try_within_the_stated_timeout_and
     assert f"no answer within 2s (AWS_READ_TIMEOUT_S) from {silent.url}" in error
     assert tries == 1
     assert elapsed < 2 + 15  # the 2 s wait and an interpreter's start on a busy machine
+
+
+def test_a_region_the_local_endpoint_fails_on_is_one_line_not_its_html_page(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    """moto answers a region AWS does not have with an HTML error page, which was printed whole."""
+    write_app(tmp_path, moto_endpoint, "Q", AWS_REGION="xx-odd-1")
+    for command in (["stats"], ["worker", "--import", "tasks"], ["provision"]):
+        result = run_cli(*command, "--settings", "settings", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        line = one_line(result.stderr)
+        assert "<" not in line
+        assert f"{moto_endpoint} failed (HTTP 500: 500 Internal Server Error)" in line
+        assert "AWS_REGION is 'xx-odd-1', which AWS does not have" in line

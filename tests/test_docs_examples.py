@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+import taskhawk
 from taskhawk.priority import Priority
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.conftest import ACCOUNT_ID, REGION, boto_client, create_queues, drain
@@ -277,6 +278,15 @@ def test_tasks_command_shows_what_the_workers_page_shows(endpoint: str) -> None:
     assert output == sample
 
 
+def test_api_page_lists_every_way_to_dispatch() -> None:
+    page = (DOCS / "api.md").read_text(encoding="utf-8")
+    for cls in (taskhawk.Task, taskhawk.Invocation):
+        for name in vars(cls):
+            if name.startswith(("with_", "dispatch")):
+                assert f"method:: {name}" in page, (cls.__name__, name)
+    assert "with_priority(priority: Priority | PriorityName)" in page
+
+
 def documented_commands() -> list[str]:
     """Every `taskhawk ...` line of a console block in the pages."""
     commands = []
@@ -516,6 +526,7 @@ def test_from_celery(endpoint: str) -> None:
     assert example("from_celery.py", endpoint) == (
         "charged customer 42: 1999 cents\n"
         "charged customer 42: 500 cents\n"
+        "charged customer 42: 300 cents\n"
         "charged customer 7: 100 cents\n"
     )
 

@@ -53,14 +53,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         _set_up(args)
         return _COMMANDS[args.command](args)
     except (ConfigurationError, ValueError) as error:
-        print(f"taskhawk {args.command}: error: {error}", file=sys.stderr)
+        print(f"taskhawk {args.command}: error: {_one_line(error)}", file=sys.stderr)
         return 2
     except TaskhawkError as error:
-        print(f"taskhawk {args.command}: {error}", file=sys.stderr)
+        print(f"taskhawk {args.command}: {_one_line(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # Ctrl-C before a command installed its own handling
         print(f"taskhawk {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(error: Exception) -> str:
+    """The promise of the exit statuses: one line, whatever text an endpoint put in the error."""
+    return " ".join(str(error).split())
 
 
 def _set_up(args: argparse.Namespace) -> None:
