@@ -370,6 +370,19 @@ def test_sync_mode(endpoint: str) -> None:
     assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (0, 0)
 
 
+def test_sync_mode_and_fifo_examples_in_the_quickstart_shell(endpoint: str) -> None:
+    """The quickstart leaves SETTINGS_MODULE exported; the examples' own configure() wins there
+    (sync mode runs the task, the FIFO example is not refused) and says what the module differs
+    in."""
+    output = example("sync_mode.py", endpoint, settings_module=True)
+    assert re.search(r"hello Ada \(message \S+\)", output) is not None
+    assert "not those of SETTINGS_MODULE=settings, which differ in TASKHAWK_SYNC" in output
+    assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (0, 0)
+    output = example("fifo.py", endpoint, settings_module=True)
+    lines = [line for line in output.splitlines() if line.startswith("ada: ")]
+    assert lines == ["ada: opened", "ada: charged", "ada: refunded"]
+
+
 def test_pytest_plugin_example(endpoint: str) -> None:
     result = run(
         [
