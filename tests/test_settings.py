@@ -257,3 +257,19 @@ def test_every_setting_that_takes_an_object_is_imported_by_the_worker_preflight(
     settings = Settings(taskhawk_queue="Q", taskhawk_post_process_hook="tests.support.hooks.nope")
     with pytest.raises(taskhawk.ConfigurationError, match="TASKHAWK_POST_PROCESS_HOOK="):
         settings.import_dotted_paths()
+
+
+def test_a_required_setting_missing_names_the_misspelling_that_was_meant(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "queu_settings.py").write_text("TASKHAWK_QUEU = 'Q'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SETTINGS_MODULE", "queu_settings")
+    with pytest.warns(taskhawk.SettingsWarning):
+        settings = get_settings()
+    with pytest.raises(taskhawk.ConfigurationError) as caught:
+        _ = settings.app_queue
+    assert str(caught.value) == (
+        "setting TASKHAWK_QUEUE is required but not set (looked in SETTINGS_MODULE=queu_settings): "
+        "TASKHAWK_QUEU (did you mean TASKHAWK_QUEUE?)"
+    )

@@ -181,7 +181,7 @@ class Settings:
     @property
     def app_queue(self) -> str:
         """TASKHAWK_QUEUE, which names every queue and topic of the app; required."""
-        return _required("TASKHAWK_QUEUE", self.taskhawk_queue, self.source)
+        return _required("TASKHAWK_QUEUE", self.taskhawk_queue, self)
 
     @property
     def names(self) -> AppNames:
@@ -191,7 +191,7 @@ class Settings:
     @property
     def account_id(self) -> str:
         """AWS_ACCOUNT_ID, part of every SNS topic ARN; required to publish through SNS."""
-        return _required("AWS_ACCOUNT_ID", self.aws_account_id, self.source)
+        return _required("AWS_ACCOUNT_ID", self.aws_account_id, self)
 
     # Hooks given as dotted paths are imported once, on first use, not per message.
     @cached_property
@@ -235,9 +235,13 @@ DOTTED_PATH_SETTINGS = {
 }
 
 
-def _required(name: str, value: str | None, source: str) -> str:
+def _required(name: str, value: str | None, settings: Settings) -> str:
     if not value:
-        raise ConfigurationError(f"setting {name} is required but not set (looked in {source})")
+        meant = [entry for entry in settings.unknown if entry.endswith(f"(did you mean {name}?)")]
+        hint = f": {', '.join(meant)}" if meant else ""
+        raise ConfigurationError(
+            f"setting {name} is required but not set (looked in {settings.source}){hint}"
+        )
     return value
 
 
