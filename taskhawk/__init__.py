@@ -27,7 +27,7 @@ from taskhawk.exceptions import (
 from taskhawk.metadata import Metadata
 from taskhawk.priority import Priority, PriorityName
 from taskhawk.publisher import batch, install_sync_runner
-from taskhawk.settings import configure
+from taskhawk.settings import SettingsWarning, configure
 from taskhawk.task import Invocation, Task, task
 from taskhawk.version import __version__
 
@@ -59,6 +59,7 @@ __all__ = [  # noqa: RUF022 - grouped by purpose, sorted within groups
     "MessageTooLarge",
     "PublishError",
     "RetryException",
+    "SettingsWarning",
     "TaskNotFound",
     "TaskhawkError",
     "TransportError",

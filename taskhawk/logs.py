@@ -162,11 +162,14 @@ class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
 class JsonFormatter(_SecondCache):
     """One JSON object per line: the text format's fields (time, level, process, logger,
     message), then every `extra` field, then the traceback if there is one. An extra field
-    named like one of the first five is written as extra_<name>."""
+    named like one of the first five is written as extra_<name>. The time is RFC 3339 in UTC
+    with milliseconds (2026-12-07T02:39:33.556Z), which log shippers parse without a pattern."""
+
+    _utc_second: tuple[int, str] = (-1, "")
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": self.formatTime(record),
+            "time": self.utc_time(record),
             "level": record.levelname,
             "process": record.processName,
             "logger": record.name,
@@ -179,6 +182,16 @@ class JsonFormatter(_SecondCache):
         elif record.exc_text:
             entry["traceback"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
+
+    def utc_time(self, record: logging.LogRecord) -> str:
+        """`record.created` in RFC 3339 UTC; the text of the current second is kept, as in
+        formatTime, so only the milliseconds are formatted per line."""
+        second = int(record.created)
+        cached_second, text = self._utc_second
+        if second != cached_second:
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._utc_second = (second, text)
+        return f"{text}.{int(record.msecs):03d}Z"
 
 
 def _jsonable(value: Any) -> Any:

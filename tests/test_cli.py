@@ -18,7 +18,7 @@ import pytest
 
 import taskhawk
 from taskhawk.admin.provision import DLQ_RETENTION_S
-from taskhawk.cli import build_parser, main
+from taskhawk.cli import build_parser, main, requeue_command
 from taskhawk.logs import KeyValueFormatter
 from taskhawk.priority import Priority
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_name
@@ -160,6 +160,44 @@ def test_requeue_dlq_prints_plain_counts_off_a_terminal(
     assert captured.err == ""  # no progress bar off a terminal
 
 
+def test_requeue_dlq_asks_before_moving_dead_letters_of_unknown_tasks(
+    aws: dict[str, str], moto_endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Moved back, they are dead-lettered again unless a worker now registers the task."""
+    app = taskhawk.settings.get_settings().app_queue
+    dlq, main_queue = dead_letter_queue_name(app, Priority.low), queue_name(app, Priority.low)
+    sqs = boto_client("sqs", moto_endpoint)
+    unknown = {"DataType": "String", "StringValue": "unknown task: gone.task is not registered"}
+    for task in ("gone.task", "gone.task"):
+        sqs.send_message(
+            QueueUrl=aws[dlq], MessageBody=json.dumps({"task": task}),
+            MessageAttributes={"taskhawk_dead_letter_reason": unknown},
+        )  # fmt: skip
+    sqs.send_message(QueueUrl=aws[dlq], MessageBody=json.dumps({"task": "b.two"}))
+    assert main(["requeue-dlq", "--priority", "low", "--log-level", "ERROR"]) == 2
+    assert capsys.readouterr().err == (
+        f"taskhawk requeue-dlq: error: 2 dead letters in {dlq} name a task no worker knew "
+        "(gone.task: 2); moved back they are dead-lettered again unless a worker now registers "
+        "it: add --unknown-tasks to move them anyway, or choose others with --task\n"
+    )
+    args = build_parser().parse_args(["requeue-dlq", "--priority", "low"])
+    assert requeue_command.run(args, stdin=Terminal("n\n")) == 1
+    captured = capsys.readouterr()
+    assert captured.err.endswith("unless a worker now registers it. Move them too? [y/N] ")
+    assert captured.out == f"nothing requeued from {dlq}\n"
+    only_known = ["requeue-dlq", "--priority", "low", "--task", "b.*", "--log-level", "ERROR"]
+    assert main(only_known) == 0
+    assert capsys.readouterr().out == f"requeued 1 messages from {dlq} to {main_queue}\n"
+    command = ["requeue-dlq", "--priority", "low", "--unknown-tasks", "--log-level", "ERROR"]
+    assert main(command) == 0
+    assert capsys.readouterr().out == f"requeued 2 messages from {dlq} to {main_queue}\n"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 def test_the_cli_formatter_appends_extra_fields() -> None:
     record = logging.makeLogRecord(
         {"msg": "task succeeded: %s", "args": ("t",), "task": "t", "queue": "Q 1"}
@@ -186,15 +224,12 @@ def test_dev_server_prints_settings_serves_and_stops_on_sigterm() -> None:
     env = {k: v for k, v in os.environ.items() if k != "SETTINGS_MODULE"}
     command = [sys.executable, "-m", "taskhawk.cli", "dev-server", "--queue", "DEVTEST"]
     command += ["--port", "0", "--format", "json"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT
+    )
     try:
         assert process.stdout is not None
-        values: dict[str, str] = {}
-        for line in process.stdout:
-            if line.startswith("# taskhawk dev-server ready"):
-                break
-            if line.startswith("{"):
-                values = json.loads(line)
+        values = json.loads(process.stdout.readline())  # stdout: that one object, once ready
         assert values["TASKHAWK_QUEUE"] == "DEVTEST"
         assert values["AWS_ENDPOINT_SQS"].startswith("http://127.0.0.1:")
         taskhawk.configure(values)

@@ -15,17 +15,20 @@ import time
 import uuid
 from pathlib import Path
 
+import boto3
 import pytest
 
 import taskhawk
 from taskhawk.cli import build_parser
+from taskhawk.cli.parser import EXIT_STATUS_MEANINGS
 from taskhawk.cli.stats_command import run_purge
 from taskhawk.priority import Priority
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.conftest import aws_settings, boto_client, create_queues
-from tests.support.cli import Running, clean_env, run_cli, write_app
+from tests.support.cli import Running, clean_env, run_cli, said, write_app
 
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def app_name() -> str:
@@ -39,7 +42,8 @@ def test_version_and_every_option_explained() -> None:
     parser = build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert set(subparsers.choices) == {
-        "worker", "requeue-dlq", "provision", "stats", "purge", "dev-server", "validate"
+        "worker", "tasks", "requeue-dlq", "provision", "stats", "purge", "dev-server",
+        "validate",
     }  # fmt: skip
     for name, command in [("taskhawk", parser), *subparsers.choices.items()]:
         for action in command._actions:
@@ -54,6 +58,53 @@ def test_exit_statuses_are_in_the_help_of_the_real_command() -> None:
     result = run_cli("worker", "--help", cwd=Path.cwd())
     assert result.returncode == 0
     assert "2  usage or configuration error" in result.stdout
+
+
+def test_help_and_the_operations_page_state_the_same_exit_statuses() -> None:
+    """The page renders its table from the list --help prints (taskhawk-exit-statuses), and has
+    no hand-written one that could drift."""
+    page = (ROOT / "docs" / "usage" / "operations.md").read_text(encoding="utf-8")
+    assert "```{taskhawk-exit-statuses}\n```" in page
+    assert "| status |" not in page
+    shown = " ".join(run_cli("--help", cwd=Path.cwd()).stdout.split())
+    for status, meaning in EXIT_STATUS_MEANINGS:
+        assert f"{status} {meaning}" in shown
+
+
+def test_python_dash_m_taskhawk_is_the_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "taskhawk", "--version"], capture_output=True, text=True,
+        env=clean_env(), cwd=Path.cwd(), timeout=60, check=False,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (0, f"taskhawk {taskhawk.__version__}\n")
+
+
+def test_tasks_lists_priorities_queues_and_signatures_without_starting_a_worker(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "more_tasks.py").write_text(
+        "from __future__ import annotations\n\nimport taskhawk\n\n\n"
+        "@taskhawk.task(priority='high', name='billing.charge')\n"
+        "def charge(order_id: int, metadata: taskhawk.Metadata, *, cents: int = 0) -> bool:\n"
+        "    return True\n"
+    )
+    write_app(tmp_path, None, "SHOP")  # no endpoint: nothing is asked of AWS
+    result = run_cli("tasks", "--settings", "settings", "--import", "tasks", "--import",
+                     "more_tasks", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "TASK              PRIORITY  QUEUE                        SIGNATURE",
+        "billing.charge    high      TASKHAWK-SHOP-HIGH-PRIORITY  charge(order_id: int, *, cents: "
+        "int = 0) -> bool",
+        "tasks.send_email  default   TASKHAWK-SHOP                send_email(to: str, subject: "
+        "str) -> None",
+    ]
+    without_settings = run_cli("tasks", "--import", "more_tasks", cwd=tmp_path, env=clean_env())
+    assert without_settings.returncode == 0, without_settings.stderr
+    assert "billing.charge  high      (no settings)  charge(" in without_settings.stdout
+    nothing = run_cli("tasks", cwd=tmp_path)
+    assert nothing.returncode == 2
+    assert nothing.stderr.startswith("taskhawk tasks: error: no tasks are registered")
 
 
 def test_provision_says_what_it_updated(moto_endpoint: str, tmp_path: Path) -> None:
@@ -172,7 +223,7 @@ def test_stats_watch_refreshes_until_ctrl_c(filled: tuple[Path, str]) -> None:
     finally:
         watcher.kill()
     assert all(json.loads(line)["priorities"] for line in watcher.stdout.splitlines())
-    assert watcher.stderr == ""
+    assert said(watcher.stderr) == ""
 
 
 def test_purge_asks_first_and_refuses_without_a_terminal(filled: tuple[Path, str]) -> None:
@@ -261,7 +312,11 @@ def test_dev_server_prints_a_settings_module_that_works_as_printed(tmp_path: Pat
         server.stdout.close()
 
 
-def test_dev_server_json_format_configures_taskhawk_in_one_line(tmp_path: Path) -> None:
+def test_dev_server_json_format_is_one_object_on_stdout_and_the_rest_on_stderr(
+    tmp_path: Path,
+) -> None:
+    """A script reads stdout as JSON: the comments go to stderr, with the environment a program
+    in another language needs (its AWS SDK reads no settings module)."""
     command = [
         sys.executable,
         "-m",
@@ -273,19 +328,42 @@ def test_dev_server_json_format_configures_taskhawk_in_one_line(tmp_path: Path) 
         "json",
     ]
     server = subprocess.Popen(
-        command, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=clean_env()
-    )
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        env=clean_env(),
+    )  # fmt: skip
     try:
-        (values,) = [json.loads(line) for line in read_until_ready(server) if line.startswith("{")]
+        assert server.stdout is not None and server.stderr is not None
+        values = json.loads(server.stdout.readline())
+        notes = []
+        for line in server.stderr:
+            notes.append(line.rstrip("\n"))
+            if line.startswith("# taskhawk dev-server ready"):
+                break
         taskhawk.configure(values)
         assert values["TASKHAWK_QUEUE"] == "DEV-APP"
         sqs = boto_client("sqs", values["AWS_ENDPOINT_SQS"])
         assert sqs.get_queue_url(QueueName="TASKHAWK-DEV-APP-LOW-PRIORITY-DLQ")["QueueUrl"]
+        environment = [line for line in said("\n".join(notes)).split("\n") if line[:1] != "#"]
+        env = dict(line.split("=", 1) for line in environment)
+        sdk = boto3.session.Session(
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            region_name=env["AWS_REGION"],
+        ).client("sqs", endpoint_url=env["AWS_ENDPOINT_URL"])
+        assert sdk.get_queue_url(QueueName="TASKHAWK-DEV-APP")["QueueUrl"]
         server.send_signal(signal.SIGTERM)
         assert server.wait(15) == 0
+        assert server.stdout.read() == ""  # nothing but the object
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
-        assert server.stdout is not None
-        server.stdout.close()
+        for stream in (server.stdout, server.stderr):
+            assert stream is not None
+            stream.close()
+    endpoint = values["AWS_ENDPOINT_SQS"]
+    assert notes[0] == f"# taskhawk dev-server: local SQS/SNS endpoint {endpoint} (moto)"
+    assert environment == [
+        f"AWS_ENDPOINT_URL={endpoint}", "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=testing",
+        "AWS_SECRET_ACCESS_KEY=testing",
+    ]  # fmt: skip

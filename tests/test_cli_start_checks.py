@@ -8,20 +8,22 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import create_queues
-from tests.support.cli import clean_env, run_cli, write_app
+from tests.support.cli import clean_env, run_cli, said, write_app
 
 pytestmark = pytest.mark.integration
 
 
 def one_line(stderr: str) -> str:
     """The command's error: exactly one line, no traceback."""
-    lines = stderr.strip().splitlines()
+    lines = said(stderr).strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in stderr, stderr
     return lines[0]
 
@@ -232,3 +234,121 @@ def test_ctrl_c_while_starting_is_one_line_and_status_130(tmp_path: Path) -> Non
                 worker.communicate()
     assert worker.returncode == 130
     assert one_line(stderr) == "taskhawk worker: interrupted"
+
+
+def test_a_misspelt_setting_stops_every_command_naming_the_closest(tmp_path: Path) -> None:
+    """Found before any endpoint is asked: no endpoint is needed to hear about a typo."""
+    write_app(tmp_path, None, "Q", TASKHAWK_MAX_RECIEVE_COUNT=5)
+    for command in (
+        ["worker", "--import", "tasks"],
+        ["provision"],
+        ["stats"],
+        ["purge", "--priority", "default", "--yes"],
+        ["requeue-dlq", "--priority", "default"],
+        ["dev-server", "--port", "0"],
+    ):
+        result = run_cli(*command, "--settings", "settings", cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert one_line(result.stderr) == (
+            f"taskhawk {command[0]}: error: unknown setting in SETTINGS_MODULE=settings: "
+            "TASKHAWK_MAX_RECIEVE_COUNT (did you mean TASKHAWK_MAX_RECEIVE_COUNT?); taskhawk "
+            "would ignore it (docs: configuration lists every setting)"
+        )
+
+
+@pytest.mark.parametrize(
+    ("setting", "path", "why"),
+    [
+        ("TASKHAWK_PRE_PROCESS_HOOK", "tasks.missing", "has no attribute 'missing'"),
+        ("TASKHAWK_POST_PROCESS_HOOK", "no_such_module.hook", "No module named 'no_such_module'"),
+        ("TASKHAWK_HEARTBEAT_HOOK", "tasks.nope", "has no attribute 'nope'"),
+        ("TASKHAWK_DEFAULT_HEADERS", "tasks.absent", "has no attribute 'absent'"),
+    ],
+)
+def test_a_bad_dotted_path_fails_the_worker_start_in_one_line_with_no_banner(
+    provisioned: Path, setting: str, path: str, why: str
+) -> None:
+    """A consumer process used to import it when it first needed it, crash, and be restarted
+    forever after the banner."""
+    settings = provisioned / "settings.py"
+    settings.write_text(settings.read_text() + f"{setting} = {path!r}\n")
+    args = ["worker", "--settings", "settings", "--import", "tasks"]
+    result = run_cli(*args, cwd=provisioned, timeout=30)
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert line.startswith(f"taskhawk worker: error: setting {setting}={path!r} cannot be imported")
+    assert why in line
+    assert result.stdout == ""  # no banner: nothing started
+
+
+class SilentEndpoint:
+    """Accepts every connection and never answers; counts the connections (one per try)."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:  # closed
+                return
+            self.accepted.append(connection)
+
+    def close(self) -> None:
+        self.server.close()
+        for connection in self.accepted:
+            connection.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["worker", "--import", "tasks"],
+        ["stats"],
+        ["purge", "--priority", "default", "--yes"],
+        ["requeue-dlq", "--priority", "default"],
+    ],
+)
+def test_an_endpoint_that_never_answers_is_one_try_within_the_stated_timeout_and_announced(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """botocore's retries multiplied the timeout (stats: five tries of ten seconds, in silence):
+    one try now, so the error's timeout is the real wait, and a line says what is awaited."""
+    silent = SilentEndpoint()
+    try:
+        write_app(tmp_path, silent.url, "Q", AWS_READ_TIMEOUT_S=2)
+        started = time.monotonic()
+        result = run_cli(*command, "--settings", "settings", cwd=tmp_path, timeout=60)
+        elapsed = time.monotonic() - started
+        tries = len(silent.accepted)
+    finally:
+        silent.close()
+    assert result.returncode == 1, result.stderr
+    waiting, error = result.stderr.strip().splitlines()
+    assert f"taskhawk.waiting: waiting for {silent.url} to answer GetQueueUrl: at most 5s to " in (
+        waiting
+    )
+    assert "and 2s to answer (AWS_READ_TIMEOUT_S), one try" in waiting
+    assert error.startswith(f"taskhawk {command[0]}: ")
+    assert f"no answer within 2s (AWS_READ_TIMEOUT_S) from {silent.url}" in error
+    assert tries == 1
+    assert elapsed < 2 + 15  # the 2 s wait and an interpreter's start on a busy machine
+
+
+def test_a_region_the_local_endpoint_fails_on_is_one_line_not_its_html_page(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    """moto answers a region AWS does not have with an HTML error page, which was printed whole."""
+    write_app(tmp_path, moto_endpoint, "Q", AWS_REGION="xx-odd-1")
+    for command in (["stats"], ["worker", "--import", "tasks"], ["provision"]):
+        result = run_cli(*command, "--settings", "settings", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        line = one_line(result.stderr)
+        assert "<" not in line
+        assert f"{moto_endpoint} failed (HTTP 500: 500 Internal Server Error)" in line
+        assert "AWS_REGION is 'xx-odd-1', which AWS does not have" in line

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+import taskhawk
 from taskhawk.priority import Priority
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.conftest import ACCOUNT_ID, REGION, boto_client, create_queues, drain
@@ -223,7 +224,7 @@ def test_quickstart_with_the_command_line(
     found = re.search(r"^AWS_ENDPOINT_SQS = '(\S+)'$", server.output, re.M)
     assert found is not None, server.output
     local = found[1]
-    printed = [line for line in server.output.splitlines() if not line.startswith("#")]
+    printed = [line for line in server.output.splitlines() if " = " in line]  # not stderr's
     saved = (examples_for(local) / "settings.py").read_text().replace('"', "'")
     assert [line for line in saved.splitlines() if " = " in line] == printed
     example("dispatch.py", local, settings_module=True)
@@ -260,8 +261,30 @@ def test_validate_and_requeue_commands(endpoint: str) -> None:
     output = run(dry_run, endpoint, settings_module=True).stdout
     assert "would requeue 1 messages from TASKHAWK-DEV-MYAPP-DLQ to TASKHAWK-DEV-MYAPP" in output
     requeue = [command, "requeue-dlq", "--priority", "default"]
-    output = run(requeue, endpoint, settings_module=True).stdout
+    refused = subprocess.run(
+        requeue, cwd=examples_for(endpoint), env=example_env(endpoint, settings_module=True),
+        capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "name a task no worker knew (tasks.send_email: 1)" in refused.stderr
+    output = run([*requeue, "--unknown-tasks"], endpoint, settings_module=True).stdout
     assert "requeued 1 messages from TASKHAWK-DEV-MYAPP-DLQ to TASKHAWK-DEV-MYAPP" in output
+
+
+def test_tasks_command_shows_what_the_workers_page_shows(endpoint: str) -> None:
+    output = run([str(cli()), "tasks", "--import", "tasks"], endpoint, settings_module=True).stdout
+    page = (DOCS / "usage" / "workers.md").read_text(encoding="utf-8")
+    sample = page.split("$ taskhawk tasks --import tasks\n```\n\n```text\n")[1].split("```")[0]
+    assert output == sample
+
+
+def test_api_page_lists_every_way_to_dispatch() -> None:
+    page = (DOCS / "api.md").read_text(encoding="utf-8")
+    for cls in (taskhawk.Task, taskhawk.Invocation):
+        for name in vars(cls):
+            if name.startswith(("with_", "dispatch")):
+                assert f"method:: {name}" in page, (cls.__name__, name)
+    assert "with_priority(priority: Priority | PriorityName)" in page
 
 
 def documented_commands() -> list[str]:
@@ -349,6 +372,19 @@ def test_sync_mode(endpoint: str) -> None:
     assert ran is not None
     assert f"dispatch returned {ran[1]}\nrefused: $.args[0]\n" in output
     assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (0, 0)
+
+
+def test_sync_mode_and_fifo_examples_in_the_quickstart_shell(endpoint: str) -> None:
+    """The quickstart leaves SETTINGS_MODULE exported; the examples' own configure() wins there
+    (sync mode runs the task, the FIFO example is not refused) and says what the module differs
+    in."""
+    output = example("sync_mode.py", endpoint, settings_module=True)
+    assert re.search(r"hello Ada \(message \S+\)", output) is not None
+    assert "not those of SETTINGS_MODULE=settings, which differ in TASKHAWK_SYNC" in output
+    assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (0, 0)
+    output = example("fifo.py", endpoint, settings_module=True)
+    lines = [line for line in output.splitlines() if line.startswith("ada: ")]
+    assert lines == ["ada: opened", "ada: charged", "ada: refunded"]
 
 
 def test_pytest_plugin_example(endpoint: str) -> None:
@@ -525,6 +561,7 @@ def test_from_celery(endpoint: str) -> None:
     assert example("from_celery.py", endpoint) == (
         "charged customer 42: 1999 cents\n"
         "charged customer 42: 500 cents\n"
+        "charged customer 42: 300 cents\n"
         "charged customer 7: 100 cents\n"
     )
 

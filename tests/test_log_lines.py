@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Iterator
 
@@ -10,7 +11,7 @@ import pytest
 
 from taskhawk.consume.outcomes import Outcome, TaskResult, log_result
 from taskhawk.log_records import CallSite
-from taskhawk.logs import KeyValueFormatter, LineHandler
+from taskhawk.logs import JsonFormatter, KeyValueFormatter, LineHandler
 
 FIELDS = {"queue": "TASKHAWK-Q", "transport_id": "m-1", "receive_count": 1, "task": "t.run"}
 # Set from each record's own time, thread and process, so only their types can be compared.
@@ -172,3 +173,13 @@ def test_a_call_site_made_under_a_user_factory_never_calls_it_for_its_own_use() 
         logging.setLogRecordFactory(standard)
     assert calls == []
     assert vars(site._copied("m", ())).keys() == vars(logging.makeLogRecord({})).keys()
+
+
+def test_json_time_is_rfc3339_utc_with_milliseconds() -> None:
+    """Log shippers parse RFC 3339; the text format's local `2026-12-07 02:39:33,556` has no
+    offset and a comma. The second is cached per formatter, so two records check both paths."""
+    formatter = JsonFormatter()
+    first = logging.makeLogRecord({"msg": "m", "created": 1796611173.556789, "msecs": 556.789})
+    later = logging.makeLogRecord({"msg": "m", "created": 1796611173.9, "msecs": 900.0})
+    times = [json.loads(formatter.format(record))["time"] for record in (first, later)]
+    assert times == ["2026-12-07T02:39:33.556Z", "2026-12-07T02:39:33.900Z"]

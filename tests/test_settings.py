@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 import taskhawk
 from taskhawk.settings import SETTING_NAMES, Settings, get_settings, setting_definitions
+from taskhawk.settings.definitions import DOTTED_PATH_SETTINGS
 
 UPSTREAM_NAMES = {
     "AWS_REGION", "AWS_ACCOUNT_ID", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
@@ -52,13 +54,37 @@ def test_configure_accepts_mapping_object_and_keywords() -> None:
     assert get_settings().taskhawk_queue == "OBJ"
 
 
-def test_settings_module_wins_over_configure(monkeypatch: pytest.MonkeyPatch) -> None:
-    taskhawk.configure(TASKHAWK_QUEUE="EXPLICIT")
+def test_configure_wins_over_settings_module_and_says_what_differs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The quickstart leaves SETTINGS_MODULE exported; code that calls configure() (the testing
+    page's sync mode) means what it says, and is told what the module would have changed."""
     monkeypatch.setenv("SETTINGS_MODULE", "tests.support.settings_module")
-    taskhawk.settings.clear_cache()
-    settings = get_settings()
-    assert settings.taskhawk_queue == "FROM-MODULE"
-    assert settings.source == "SETTINGS_MODULE=tests.support.settings_module"
+    taskhawk.configure(TASKHAWK_QUEUE="EXPLICIT", AWS_REGION="eu-west-1", TASKHAWK_SYNC=True)
+    with pytest.warns(taskhawk.SettingsWarning) as caught:
+        settings = get_settings()
+    assert (settings.taskhawk_queue, settings.taskhawk_sync) == ("EXPLICIT", True)
+    assert settings.source == "configure()"
+    (warning,) = caught
+    assert str(warning.message) == (
+        "taskhawk uses the settings given to configure(), not those of "
+        "SETTINGS_MODULE=tests.support.settings_module, which differ in TASKHAWK_QUEUE, "
+        "AWS_SECRET_KEY, TASKHAWK_SYNC, TASKHAWK_DEFAULT_HEADERS (configure() wins: unset "
+        "SETTINGS_MODULE or stop calling configure() to silence this)"
+    )
+    assert "module-secret-value" not in str(warning.message)  # names only, never values
+
+
+def test_configure_and_a_settings_module_that_agree_say_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SETTINGS_MODULE", "tests.support.settings_module")
+    from tests.support import settings_module
+
+    taskhawk.configure(settings_module)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert get_settings().source == "configure()"
 
 
 def test_broken_settings_module_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,12 +119,12 @@ def test_configured_source_says_where_settings_would_come_from(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert taskhawk.settings.configured_source() is None
-    taskhawk.configure(TASKHAWK_QUEUE="Q")
-    assert taskhawk.settings.configured_source() == "configure()"
     monkeypatch.setenv("SETTINGS_MODULE", "tests.support.settings_module")
     assert taskhawk.settings.configured_source() == "SETTINGS_MODULE=tests.support.settings_module"
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "project.settings")
     assert taskhawk.settings.configured_source() == "Django settings"
+    taskhawk.configure(TASKHAWK_QUEUE="Q")
+    assert taskhawk.settings.configured_source() == "configure()"
 
 
 def test_missing_required_setting_names_it_and_the_source() -> None:
@@ -147,13 +173,103 @@ def test_django_settings_are_read_when_django_is_configured() -> None:
         "import django, taskhawk\n"
         "from django.conf import settings\n"
         "from taskhawk.settings import get_settings\n"
+        "settings.configure(TASKHAWK_QUEUE='FROM-DJANGO', AWS_SECRET_KEY='dj-secret',\n"
+        "                   AWS_STORAGE_BUCKET_NAME='other-app', AWS_ACCESS_KEY_ID='x',\n"
+        "                   TASKHAWK_SYNCC=True)\n"
+        "print(get_settings().taskhawk_queue, get_settings().source)\n"
         "taskhawk.configure(TASKHAWK_QUEUE='EXPLICIT')\n"
         "print(get_settings().taskhawk_queue)\n"
-        "taskhawk.settings.clear_cache()\n"
-        "settings.configure(TASKHAWK_QUEUE='FROM-DJANGO', AWS_SECRET_KEY='dj-secret')\n"
-        "print(get_settings().taskhawk_queue, get_settings().source)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
-    assert result.stdout.splitlines() == ["EXPLICIT", "FROM-DJANGO Django settings"], result.stderr
+    assert result.stdout.splitlines() == ["FROM-DJANGO Django settings", "EXPLICIT"], result.stderr
+    # Django settings hold other apps' AWS_* names: only the near-miss TASKHAWK_ name is one.
+    assert "unknown setting in Django settings: TASKHAWK_SYNCC (did you mean TASKHAWK_SYNC?)" in (
+        result.stderr
+    )
+    assert "AWS_STORAGE_BUCKET_NAME" not in result.stderr and "AWS_ACCESS_KEY_ID" not in (
+        result.stderr
+    )
+    assert "not those of Django settings, which differ in TASKHAWK_QUEUE, AWS_SECRET_KEY" in (
+        result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "reported"),
+    [
+        ("TASKHAWK_QUEU", "TASKHAWK_QUEU (did you mean TASKHAWK_QUEUE?)"),
+        (
+            "TASKHAWK_MAX_RECIEVE_COUNT",
+            "TASKHAWK_MAX_RECIEVE_COUNT (did you mean TASKHAWK_MAX_RECEIVE_COUNT?)",
+        ),
+        ("TASKHAWK_SYNCC", "TASKHAWK_SYNCC (did you mean TASKHAWK_SYNC?)"),
+        ("AWS_ENDPOINT_SQ", "AWS_ENDPOINT_SQ (did you mean AWS_ENDPOINT_SQS?)"),
+        ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID (did you mean AWS_ACCESS_KEY?)"),
+        ("TASKHAWK_ZEBRA", "TASKHAWK_ZEBRA"),
+    ],
+)
+def test_a_misspelt_setting_given_to_configure_is_a_warning_naming_the_closest(
+    name: str, reported: str
+) -> None:
+    with pytest.warns(taskhawk.SettingsWarning) as caught:
+        taskhawk.configure({"TASKHAWK_QUEUE": "Q", name: 1, "OTHER_APP_SETTING": 2})
+    (warning,) = caught
+    assert str(warning.message) == (
+        f"unknown setting in configure(): {reported}; taskhawk would ignore it "
+        "(docs: configuration lists every setting)"
+    )
+    assert warning.filename == __file__  # points at the call, not into taskhawk
+
+
+def test_misspelt_names_in_a_settings_module_are_one_warning_at_first_use(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "typo_settings.py").write_text(
+        "TASKHAWK_QUEU = 'Q'\nAWS_ENDPOINT_SQ = 'http://x'\nTASKHAWK_PUBLISHER_BACKEND = 'x'\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SETTINGS_MODULE", "typo_settings")
+    with pytest.warns(taskhawk.SettingsWarning) as caught:
+        settings = get_settings()
+    get_settings()  # once, not at every use
+    (warning,) = caught
+    assert str(warning.message) == (
+        "unknown settings in SETTINGS_MODULE=typo_settings: AWS_ENDPOINT_SQ (did you mean "
+        "AWS_ENDPOINT_SQS?), TASKHAWK_QUEU (did you mean TASKHAWK_QUEUE?); taskhawk would ignore "
+        "them (docs: configuration lists every setting)"
+    )  # upstream's retired TASKHAWK_PUBLISHER_BACKEND is documented as doing nothing: not a typo
+    with pytest.raises(taskhawk.ConfigurationError, match="TASKHAWK_QUEUE is required"):
+        _ = settings.app_queue
+    with pytest.raises(taskhawk.ConfigurationError, match=r"^unknown settings in SETTINGS_MOD"):
+        taskhawk.settings.checked_settings()
+
+
+def test_every_setting_that_takes_an_object_is_imported_by_the_worker_preflight() -> None:
+    """A setting added later that names a function or class by dotted path is checked too."""
+    takes_objects = {
+        definition.name
+        for definition in setting_definitions()
+        if "Callable" in str(definition.type) or "type[" in str(definition.type)
+    }
+    assert takes_objects == set(DOTTED_PATH_SETTINGS)
+    settings = Settings(taskhawk_queue="Q", taskhawk_post_process_hook="tests.support.hooks.nope")
+    with pytest.raises(taskhawk.ConfigurationError, match="TASKHAWK_POST_PROCESS_HOOK="):
+        settings.import_dotted_paths()
+
+
+def test_a_required_setting_missing_names_the_misspelling_that_was_meant(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "queu_settings.py").write_text("TASKHAWK_QUEU = 'Q'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SETTINGS_MODULE", "queu_settings")
+    with pytest.warns(taskhawk.SettingsWarning):
+        settings = get_settings()
+    with pytest.raises(taskhawk.ConfigurationError) as caught:
+        _ = settings.app_queue
+    assert str(caught.value) == (
+        "setting TASKHAWK_QUEUE is required but not set (looked in SETTINGS_MODULE=queu_settings): "
+        "TASKHAWK_QUEU (did you mean TASKHAWK_QUEUE?)"
+    )

@@ -5,6 +5,7 @@
   what each minor version changes, as `make compat` (codegen.compat) finds it.
 - `taskhawk-benchmarks`: the newest table in `tools/bench/results/`, or how to produce one.
 - `taskhawk-cli`: `taskhawk --help` and every command's `--help`, from the command's own parser.
+- `taskhawk-exit-statuses`: the exit statuses as a table, from the list `--help` prints.
 
 Each directive writes Markdown and hands it to MyST, so the pages that use them are `.md` files.
 Nothing generated here is committed: a setting, schema field or result added to the code shows up
@@ -30,6 +31,7 @@ from codegen.compat.changes import instance_path
 from codegen.compat.tree import minor_changes
 from codegen.schemas import load_schemas
 from taskhawk.cli import build_parser
+from taskhawk.cli.parser import EXIT_STATUS_MEANINGS
 from taskhawk.settings import setting_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -319,9 +321,18 @@ class CommandLineDirective(MarkdownDirective):
         return lines
 
 
+class ExitStatusDirective(MarkdownDirective):
+    """The exit statuses every command shares, from the same list as `--help` prints."""
+
+    def markdown(self) -> list[str]:
+        rows = [(str(status), cell(meaning)) for status, meaning in EXIT_STATUS_MEANINGS]
+        return table(("status", "meaning"), rows)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("taskhawk-settings", SettingsDirective)
     app.add_directive("taskhawk-schema", SchemaDirective)
     app.add_directive("taskhawk-benchmarks", BenchmarksDirective)
     app.add_directive("taskhawk-cli", CommandLineDirective)
+    app.add_directive("taskhawk-exit-statuses", ExitStatusDirective)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

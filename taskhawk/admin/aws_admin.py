@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from taskhawk.admin.attribute_changes import attribute_changes
 from taskhawk.settings import Settings
 from taskhawk.transport.aws_errors import explain, is_missing_queue, session_for
+from taskhawk.transport.command_clients import command_client
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -69,18 +69,10 @@ class AWSAdmin:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         session = session_for(settings)
-        config = Config(
-            connect_timeout=settings.aws_connect_timeout_s,
-            read_timeout=max(settings.aws_read_timeout_s, 10),
-            retries={"mode": "standard", "max_attempts": 5},
-        )
         self.session = session
-        self._sqs: SQSClient = session.client(
-            "sqs", endpoint_url=settings.aws_endpoint_sqs, config=config
-        )
-        self._sns: SNSClient = session.client(
-            "sns", endpoint_url=settings.aws_endpoint_sns, config=config
-        )
+        # One try each, bounded by the timeouts, announced after a second (command_clients).
+        self._sqs: SQSClient = command_client(session, "sqs", settings.aws_endpoint_sqs, settings)
+        self._sns: SNSClient = command_client(session, "sns", settings.aws_endpoint_sns, settings)
 
     def _call(self, doing: str, call: Callable[[], T], queue: str | None = None) -> T:
         try:

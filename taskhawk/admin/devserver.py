@@ -2,11 +2,12 @@
 
 It prints the settings that point taskhawk at it: by default as Python assignments to paste
 into a settings module (the quickstart's `settings.py` is exactly that output for port 4566),
-or as one JSON object for scripts. taskhawk reads no environment variables of its own, so
-printing `NAME=value` lines would not configure anything. Then it serves until SIGTERM or
-SIGINT. A port already in use is a ConfigurationError, found before the server starts (moto's
-server would otherwise wait forever for a socket it never got). moto comes with the `devserver`
-extra; production installs do not need it.
+or as one JSON object for scripts (its `#` comments then go to stderr, so stdout is that one
+line). taskhawk reads no environment variables of its own; the `NAME=value` lines it prints on
+stderr are for programs in other languages, whose AWS SDK reads them. Then it serves until
+SIGTERM or SIGINT. A port already in use is a ConfigurationError, found before the server
+starts (moto's server would otherwise wait forever for a socket it never got). moto comes with
+the `devserver` extra; production installs do not need it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
 from taskhawk.settings import Settings
 
-__all__ = ["DEFAULT_PORT", "DEV_ACCOUNT_ID", "FORMATS", "dev_settings", "serve"]
+__all__ = ["DEFAULT_PORT", "DEV_ACCOUNT_ID", "FORMATS", "dev_settings", "sdk_environment", "serve"]
 
 DEV_ACCOUNT_ID = "123456789012"  # moto's account
 DEV_REGION = "us-east-1"
@@ -108,13 +109,40 @@ def _announce(
     settings = Settings(
         **lowered, taskhawk_max_receive_count=max_receive_count, source="taskhawk dev-server"
     )
-    print(f"# taskhawk dev-server: local SQS/SNS endpoint {endpoint} (moto)", file=out)
+    # Python assignments may carry comments; the JSON output is that one object and nothing else.
+    comments = sys.stderr if style == "json" else out
+    print(f"# taskhawk dev-server: local SQS/SNS endpoint {endpoint} (moto)", file=comments)
     for done in provision(tuple(Priority), settings):
-        print(f"# {done}", file=out)
+        print(f"# {done}", file=comments)
     if style == "json":
-        print(json.dumps(values), file=out)
+        print(json.dumps(values), file=out, flush=True)
     else:
         print("# Settings that point taskhawk at it; put them in your settings module:", file=out)
         for name, value in values.items():
             print(f"{name} = {value!r}", file=out)
-    print(READY_LINE, file=out, flush=True)
+        out.flush()
+    _announce_environment(endpoint)
+    print(READY_LINE, file=comments, flush=True)
+
+
+def sdk_environment(endpoint: str) -> dict[str, str]:
+    """What an AWS SDK or CLI outside Python needs in its environment to use the endpoint."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": DEV_REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+
+
+def _announce_environment(endpoint: str) -> None:
+    """To stderr, apart from the settings: a Node program (or the AWS CLI) is not configured by
+    a settings module, and without credentials its SDK fails before reaching the endpoint."""
+    print(
+        "# For a program in another language (the Node package, an AWS SDK or the AWS CLI), "
+        "set in its environment (any key and secret work):",
+        file=sys.stderr,
+    )
+    for name, value in sdk_environment(endpoint).items():
+        print(f"{name}={value}", file=sys.stderr)
+    sys.stderr.flush()

@@ -21,6 +21,7 @@ from taskhawk.admin.aws_admin import AWSAdmin
 from taskhawk.priority import Priority
 from taskhawk.settings import Settings
 from taskhawk.transport.aws_errors import explain
+from taskhawk.transport.command_clients import command_client
 
 __all__ = ["AGE_SOURCES", "PriorityStats", "queue_stats", "uses_cloudwatch"]
 
@@ -88,8 +89,8 @@ class _Ages:
     def __init__(self, admin: AWSAdmin, settings: Settings) -> None:
         self.settings = settings
         # LocalStack and moto serve every service on the SQS endpoint's port.
-        self._client: Any = admin.session.client(
-            "cloudwatch", endpoint_url=settings.aws_endpoint_sqs
+        self._client: Any = command_client(
+            admin.session, "cloudwatch", settings.aws_endpoint_sqs, settings
         )
 
     def oldest(self, queue: str) -> int | None:

@@ -1,4 +1,5 @@
-"""The `taskhawk` command (worker, requeue-dlq, provision, stats, purge, dev-server, validate)."""
+"""The `taskhawk` command (worker, tasks, requeue-dlq, provision, stats, purge, dev-server,
+validate)."""
 
 from __future__ import annotations
 

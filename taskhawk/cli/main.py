@@ -1,7 +1,9 @@
-"""The `taskhawk` command: worker, requeue-dlq, provision, stats, purge, dev-server, validate.
+"""The `taskhawk` command: worker, tasks, requeue-dlq, provision, stats, purge, dev-server,
+validate.
 
 Settings come from --settings MODULE (or the SETTINGS_MODULE environment variable, or Django);
 --path DIR (default: the current directory) is put on sys.path first, as `python -m` would.
+An unknown TASKHAWK_*/AWS_* name in the settings is an error here (the library only warns).
 Exit status (`taskhawk --help` lists it too): 0 success, 1 failure (invalid message, messages
 not moved, endpoint unreachable, forced stop), 2 usage or configuration error, always one line
 saying what to set, never a traceback.
@@ -22,19 +24,21 @@ from taskhawk.admin.provision import provision
 from taskhawk.cli import requeue_command
 from taskhawk.cli.parser import build_parser
 from taskhawk.cli.stats_command import run_purge, run_stats
+from taskhawk.cli.tasks_command import run_tasks
 from taskhawk.consume.dead_letter import dead_letter_reason
 from taskhawk.consume.worker import WorkerOptions, run_worker
 from taskhawk.exceptions import ConfigurationError, TaskhawkError
 from taskhawk.logs import configure_logging
 from taskhawk.priority import Priority
-from taskhawk.settings import clear_cache, configured_source, get_settings
+from taskhawk.settings import checked_settings, clear_cache, configured_source, get_settings
 from taskhawk.transport.aws_checks import check_queues
 from taskhawk.wire import decode, validation_errors
 
 __all__ = ["build_parser", "main"]
 
-# Commands that work without settings: they make them (dev-server) or need none (validate).
-_WITHOUT_SETTINGS = frozenset({"dev-server", "validate"})
+# Commands that work without settings: they make them (dev-server), use them when there are
+# some (tasks) or need none (validate).
+_WITHOUT_SETTINGS = frozenset({"dev-server", "tasks", "validate"})
 _NOT_CONFIGURED = (
     "no settings: pass --settings MODULE (a module on the path, e.g. settings for ./settings.py), "
     "or set SETTINGS_MODULE, or DJANGO_SETTINGS_MODULE for a Django project"
@@ -49,14 +53,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         _set_up(args)
         return _COMMANDS[args.command](args)
     except (ConfigurationError, ValueError) as error:
-        print(f"taskhawk {args.command}: error: {error}", file=sys.stderr)
+        print(f"taskhawk {args.command}: error: {_one_line(error)}", file=sys.stderr)
         return 2
     except TaskhawkError as error:
-        print(f"taskhawk {args.command}: {error}", file=sys.stderr)
+        print(f"taskhawk {args.command}: {_one_line(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # Ctrl-C before a command installed its own handling
         print(f"taskhawk {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(error: Exception) -> str:
+    """The promise of the exit statuses: one line, whatever text an endpoint put in the error."""
+    return " ".join(str(error).split())
 
 
 def _set_up(args: argparse.Namespace) -> None:
@@ -71,7 +80,9 @@ def _set_up(args: argparse.Namespace) -> None:
     if args.settings:
         os.environ["SETTINGS_MODULE"] = args.settings
     clear_cache()
-    if args.command not in _WITHOUT_SETTINGS and configured_source() is None:
+    if configured_source() is not None:
+        checked_settings()  # a misspelt setting stops the command here, naming the closest one
+    elif args.command not in _WITHOUT_SETTINGS:
         raise ConfigurationError(_NOT_CONFIGURED)
 
 
@@ -116,7 +127,7 @@ def _provision(args: argparse.Namespace) -> int:
 
 def _dev_server(args: argparse.Namespace) -> int:
     # Settings are optional here; when some are configured, they must be readable.
-    configured = get_settings() if configured_source() is not None else None
+    configured = checked_settings() if configured_source() is not None else None
     queue = args.queue or (configured and configured.taskhawk_queue) or "DEV-APP"
     max_receive_count = args.max_receive_count or (
         configured.taskhawk_max_receive_count if configured else 4
@@ -159,4 +170,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "stats": run_stats,
     "purge": run_purge,
     "dev-server": _dev_server,
+    "tasks": run_tasks,
 }

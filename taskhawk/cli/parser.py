@@ -7,29 +7,57 @@ anything starts, and the limits come from `taskhawk.transport.limits`, where SQS
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable
 from typing import TypeVar
 
 from taskhawk.admin.devserver import DEFAULT_PORT, FORMATS
-from taskhawk.cli import requeue_command
+from taskhawk.cli import requeue_command, tasks_command
 from taskhawk.consume.concurrent import MAX_CONCURRENCY
 from taskhawk.logs import LOG_FORMATS, LOG_LEVELS
 from taskhawk.priority import Priority
 from taskhawk.transport.limits import MAX_BATCH, MAX_VISIBILITY_S
 from taskhawk.version import __version__
 
-__all__ = ["EXIT_STATUSES", "build_parser"]
+__all__ = ["EXIT_STATUSES", "EXIT_STATUS_MEANINGS", "build_parser"]
 
 N = TypeVar("N", int, float)
 
 PRIORITIES = [priority.name for priority in Priority]
-EXIT_STATUSES = """exit status:
-    0  success
-    1  failure: an invalid message (validate), messages not moved (requeue-dlq), an endpoint
-       that cannot be reached, a worker stopped by force (second signal or grace period over)
-    2  usage or configuration error: a bad option, settings that cannot be read, a missing
-       setting, region or credentials, a queue that does not exist, no tasks registered
-  130  interrupted (Ctrl-C) while starting or before finishing"""
+# The one list of exit statuses: `--help` prints it, the operations page renders it as a table.
+EXIT_STATUS_MEANINGS: tuple[tuple[int, str], ...] = (
+    (0, "success"),
+    (
+        1,
+        "failure: an invalid message (validate), messages not moved (requeue-dlq), an endpoint "
+        "that cannot be reached or does not answer in time, a worker stopped by force (a second "
+        "signal, or --grace-seconds over), a purge or requeue not confirmed at the prompt",
+    ),
+    (
+        2,
+        "usage or configuration error: a bad option, settings that cannot be read, a missing or "
+        "misspelt setting, no region or credentials, credentials AWS refuses, a queue that does "
+        "not exist, a hook or task module that cannot be imported, no tasks registered, a "
+        "confirmation needed (--yes, --unknown-tasks) without a terminal",
+    ),
+    (
+        130,
+        "interrupted (Ctrl-C) while starting or before finishing (a running worker instead stops "
+        "gracefully and exits 0)",
+    ),
+)
+
+
+def _exit_statuses() -> str:
+    lines = ["exit status:"]
+    for status, meaning in EXIT_STATUS_MEANINGS:
+        wrapped = textwrap.wrap(meaning, width=88)
+        lines.append(f"  {status:>3}  {wrapped[0]}")
+        lines += [f"       {line}" for line in wrapped[1:]]
+    return "\n".join(lines)
+
+
+EXIT_STATUSES = _exit_statuses()
 
 
 def _bounded(kind: Callable[[str], N], low: N, high: N | None) -> Callable[[str], N]:
@@ -149,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     _worker(command("worker", "run consumer processes for one or more priorities"))
+    tasks_command.add_arguments(
+        command("tasks", "list the registered tasks: priority, queue, signature (starts nothing)")
+    )
     requeue_command.add_arguments(
         command("requeue-dlq", "move a priority's dead letters back to its queue"), _priority_name
     )
@@ -261,5 +292,6 @@ def _dev_server(dev: argparse.ArgumentParser) -> None:
     dev.add_argument(
         "--format", choices=FORMATS, default="python",
         help="how to print the settings: python, assignments for a settings module (default); "
-        "json, one object on one line, for scripts",
+        "json, one object on one line of stdout, for scripts (comments go to stderr); either "
+        "way stderr also gets the AWS_* environment for programs in other languages",
     )  # fmt: skip

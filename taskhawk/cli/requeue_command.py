@@ -16,6 +16,8 @@ from typing import TextIO
 from taskhawk.admin.aws_admin import AWSAdmin
 from taskhawk.admin.requeue import DeadLetterKind, Selection, peek_dead_letters, requeue_dead_letter
 from taskhawk.admin.requeue import logger as requeue_logger
+from taskhawk.consume.dead_letter import UNKNOWN_TASK_REASON
+from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
 from taskhawk.settings import get_settings
 
@@ -47,17 +49,52 @@ def add_arguments(parser: argparse.ArgumentParser, priority: Callable[[str], str
         action="store_true",
         help="count the dead letters by task and reason, move nothing",
     )
+    parser.add_argument(
+        "--unknown-tasks",
+        action="store_true",
+        help="move dead letters of tasks no worker knew (reason 'unknown task') without asking: "
+        "they are dead-lettered again unless a worker now registers their task",
+    )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
     priorities = list(Priority) if args.all_priorities else [Priority.parse(args.priority)]
     selection = Selection(task=args.task, reason=args.reason)
     for priority in priorities:
         if args.dry_run:
             _show(priority, peek_dead_letters(priority, limit=args.limit, selection=selection))
-        else:
-            _move(priority, args.limit, selection)
+            continue
+        if not args.unknown_tasks and not _unknown_tasks_confirmed(
+            priority, args.limit, selection, stdin
+        ):
+            print(f"nothing requeued from {_names(priority)[0]}")
+            return 1
+        _move(priority, args.limit, selection)
     return 0
+
+
+def _unknown_tasks_confirmed(
+    priority: Priority, limit: int | None, selection: Selection, stdin: TextIO
+) -> bool:
+    """Dead letters naming a task no worker knew fail again when moved back, unless a worker
+    now registers the task: they are moved only with --unknown-tasks or a yes on a terminal."""
+    counts = peek_dead_letters(priority, limit=limit, selection=selection)
+    unknown = Counter(
+        {kind.task: n for kind, n in counts.items() if kind.reason.startswith(UNKNOWN_TASK_REASON)}
+    )
+    if not unknown:
+        return True
+    tasks = ", ".join(f"{task}: {n}" for task, n in sorted(unknown.items()))
+    warning = (
+        f"{unknown.total()} dead letters in {_names(priority)[0]} name a task no worker knew "
+        f"({tasks}); moved back they are dead-lettered again unless a worker now registers it"
+    )
+    if not stdin.isatty():
+        raise ConfigurationError(
+            f"{warning}: add --unknown-tasks to move them anyway, or choose others with --task"
+        )
+    print(f"{warning}. Move them too? [y/N] ", end="", file=sys.stderr, flush=True)
+    return stdin.readline().strip().lower() in ("y", "yes")
 
 
 def _names(priority: Priority) -> tuple[str, str]:

@@ -20,6 +20,7 @@ from taskhawk.transport.limits import MAX_ATTRIBUTES
 
 __all__ = [
     "REASON_ATTRIBUTE",
+    "UNKNOWN_TASK_REASON",
     "dead_letter_attributes",
     "dead_letter_reason",
     "forward",
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 REASON_ATTRIBUTE = "taskhawk_dead_letter_reason"
+UNKNOWN_TASK_REASON = "unknown task"  # how the reason of a message naming no known task starts
 _MAX_REASON = 1024
 # Characters SQS refuses in an attribute value (it accepts #x9 #xA #xD #x20-#xD7FF ...).
 _NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -37,7 +39,7 @@ _NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010fff
 def dead_letter_reason(error: ValidationError, body: str) -> str:
     """One line saying why the message can never run, safe to carry as an SQS attribute."""
     if isinstance(error, TaskNotFound):
-        reason = f"unknown task: {error.reason}"
+        reason = f"{UNKNOWN_TASK_REASON}: {error.reason}"
     elif _is_sns_envelope(body):
         reason = (
             "SNS notification envelope, not a taskhawk message: enable RawMessageDelivery on "

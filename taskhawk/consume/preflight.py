@@ -1,9 +1,9 @@
 """Checks a worker makes once, in the parent, before any consumer process starts.
 
 Everything a consumer process would otherwise discover by crashing (and being restarted, over
-and over) is checked here and reported in one line: option ranges, that some task is registered,
-the region and credentials, and that every queue and dead-letter queue exists. What passed is
-returned for the banner.
+and over) is checked here and reported in one line: option ranges, every hook or class named by
+a dotted path, that some task is registered, the region and credentials, and that every queue
+and dead-letter queue exists. What passed is returned for the banner.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ def check_options(options: StartOptions) -> list[Priority]:
 def check_worker_start(options: StartOptions, settings: Settings) -> WorkerStart:
     """Every check; the start report. Run after the task modules were imported."""
     priorities = check_options(options)
+    settings.import_dotted_paths()  # hooks and the task class: never a crash loop per process
     tasks = tuple((name, task.priority.name) for name, task in sorted(registered_tasks().items()))
     if not tasks:
         raise ConfigurationError(

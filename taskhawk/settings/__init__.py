@@ -1,5 +1,5 @@
-"""Settings: one frozen object (`definitions`), read lazily from Django, SETTINGS_MODULE or
-`configure()` (`loading`). The names are upstream Taskhawk's."""
+"""Settings: one frozen object (`definitions`), read lazily from `configure()`, Django or
+SETTINGS_MODULE (`loading`). The names are upstream Taskhawk's."""
 
 from taskhawk.settings.definitions import (
     SETTING_NAMES,
@@ -8,16 +8,20 @@ from taskhawk.settings.definitions import (
     setting_definitions,
 )
 from taskhawk.settings.loading import (
+    checked_settings,
     clear_cache,
     configure,
     configured_source,
     get_settings,
     unconfigure,
 )
+from taskhawk.settings.names import SettingsWarning
 
 __all__ = [
     "SETTING_NAMES",
     "Settings",
+    "SettingsWarning",
+    "checked_settings",
     "clear_cache",
     "configure",
     "configured_source",

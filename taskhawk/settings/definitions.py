@@ -15,7 +15,13 @@ from typing import Any
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.transport.naming import AppNames
 
-__all__ = ["SETTING_NAMES", "Settings", "import_string", "setting_definitions"]
+__all__ = [
+    "DOTTED_PATH_SETTINGS",
+    "SETTING_NAMES",
+    "Settings",
+    "import_string",
+    "setting_definitions",
+]
 
 
 def _setting(default: Any, doc: str, *, secret: bool = False, required: bool = False) -> Any:
@@ -166,11 +172,16 @@ class Settings:
         "starts); None never calls it, as in upstream 4.7. 0 or less is refused at start.",
     )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
+    # Unknown TASKHAWK_*/AWS_* names of the source (settings.names): a warning for the library,
+    # an error for the command.
+    unknown: tuple[str, ...] = field(
+        default=(), compare=False, repr=False, metadata={"internal": True}
+    )
 
     @property
     def app_queue(self) -> str:
         """TASKHAWK_QUEUE, which names every queue and topic of the app; required."""
-        return _required("TASKHAWK_QUEUE", self.taskhawk_queue, self.source)
+        return _required("TASKHAWK_QUEUE", self.taskhawk_queue, self)
 
     @property
     def names(self) -> AppNames:
@@ -180,7 +191,7 @@ class Settings:
     @property
     def account_id(self) -> str:
         """AWS_ACCOUNT_ID, part of every SNS topic ARN; required to publish through SNS."""
-        return _required("AWS_ACCOUNT_ID", self.aws_account_id, self.source)
+        return _required("AWS_ACCOUNT_ID", self.aws_account_id, self)
 
     # Hooks given as dotted paths are imported once, on first use, not per message.
     @cached_property
@@ -199,6 +210,13 @@ class Settings:
     def heartbeat_hook(self) -> Callable[..., Any] | None:
         return _hook("TASKHAWK_HEARTBEAT_HOOK", self.taskhawk_heartbeat_hook)
 
+    def import_dotted_paths(self) -> None:
+        """Import every setting given as a dotted path now: the worker does it once in its
+        parent, so a bad path fails the start in one line naming the setting, instead of each
+        consumer process crashing (and being restarted) when it first needs the object."""
+        for name in DOTTED_PATH_SETTINGS.values():
+            getattr(self, name)
+
     @cached_property
     def task_class(self) -> object:
         """TASKHAWK_TASK_CLASS imported when a dotted path (taskhawk.task checks it is a Task
@@ -207,9 +225,23 @@ class Settings:
         return import_string("TASKHAWK_TASK_CLASS", value) if isinstance(value, str) else value
 
 
-def _required(name: str, value: str | None, source: str) -> str:
+# Each setting that may name an object by its dotted path, and the property importing it.
+DOTTED_PATH_SETTINGS = {
+    "taskhawk_default_headers": "default_headers_hook",
+    "taskhawk_pre_process_hook": "pre_process_hook",
+    "taskhawk_post_process_hook": "post_process_hook",
+    "taskhawk_heartbeat_hook": "heartbeat_hook",
+    "taskhawk_task_class": "task_class",
+}
+
+
+def _required(name: str, value: str | None, settings: Settings) -> str:
     if not value:
-        raise ConfigurationError(f"setting {name} is required but not set (looked in {source})")
+        meant = [entry for entry in settings.unknown if entry.endswith(f"(did you mean {name}?)")]
+        hint = f": {', '.join(meant)}" if meant else ""
+        raise ConfigurationError(
+            f"setting {name} is required but not set (looked in {settings.source}){hint}"
+        )
     return value
 
 

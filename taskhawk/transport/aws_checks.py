@@ -3,7 +3,7 @@
 A worker runs them once before its consumer processes start, so a missing queue or credential
 fails the command with one line instead of a restart loop. Each queue costs one GetQueueUrl and
 a worker's queues one GetQueueAttributes (the redrive policy, which decides the last receive a
-failure line names).
+failure line names), each one try bounded by the timeouts (`command_clients`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from taskhawk.transport.aws_errors import explain, session_for
+from taskhawk.transport.command_clients import command_client
 
 if TYPE_CHECKING:
     from taskhawk.settings import Settings
@@ -42,12 +42,7 @@ def check_queues(
     session = session_for(settings)
     if session.get_credentials() is None:
         raise explain(NoCredentialsError(), settings, doing="checking the queues")
-    config = Config(
-        connect_timeout=settings.aws_connect_timeout_s,
-        read_timeout=settings.aws_read_timeout_s,
-        retries={"mode": "standard", "total_max_attempts": 2},
-    )
-    sqs = session.client("sqs", endpoint_url=settings.aws_endpoint_sqs, config=config)
+    sqs = command_client(session, "sqs", settings.aws_endpoint_sqs, settings)
     max_receives: dict[str, int | None] = {}
     for name in names:
         try:

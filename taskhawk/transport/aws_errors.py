@@ -8,6 +8,7 @@ ConfigurationErrors (the command exits 2); the rest are TransportErrors.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import boto3
@@ -37,6 +38,7 @@ _REFUSED_CREDENTIALS = frozenset(
      "AuthFailure", "InvalidSecurity"}
 )  # fmt: skip
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "AuthorizationError"})
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 def session_for(settings: Settings) -> boto3.session.Session:
@@ -95,7 +97,31 @@ def _client_error(
             f"{doing}: not allowed ({code}: {message}): grant these credentials the permission "
             "(docs: configuration, On AWS)"
         )
-    return TransportError(f"{doing}: {code or 'error'}: {message or error}")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    if status >= 500:  # the endpoint itself failed; a local one answers with an HTML page
+        return TransportError(
+            f"{doing}: {_endpoint(error, settings)} failed (HTTP {status}: "
+            f"{_one_line(message) or code}){_unknown_region_hint(settings)}"
+        )
+    return TransportError(f"{doing}: {code or 'error'}: {_one_line(message) or error}")
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """An error message on one line: an HTML page reduced to its title, whitespace collapsed,
+    the rest cut at `limit` characters."""
+    title = _TITLE.search(text)
+    words = " ".join((title[1] if title else text).split())
+    return words if len(words) <= limit else f"{words[: limit - 3]}..."
+
+
+def _unknown_region_hint(settings: Settings) -> str:
+    """A region AWS does not have is what makes a local endpoint (moto) fail this way."""
+    region = settings.aws_region
+    if not region or not settings.aws_endpoint_sqs:
+        return ""
+    if region in boto3.session.Session().get_available_regions("sqs"):
+        return ""
+    return f"; AWS_REGION is {region!r}, which AWS does not have: local endpoints fail on it"
 
 
 def _connection_problem(error: Exception, settings: Settings) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from tests.conftest import ACCOUNT_ID, REGION, SECRET_KEY
 
-__all__ = ["Running", "clean_env", "run_cli", "write_app"]
+__all__ = ["Running", "clean_env", "run_cli", "said", "write_app"]
 
 ROOT = Path(__file__).resolve().parents[2]
 _DROPPED = ("SETTINGS_MODULE", "DJANGO_SETTINGS_MODULE", "PYTHONPATH")
@@ -35,6 +35,14 @@ def clean_env(**extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def said(stderr: str) -> str:
+    """What a command said on stderr, without its notices of an endpoint slow to answer (which
+    a busy machine makes of the test's own endpoint now and then)."""
+    return "".join(
+        line for line in stderr.splitlines(keepends=True) if " taskhawk.waiting: " not in line
+    )
 
 
 def run_cli(
