@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from taskhawk.transport.aws_answers import promised
 from taskhawk.transport.aws_errors import explain, session_for
 
 if TYPE_CHECKING:
@@ -51,10 +52,11 @@ def check_queues(
     max_receives: dict[str, int | None] = {}
     for name in names:
         try:
-            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            doing = f"checking queue {name}"
+            url = promised(sqs.get_queue_url(QueueName=name), "QueueUrl", doing)
             if name in redrive_of:
                 found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
-                policy = found.get("Attributes", {}).get("RedrivePolicy")
+                policy = (found.get("Attributes") or {}).get("RedrivePolicy")
                 max_receives[name] = _max_receive_count(policy)
         except (ClientError, BotoCoreError) as error:
             raise explain(error, settings, doing=f"checking queue {name}", queue=name) from None
