@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendResult
-from taskhawk.transport.limits import FIFO_DEDUPLICATION_WINDOW_S
+from taskhawk.transport.limits import FIFO_DEDUPLICATION_WINDOW_S, SQS_MAX_BYTES, transport_size
 from taskhawk.transport.naming import FIFO_SUFFIX
 
 __all__ = ["MemoryTransport"]
@@ -31,6 +31,14 @@ def _fifo_problem(message: OutgoingMessage) -> str | None:
         return "MissingParameter: MessageGroupId is required for FIFO queues and topics"
     if message.delay_s:
         return "InvalidParameterValue: FIFO queues take no per-message DelaySeconds"
+    return None
+
+
+def _size_problem(message: OutgoingMessage) -> str | None:
+    """SQS's refusal of a message over its size limit (body plus attributes), if it is."""
+    size = transport_size(message.body, message.attributes)
+    if size > SQS_MAX_BYTES:
+        return f"InvalidParameterValue: {size} bytes (body and attributes) > {SQS_MAX_BYTES}"
     return None
 
 
@@ -96,6 +104,8 @@ class MemoryTransport:
             targets = [(name, self._queue(name)) for name in names]
             for message in messages:
                 problem = _fifo_problem(message) if fifo else None
+                if problem is None and destination.kind == "queue":
+                    problem = _size_problem(message)
                 if problem is not None:
                     refused[message.key] = problem
                     continue
