@@ -110,11 +110,11 @@ def _sqs_record(executor: Executor, record: Mapping[str, Any]) -> bool:
     decision = executor.execute(received, hook_kwargs, origin)
     if decision.deletes:
         return True
-    if decision.action is Action.RETRY:
+    if decision.action is Action.DEFER and decision.sends_back:
+        return send_back(transport, received, decision.delay_s)
+    if decision.action in (Action.RETRY, Action.DEFER):  # hidden for its delay, then redelivered
         hide(transport, received, decision.delay_s)
         return False
-    if decision.action is Action.DEFER:
-        return send_back(transport, received, decision.delay_s)
     dead_letter_queue = _dead_letter_queue_of(received.queue, executor.settings)
     if dead_letter_queue is None:
         logger.error(

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from taskhawk.clock import now_ms
 from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendResult
 from taskhawk.transport.limits import FIFO_DEDUPLICATION_WINDOW_S, SQS_MAX_BYTES, transport_size
 from taskhawk.transport.naming import FIFO_SUFFIX
@@ -50,7 +51,7 @@ class _Record:
     receive_count: int = 0
     visible_at: float = 0.0
     receipt: str | None = None
-    sent_at_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    sent_at_ms: int = field(default_factory=now_ms)  # taskhawk's clock: a test's fake
     group_id: str | None = None
 
 
