@@ -189,7 +189,9 @@ def _received(record: Mapping[str, Any]) -> ReceivedMessage:
         for name, value in (record.get("messageAttributes") or {}).items()
         if isinstance(value, Mapping) and isinstance(value.get("stringValue"), str)
     }
-    system = record.get("attributes") or {}
+    found = record.get("attributes")
+    system: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    sent_at = str(system.get("SentTimestamp"))
     return ReceivedMessage(
         queue=str(record.get("eventSourceARN", "")).rsplit(":", 1)[-1],
         body=str(record.get("body", "")),
@@ -198,7 +200,15 @@ def _received(record: Mapping[str, Any]) -> ReceivedMessage:
         receive_count=int(system.get("ApproximateReceiveCount", "1")),
         transport_id=str(record.get("messageId", "")),
         raw=record,
+        sent_at_ms=int(sent_at) if sent_at.isdigit() else None,
+        # A FIFO record, as the worker receives it: a dead-letter copy needs its group.
+        group_id=_group_of(record),
+        deduplication_id=_text_or_none(system.get("MessageDeduplicationId")),
     )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _dead_letter_queue_of(queue: str, settings: Settings) -> str | None:

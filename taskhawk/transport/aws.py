@@ -132,6 +132,7 @@ class AWSTransport:
                 "ApproximateReceiveCount",
                 "SentTimestamp",
                 "MessageGroupId",
+                "MessageDeduplicationId",
             ],
         }
         if visibility_timeout is not None:
@@ -190,4 +191,5 @@ def _received(queue: str, raw: Mapping[str, Any], doing: str) -> ReceivedMessage
         raw=raw,
         sent_at_ms=int(system["SentTimestamp"]) if "SentTimestamp" in system else None,
         group_id=system.get("MessageGroupId"),
+        deduplication_id=system.get("MessageDeduplicationId"),
     )
