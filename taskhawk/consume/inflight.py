@@ -12,6 +12,12 @@ a batch, runs, or is finished but not yet deleted, this keeper:
   counts in the log those whose visibility ran out first;
 - warns when a message's visibility runs out while it is still held.
 
+One rule holds throughout: a message whose visibility ran out by this worker's own clock
+(monotonic, so a frozen process notices when it resumes) is lost to another consumer, which may
+have received it and be running it. It is never extended nor deleted here (an old receipt could
+delete it from under its new runner, whose failure would then never be retried); the worker logs
+that it lost it, and the task may run again elsewhere.
+
 A message whose fate was decided otherwise (hidden for a retry, dead-lettered) is `release`d:
 from then on nothing here touches it.
 """
@@ -34,7 +40,12 @@ __all__ = ["STALE_DELETE_S", "InFlight", "heartbeat_interval"]
 
 logger = logging.getLogger("taskhawk.consumer")
 
-STALE_DELETE_S = 1.0  # a finished message waits at most about this long for its delete
+# A finished message waits at most about this long for its delete (batched with others that
+# finish meanwhile), and is kept extended until then.
+STALE_DELETE_S = 0.1
+# A message this close to the end of its visibility is lost already: an extension sent now could
+# reach SQS after another consumer received it.
+EXPIRY_MARGIN_S = 0.25
 
 
 def heartbeat_interval(setting: float | None, visibility_s: int) -> float | None:
@@ -80,6 +91,7 @@ class InFlight:
         # Finished and not yet deleted: counted as they finish, recounted at each delete (a
         # release may leave it high, which only brings a delete forward).
         self._finished_count = 0
+        self._lost: set[str] = set()  # receipts lost to another consumer, until they finish
 
     def __enter__(self) -> InFlight:
         self._thread = threading.Thread(target=self._run, name="taskhawk-inflight", daemon=True)
@@ -110,6 +122,9 @@ class InFlight:
         have it already, so it must not run here too."""
         with self._lock:
             held = self._held.get(receipt)
+            if receipt in self._lost:  # the heartbeat found it lost meanwhile
+                self._lost.discard(receipt)
+                return False
             if held is None or held.expires_at > time.monotonic():
                 return True
             del self._held[receipt]
@@ -131,12 +146,45 @@ class InFlight:
         """Stop keeping this message: its decided fate rules its visibility from now on."""
         with self._lock:
             self._held.pop(receipt, None)
+            self._lost.discard(receipt)
+
+    def _lose(self, held: _Held, now: float) -> None:
+        """Called with the lock held: give up a message whose visibility ran out."""
+        received = held.received
+        del self._held[received.receipt]
+        if not held.finished:  # its task, running or waiting its turn, is told at its end
+            self._lost.add(received.receipt)
+        logger.warning(
+            "lost a message to another consumer: its visibility timeout ran out %.1fs ago by "
+            "this worker's clock (the process was frozen or stalled, or its task outlived the "
+            "timeout); it is neither extended nor deleted here, and may run again elsewhere",
+            now - held.expires_at,
+            extra={
+                "queue": received.queue,
+                "transport_id": received.transport_id,
+                "lost": True,
+                "finished": held.finished,
+            },
+        )
+
+    def _finished_lost(self, receipt: str) -> None:
+        """Called with the lock held, when a task whose message was lost finishes."""
+        if receipt in self._lost:
+            self._lost.discard(receipt)
+            logger.warning(
+                "finished a task whose message was lost to another consumer: not deleted",
+                extra={"lost": True},
+            )
 
     def finish(self, receipt: str) -> None:
-        """The message is done: delete it soon, and keep it hidden until then."""
+        """The message is done: delete it soon, and keep it hidden until then (unless it was
+        lost to another consumer meanwhile: then it is left alone)."""
         with self._lock:
             held = self._held.get(receipt)
-            if held is None:
+            if held is not None and _lost(held, time.monotonic()):
+                self._lose(held, time.monotonic())
+            if held is None or receipt in self._lost:
+                self._finished_lost(receipt)
                 return
             if not held.finished:
                 held.finished = True
@@ -183,7 +231,10 @@ class InFlight:
         assert self._heartbeat_s is not None  # only scheduled with a heartbeat
         self._next_beat = now + self._heartbeat_s if self._held else float("inf")
         failed: list[str] = []
-        for held in self._held.values():
+        for held in list(self._held.values()):
+            if _lost(held, now):  # never extended: another consumer may hold it now
+                self._lose(held, now)
+                continue
             received = held.received
             try:
                 set_visibility(
@@ -203,8 +254,11 @@ class InFlight:
         """Called with the lock held. Failed deletes stay for the next try while their receipt
         can still be valid; those whose visibility ran out are given up, and counted."""
         by_queue: dict[str, list[_Held]] = {}
-        for held in self._held.values():
-            if held.finished:
+        now = time.monotonic()
+        for held in list(self._held.values()):
+            if held.finished and _lost(held, now):
+                self._lose(held, now)
+            elif held.finished:
                 by_queue.setdefault(held.received.queue, []).append(held)
         for queue, finished in by_queue.items():
             for start in range(0, len(finished), MAX_BATCH):
@@ -251,3 +305,8 @@ class InFlight:
                 "visibility timeout",
                 extra={"queue": held.received.queue, "transport_id": held.received.transport_id},
             )
+
+
+def _lost(held: _Held, now: float) -> bool:
+    """Its visibility ran out (or is about to) by this worker's clock."""
+    return held.expires_at - EXPIRY_MARGIN_S <= now
