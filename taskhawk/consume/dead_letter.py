@@ -9,14 +9,18 @@ through the redrive count. `taskhawk.admin.requeue` moves dead letters back.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from taskhawk.consume.outcomes import logger
 from taskhawk.exceptions import TaskNotFound, ValidationError
 from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, Transport
-from taskhawk.transport.limits import MAX_ATTRIBUTES, SQS_MAX_BYTES, transport_size
+from taskhawk.transport.limits import (
+    MAX_ATTRIBUTES,
+    SQS_MAX_BYTES,
+    SQS_REFUSED_CHARACTER,
+    transport_size,
+)
 
 __all__ = [
     "REASON_ATTRIBUTE",
@@ -31,8 +35,6 @@ __all__ = [
 REASON_ATTRIBUTE = "taskhawk_dead_letter_reason"
 _MAX_REASON = 1024
 _KEPT_REASON = 128  # kept before any other attribute when a copy near the size limit is cut
-# Characters SQS refuses in an attribute value (it accepts #x9 #xA #xD #x20-#xD7FF ...).
-_NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def dead_letter_reason(error: ValidationError, body: str) -> str:
@@ -46,7 +48,7 @@ def dead_letter_reason(error: ValidationError, body: str) -> str:
         )
     else:
         reason = f"invalid message: {error.path}: {error.reason}"
-    return _NOT_SQS_TEXT.sub("?", reason)[:_MAX_REASON]
+    return SQS_REFUSED_CHARACTER.sub("?", reason)[:_MAX_REASON]
 
 
 def _is_sns_envelope(body: str) -> bool:
