@@ -33,9 +33,9 @@ def append_event(event: str, n: int, message_id: str, **details: Any) -> None:
 
 @task(name="rel.record")
 def record(n: int, *, metadata: Metadata | None = None) -> None:
-    """Record that task n ran (its message id too)."""
+    """Record that task n ran (its message id too, and when)."""
     assert metadata is not None  # filled in by the consumer
-    append_event("ran", n, metadata.id)
+    append_event("ran", n, metadata.id, at=time.time())
 
 
 class FirstAttemptFails(RuntimeError):
