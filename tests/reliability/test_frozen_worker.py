@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from typing import Any
 
 import pytest
 
+import taskhawk
 from tests.reliability.conftest import Rig, record_figures, settle
-from tests.reliability.tasks import slow_then_fails_once
+from tests.reliability.tasks import record, sleep, slow_then_fails_once
 
 pytestmark = pytest.mark.integration
 
@@ -49,3 +51,33 @@ def test_a_resumed_worker_leaves_a_message_it_lost_to_its_new_runner(rig: Rig) -
     assert "finished a task whose message was lost to another consumer: not deleted" in log
     assert "lost a message" not in other.log
     record_figures("frozen_worker", {"runs": 3, "lost_noticed": 1, "retry_kept": 1})
+
+
+def test_a_task_that_finished_just_before_a_freeze_is_not_run_again(rig: Rig) -> None:
+    """Its delete is sent within a tenth of a second, not left buffered for the freeze to
+    outlast (a batch-mate still running keeps the batch open)."""
+    frozen = rig.start_worker("--visibility-timeout", VISIBILITY, "--num-messages", "10")
+    frozen.wait_listening()
+    with taskhawk.batch():  # one receive holds both
+        record.dispatch(1)
+        sleep.dispatch(2, 4.0)
+    quick = settle(lambda: ran(rig, 1), "the quick task to finish", timeout=30)
+    time.sleep(0.6)
+    os.kill(quick["pid"], signal.SIGSTOP)
+    try:
+        rig.start_worker("--visibility-timeout", VISIBILITY)
+        settle(lambda: started_n(rig, 2, count=2), "the slow task to be taken over", 40)
+    finally:
+        os.kill(quick["pid"], signal.SIGCONT)
+    settle(lambda: rig.counts(rig.main) == (0, 0), "the queue to be empty", 30)
+    time.sleep(3)  # a copy of the quick task left undeleted would have come back by now
+    assert len([e for e in rig.events() if e["event"] == "ran" and e["n"] == 1]) == 1
+    record_figures("finished_before_freeze", {"quick_ran": 1, "slow_taken_over": 1})
+
+
+def ran(rig: Rig, n: int) -> dict[str, Any] | None:
+    return next((e for e in rig.events() if e["event"] == "ran" and e["n"] == n), None)
+
+
+def started_n(rig: Rig, n: int, count: int) -> bool:
+    return len([e for e in rig.events() if e["event"] == "started" and e["n"] == n]) >= count
