@@ -12,11 +12,8 @@ a batch, runs, or is finished but not yet deleted, this keeper:
   counts in the log those whose visibility ran out first;
 - warns when a message's visibility runs out while it is still held.
 
-One rule holds throughout: a message whose visibility ran out by this worker's own clock
-(monotonic, so a frozen process notices when it resumes) is lost to another consumer, which may
-have received it and be running it. It is never extended nor deleted here (an old receipt could
-delete it from under its new runner, whose failure would then never be retried); the worker logs
-that it lost it, and the task may run again elsewhere.
+One rule holds throughout: a message whose visibility ran out by this worker's own clock is lost
+to another consumer (`taskhawk.consume.lost`): never extended nor deleted here.
 
 A message whose fate was decided otherwise (hidden for a retry, dead-lettered) is `release`d:
 from then on nothing here touches it.
@@ -31,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 
+from taskhawk.consume.lost import log_finished_lost, log_lost, ran_out
 from taskhawk.consume.visibility import set_visibility
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.transport import ReceivedMessage, Transport
@@ -43,9 +41,6 @@ logger = logging.getLogger("taskhawk.consumer")
 # A finished message waits at most about this long for its delete (batched with others that
 # finish meanwhile), and is kept extended until then.
 STALE_DELETE_S = 0.1
-# A message this close to the end of its visibility is lost already: an extension sent now could
-# reach SQS after another consumer received it.
-EXPIRY_MARGIN_S = 0.25
 
 
 def heartbeat_interval(setting: float | None, visibility_s: int) -> float | None:
@@ -91,7 +86,7 @@ class InFlight:
         # Finished and not yet deleted: counted as they finish, recounted at each delete (a
         # release may leave it high, which only brings a delete forward).
         self._finished_count = 0
-        self._lost: set[str] = set()  # receipts lost to another consumer, until they finish
+        self._lost: dict[str, ReceivedMessage] = {}  # lost, and not yet finished or skipped
 
     def __enter__(self) -> InFlight:
         self._thread = threading.Thread(target=self._run, name="taskhawk-inflight", daemon=True)
@@ -122,8 +117,7 @@ class InFlight:
         have it already, so it must not run here too."""
         with self._lock:
             held = self._held.get(receipt)
-            if receipt in self._lost:  # the heartbeat found it lost meanwhile
-                self._lost.discard(receipt)
+            if self._lost.pop(receipt, None) is not None:  # the heartbeat found it lost
                 return False
             if held is None or held.expires_at > time.monotonic():
                 return True
@@ -146,45 +140,27 @@ class InFlight:
         """Stop keeping this message: its decided fate rules its visibility from now on."""
         with self._lock:
             self._held.pop(receipt, None)
-            self._lost.discard(receipt)
+            self._lost.pop(receipt, None)
 
     def _lose(self, held: _Held, now: float) -> None:
         """Called with the lock held: give up a message whose visibility ran out."""
         received = held.received
         del self._held[received.receipt]
         if not held.finished:  # its task, running or waiting its turn, is told at its end
-            self._lost.add(received.receipt)
-        logger.warning(
-            "lost a message to another consumer: its visibility timeout ran out %.1fs ago by "
-            "this worker's clock (the process was frozen or stalled, or its task outlived the "
-            "timeout); it is neither extended nor deleted here, and may run again elsewhere",
-            now - held.expires_at,
-            extra={
-                "queue": received.queue,
-                "transport_id": received.transport_id,
-                "lost": True,
-                "finished": held.finished,
-            },
-        )
-
-    def _finished_lost(self, receipt: str) -> None:
-        """Called with the lock held, when a task whose message was lost finishes."""
-        if receipt in self._lost:
-            self._lost.discard(receipt)
-            logger.warning(
-                "finished a task whose message was lost to another consumer: not deleted",
-                extra={"lost": True},
-            )
+            self._lost[received.receipt] = received
+        log_lost(received, now - held.expires_at, held.finished)
 
     def finish(self, receipt: str) -> None:
         """The message is done: delete it soon, and keep it hidden until then (unless it was
         lost to another consumer meanwhile: then it is left alone)."""
         with self._lock:
             held = self._held.get(receipt)
-            if held is not None and _lost(held, time.monotonic()):
-                self._lose(held, time.monotonic())
-            if held is None or receipt in self._lost:
-                self._finished_lost(receipt)
+            if held is not None and ran_out(held.expires_at, now := time.monotonic()):
+                self._lose(held, now)
+            lost = self._lost.pop(receipt, None)
+            if lost is not None:
+                log_finished_lost(lost)
+            if held is None or lost is not None:
                 return
             if not held.finished:
                 held.finished = True
@@ -232,7 +208,7 @@ class InFlight:
         self._next_beat = now + self._heartbeat_s if self._held else float("inf")
         failed: list[str] = []
         for held in list(self._held.values()):
-            if _lost(held, now):  # never extended: another consumer may hold it now
+            if ran_out(held.expires_at, now):  # never extended: another consumer may have it
                 self._lose(held, now)
                 continue
             received = held.received
@@ -256,7 +232,7 @@ class InFlight:
         by_queue: dict[str, list[_Held]] = {}
         now = time.monotonic()
         for held in list(self._held.values()):
-            if held.finished and _lost(held, now):
+            if held.finished and ran_out(held.expires_at, now):
                 self._lose(held, now)
             elif held.finished:
                 by_queue.setdefault(held.received.queue, []).append(held)
@@ -305,8 +281,3 @@ class InFlight:
                 "visibility timeout",
                 extra={"queue": held.received.queue, "transport_id": held.received.transport_id},
             )
-
-
-def _lost(held: _Held, now: float) -> bool:
-    """Its visibility ran out (or is about to) by this worker's clock."""
-    return held.expires_at - EXPIRY_MARGIN_S <= now
