@@ -241,3 +241,13 @@ def test_a_lambda_fifo_record_not_due_is_hidden_until_due_and_holds_its_group(
     fake.advance(601)
     (due,) = memory.receive(QUEUE, max_messages=1, wait_seconds=0)
     assert due.transport_id == first["messageId"]
+
+
+def test_a_lambda_fifo_poison_record_between_good_ones_does_not_hold_its_group(
+    memory: MemoryTransport,
+) -> None:
+    event = fifo_event(("ada", "ok"), ("ada", "ok"), ("ada", "ok"))
+    event["Records"][1]["body"] = "not json"
+    assert process_messages_for_lambda_consumer(event) == {"batchItemFailures": []}
+    assert runs == [("ada", 0), ("ada", 2)]
+    assert memory.bodies(DLQ) == ["not json"]
