@@ -15,9 +15,10 @@ import pytest
 import taskhawk
 from taskhawk import Priority, clock, process_messages_for_lambda_consumer
 from taskhawk.consume.dead_letter import REASON_ATTRIBUTE
+from taskhawk.consume.deferral import HIDDEN, SENT_BACK, Deferral, plan_deferral
 from taskhawk.consume.lambda_handler import LambdaRecordsFailed
 from taskhawk.consume.sqs import Consumer
-from taskhawk.transport import OutgoingMessage
+from taskhawk.transport import OutgoingMessage, ReceivedMessage
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
@@ -278,3 +279,12 @@ def test_an_sns_triggered_lambda_cannot_hold_an_early_message(
     with pytest.raises(LambdaRecordsFailed, match="no queue"):
         process_messages_for_lambda_consumer(event)
     assert ran == []
+
+
+def test_plans_for_old_and_fifo_messages() -> None:
+    old = ReceivedMessage(QUEUE, "{}", "r", {}, 1, "m", sent_at_ms=clock.now_ms() - 13 * 3600_000)
+    assert plan_deferral(7200, old, 4, fifo=False) == Deferral(SENT_BACK, 900)  # past 12 h
+    assert plan_deferral(7200, old, 4, fifo=True) == Deferral(HIDDEN, 900)  # never a spin
+    fresh = ReceivedMessage(QUEUE, "{}", "r", {}, 1, "m", sent_at_ms=clock.now_ms())
+    assert plan_deferral(50_000, fresh, 4, fifo=True) == Deferral(HIDDEN, 43_200 - 60)
+    assert plan_deferral(0.2, fresh, 4, fifo=False) == Deferral(HIDDEN, 1)

@@ -55,8 +55,8 @@ def plan_deferral(
     `max_receive_count` receives."""
     wait = max(math.ceil(due_in_s), 1)
     longest = _longest_hiding(received)
-    if fifo:  # never a send-back: a copy would go to the end of its group
-        return Deferral(HIDDEN, max(min(wait, longest), 1))
+    if fifo:  # never a send-back: a copy would go to the end of its group; at least 15 min
+        return Deferral(HIDDEN, max(min(wait, longest), min(wait, MAX_DELAY_S)))
     if wait <= longest and received.receive_count < max_receive_count:
         return Deferral(HIDDEN, wait)
     return Deferral(SENT_BACK, min(wait, MAX_DELAY_S))
