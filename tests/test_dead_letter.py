@@ -20,6 +20,7 @@ from taskhawk.consume.dead_letter import (
 )
 from taskhawk.exceptions import PublishError, TaskNotFound, ValidationError
 from taskhawk.transport.current import use_transport
+from taskhawk.transport.limits import SQS_MAX_BYTES, transport_size
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.test_consumer import APP, DEFAULT, DEFAULT_DLQ, Recording, body, calls, put, task_calls
 
@@ -194,3 +195,47 @@ def test_requeue_over_http_keeps_body_and_attributes(
     assert json.loads(moved["Body"])["metadata"]["priority"] == "high"
     assert drain(moto_endpoint, aws[dlq]) == []
     assert drain(moto_endpoint, aws[queue_name(app, Priority.default)]) == []
+
+
+def _limit_filling(attributes: dict[str, str], body_char: str = "x") -> str:
+    """An undecodable body that, with `attributes`, is exactly SQS's size limit."""
+    room = SQS_MAX_BYTES - transport_size("", attributes) - 1
+    count = room // len(body_char.encode())
+    return "{" + body_char * count + "x" * (room - count * len(body_char.encode()))
+
+
+@pytest.mark.parametrize("body_char", ["x", "é"])
+def test_a_poison_message_of_exactly_the_size_limit_reaches_the_dlq_with_a_reason(
+    transport: Recording, caplog: pytest.LogCaptureFixture, body_char: str
+) -> None:
+    attributes = {"taskhawk_task": "t" * 100, **{f"h{i}": "v" * 200 for i in range(8)}}
+    text = _limit_filling(attributes, body_char)
+    assert transport_size(text, attributes) == SQS_MAX_BYTES
+    put(transport, text, attributes=attributes)
+    listen_for_messages(Priority.default, loop_count=1)
+    assert transport.bodies(DEFAULT_DLQ) == [text]
+    copied = transport.attributes(DEFAULT_DLQ)[0]
+    assert transport_size(text, copied) <= SQS_MAX_BYTES
+    assert copied[REASON_ATTRIBUTE].startswith("invalid message: $: not valid JSON")
+    assert copied["taskhawk_task"] == "t" * 100  # kept before headers
+    assert transport.bodies(DEFAULT) == []
+    assert "message dead-lettered to" in caplog.text
+
+
+def test_a_long_reason_is_cut_to_fit_beside_a_body_that_almost_fills_the_limit() -> None:
+    reason = "r" * 1024
+    text = "y" * (SQS_MAX_BYTES - transport_size("", {REASON_ATTRIBUTE: "r" * 40}))
+    copied = dead_letter_attributes({"taskhawk_task": "t", "h": "v"}, reason, text)
+    assert copied == {REASON_ATTRIBUTE: "r" * 40}  # the reason first: others do not fit
+    assert transport_size(text, copied) == SQS_MAX_BYTES
+
+
+def test_a_body_that_alone_fills_the_limit_is_copied_without_a_reason() -> None:
+    text = "z" * SQS_MAX_BYTES
+    assert dead_letter_attributes({"taskhawk_task": "t"}, "why", text) == {}
+
+
+def test_a_reason_is_never_cut_inside_a_character() -> None:
+    text = "y" * (SQS_MAX_BYTES - transport_size("", {REASON_ATTRIBUTE: "ab"}) - 1)
+    copied = dead_letter_attributes({}, "ééé", text)
+    assert copied == {REASON_ATTRIBUTE: "é"}  # 3 bytes of room: one é (2 bytes), not 1.5

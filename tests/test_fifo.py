@@ -12,11 +12,12 @@ import pytest
 
 import taskhawk
 from taskhawk import Priority, clock, process_messages_for_lambda_consumer
+from taskhawk.consume.dead_letter import REASON_ATTRIBUTE
 from taskhawk.consume.sqs import Consumer
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from taskhawk.transport.naming import AppNames
-from tests.support.fakes import FakeClock
+from tests.support.fakes import FakeClock, sqs_record
 
 APP = "SHOP"
 NAMES = AppNames(APP, fifo=True)
@@ -177,3 +178,76 @@ def test_with_skip_group_on_error_other_groups_go_on(memory: MemoryTransport) ->
     response = process_messages_for_lambda_consumer(fifo_event(*EVENT))
     assert response == {"batchItemFailures": [{"itemIdentifier": f"m-{n}"} for n in (1, 3)]}
     assert runs == [("ada", 0), ("bob", 2), ("bob", 4)]
+
+
+def _received_record(memory: MemoryTransport) -> dict[str, Any]:
+    """The next message on the FIFO queue as a Lambda record carries it: its group and
+    deduplication id among the record's system attributes, as AWS sends them."""
+    (received,) = memory.receive(QUEUE, max_messages=1, wait_seconds=0)
+    record = sqs_record(received)
+    record["attributes"].update(
+        MessageGroupId=received.group_id, MessageDeduplicationId=received.transport_id
+    )
+    return record
+
+
+def _send(memory: MemoryTransport, body: str, group: str) -> None:
+    memory.send(
+        taskhawk.transport.Destination("queue", QUEUE),
+        [taskhawk.transport.OutgoingMessage(body[:20], body, {}, group_id=group)],
+    )
+
+
+def _bill_body(n: int, **metadata: Any) -> str:
+    version = "1.1" if metadata else "1.0"
+    return json.dumps(
+        {
+            "id": f"00000000-0000-4000-8000-{n:012d}",
+            "metadata": {"priority": "default", "timestamp": 1, "version": version, **metadata},
+            "headers": {},
+            "task": "shop.bill",
+            "args": ["ada", n],
+            "kwargs": {},
+        }
+    )
+
+
+def test_a_lambda_fifo_poison_record_is_dead_lettered_at_once_in_its_group(
+    memory: MemoryTransport,
+) -> None:
+    _send(memory, "not json", "ada")
+    record = _received_record(memory)
+    assert process_messages_for_lambda_consumer({"Records": [record]}) == {"batchItemFailures": []}
+    assert memory.bodies(DLQ) == ["not json"]
+    (attributes,) = memory.attributes(DLQ)
+    assert attributes[REASON_ATTRIBUTE].startswith("invalid message: $: not valid JSON")
+    (copy,) = [m for d, m in memory.sent if d.name == DLQ]
+    assert copy.group_id == "ada" and copy.deduplication_id == record["messageId"]
+
+
+def test_a_lambda_fifo_record_not_due_is_hidden_until_due_and_holds_its_group(
+    memory: MemoryTransport, fake: FakeClock
+) -> None:
+    _send(memory, _bill_body(1, eta=int((fake.now + 3600) * 1000)), "ada")
+    _send(memory, _bill_body(2), "ada")
+    first = _received_record(memory)
+    later = {**first, "messageId": "m-later", "body": _bill_body(2)}
+    response = process_messages_for_lambda_consumer({"Records": [first, later]})
+    failed = [item["itemIdentifier"] for item in response["batchItemFailures"]]  # type: ignore[index]
+    assert failed == [first["messageId"], "m-later"]  # the group keeps its order
+    assert runs == [] and all(m.delay_s == 0 for _, m in memory.sent)  # no DelaySeconds on FIFO
+    fake.advance(3000)
+    assert memory.receive(QUEUE, max_messages=10, wait_seconds=0) == []  # hidden, group locked
+    fake.advance(601)
+    (due,) = memory.receive(QUEUE, max_messages=1, wait_seconds=0)
+    assert due.transport_id == first["messageId"]
+
+
+def test_a_lambda_fifo_poison_record_between_good_ones_does_not_hold_its_group(
+    memory: MemoryTransport,
+) -> None:
+    event = fifo_event(("ada", "ok"), ("ada", "ok"), ("ada", "ok"))
+    event["Records"][1]["body"] = "not json"
+    assert process_messages_for_lambda_consumer(event) == {"batchItemFailures": []}
+    assert runs == [("ada", 0), ("ada", 2)]
+    assert memory.bodies(DLQ) == ["not json"]

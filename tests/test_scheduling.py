@@ -15,9 +15,10 @@ import pytest
 import taskhawk
 from taskhawk import Priority, clock, process_messages_for_lambda_consumer
 from taskhawk.consume.dead_letter import REASON_ATTRIBUTE
+from taskhawk.consume.deferral import HIDDEN, SENT_BACK, Deferral, plan_deferral
 from taskhawk.consume.lambda_handler import LambdaRecordsFailed
 from taskhawk.consume.sqs import Consumer
-from taskhawk.transport import OutgoingMessage
+from taskhawk.transport import OutgoingMessage, ReceivedMessage
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
@@ -201,14 +202,41 @@ def test_a_two_hour_delay_is_held_back_until_due_then_runs_once(
         receives += consume_once(memory)
         fake.advance(60)
     assert ran == [("ada", ran[0][1])] and ran[0][1] >= START + 7200  # once, never early
-    assert receives == 8  # at 900, 1800 ... 7200 s: sent back seven times, run the eighth
-    bodies = [body for body, _ in sent(memory)]
-    assert len(bodies) == 8 and all(body == bodies[0] for body in bodies)  # same id, same body
-    assert bodies[0]["id"] == message_id
+    assert receives == 2  # at 900 s: hidden until due (one call, nothing to duplicate); run
+    ((body, _),) = sent(memory)  # never sent back: no second copy, ever
+    assert body["id"] == message_id
     deferred = [r for r in caplog.records if r.getMessage().startswith("task not due yet")]
-    assert len(deferred) == 7 and "due in 1h 45m" in deferred[0].getMessage()
+    assert len(deferred) == 1 and "due in 1h 45m; hidden 6300s" in deferred[0].getMessage()
+    assert getattr(deferred[0], "deferral", None) == "hidden"
     assert memory.bodies(QUEUE) == [] and memory.bodies(DLQ) == []
     assert all(record.levelno < logging.WARNING for record in caplog.records)
+
+
+def test_a_wait_beyond_twelve_hours_is_sent_back_and_deleted_at_once(
+    memory: MemoryTransport, fake: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="taskhawk")
+    remind.with_delay(timedelta(hours=13)).dispatch("ada")
+    fake.advance(900)
+    consume_once(memory)
+    assert len(memory.sent) == 2 and memory.sent[1][1].delay_s == 900
+    assert len(memory.bodies(QUEUE)) == 1  # the copy received was deleted with the send-back
+    (line,) = [r for r in caplog.records if r.getMessage().startswith("task not due yet")]
+    assert getattr(line, "deferral", None) == "sent_back"
+
+
+def test_a_message_on_its_last_allowed_receive_is_sent_back_not_hidden(
+    memory: MemoryTransport, fake: FakeClock
+) -> None:
+    remind.with_delay(timedelta(hours=2)).dispatch("ada")
+    fake.advance(900)
+    for _ in range(3):  # received three times and left: the next receive is the fourth of four
+        memory.receive(QUEUE, max_messages=1, wait_seconds=0, visibility_timeout=0)
+    consume_once(memory)
+    assert len(memory.sent) == 2  # hidden, its next receive would move it to the DLQ
+    fake.advance(900)
+    consume_once(memory)
+    assert memory.bodies(DLQ) == [] and ran == []
 
 
 def test_an_expired_task_never_runs_and_is_deleted_with_one_line(
@@ -263,10 +291,15 @@ def test_a_lambda_sqs_event_holds_an_early_message_back_like_a_worker(
 ) -> None:
     remind.with_delay(timedelta(hours=2)).dispatch("ada")
     fake.advance(900)
-    response = process_messages_for_lambda_consumer({"Records": [lambda_record(memory)]})
-    assert response == {"batchItemFailures": []}  # sent back: Lambda may delete this copy
-    assert ran == [] and len(memory.sent) == 2
-    assert memory.sent[1][1].delay_s == 900
+    record = lambda_record(memory)
+    response = process_messages_for_lambda_consumer({"Records": [record]})
+    # Hidden until due and reported, so Lambda keeps it: no second copy is ever sent.
+    assert response == {"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}
+    assert ran == [] and len(memory.sent) == 1
+    fake.advance(6299)
+    assert memory.receive(QUEUE, max_messages=1, wait_seconds=0) == []
+    fake.advance(1)
+    assert len(memory.receive(QUEUE, max_messages=1, wait_seconds=0)) == 1
 
 
 def test_an_sns_triggered_lambda_cannot_hold_an_early_message(
@@ -282,3 +315,12 @@ def test_an_sns_triggered_lambda_cannot_hold_an_early_message(
     with pytest.raises(LambdaRecordsFailed, match="no queue"):
         process_messages_for_lambda_consumer(event)
     assert ran == []
+
+
+def test_plans_for_old_and_fifo_messages() -> None:
+    old = ReceivedMessage(QUEUE, "{}", "r", {}, 1, "m", sent_at_ms=clock.now_ms() - 13 * 3600_000)
+    assert plan_deferral(7200, old, 4, fifo=False) == Deferral(SENT_BACK, 900)  # past 12 h
+    assert plan_deferral(7200, old, 4, fifo=True) == Deferral(HIDDEN, 900)  # never a spin
+    fresh = ReceivedMessage(QUEUE, "{}", "r", {}, 1, "m", sent_at_ms=clock.now_ms())
+    assert plan_deferral(50_000, fresh, 4, fifo=True) == Deferral(HIDDEN, 43_200 - 60)
+    assert plan_deferral(0.2, fresh, 4, fifo=False) == Deferral(HIDDEN, 1)

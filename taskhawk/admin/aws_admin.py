@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from taskhawk.admin.attribute_changes import attribute_changes
 from taskhawk.settings import Settings
+from taskhawk.transport.aws_answers import promised
 from taskhawk.transport.aws_errors import explain, is_missing_queue, session_for
 from taskhawk.transport.command_clients import command_client
 
@@ -97,7 +98,7 @@ class AWSAdmin:
             f"creating queue {name}",
             lambda: self._sqs.create_queue(QueueName=name, Attributes=attributes),  # type: ignore[arg-type]
         )
-        return created["QueueUrl"]
+        return promised(created, "QueueUrl", f"creating queue {name}")
 
     def queue_url(self, name: str) -> str | None:
         """The queue's URL; None when it does not exist."""
@@ -105,11 +106,12 @@ class AWSAdmin:
 
     def _lookup(self, name: str) -> str | None:
         try:
-            return self._sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            answer = self._sqs.get_queue_url(QueueName=name)
         except ClientError as error:
             if is_missing_queue(error):
                 return None
             raise
+        return promised(answer, "QueueUrl", f"finding queue {name}")
 
     def update_queue_attributes(
         self, name: str, url: str, attributes: Mapping[str, str]
@@ -130,10 +132,11 @@ class AWSAdmin:
             lambda: self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names),  # type: ignore[arg-type]
             queue=name,
         )
-        return {str(key): value for key, value in response.get("Attributes", {}).items()}
+        return {str(key): value for key, value in (response.get("Attributes") or {}).items()}
 
     def queue_arn(self, name: str, url: str) -> str:
-        return self.queue_attributes(name, url, ["QueueArn"])["QueueArn"]
+        found = self.queue_attributes(name, url, ["QueueArn"])
+        return promised(found, "QueueArn", f"reading queue {name}")
 
     def ensure_topic(self, name: str, attributes: Mapping[str, str] = {}) -> str:
         """CreateTopic returns the existing topic's ARN when it already exists."""
@@ -141,14 +144,14 @@ class AWSAdmin:
             f"provisioning topic {name}",
             lambda: self._sns.create_topic(Name=name, Attributes=dict(attributes)),
         )
-        return response["TopicArn"]
+        return promised(response, "TopicArn", f"provisioning topic {name}")
 
     def ensure_raw_subscription(self, topic_arn: str, queue_arn: str) -> Ensured:
         """Subscribe the queue with raw delivery, or turn raw delivery on."""
         doing = f"subscribing {queue_arn} to {topic_arn}"
         for subscription in self._call(doing, lambda: self._subscriptions(topic_arn)):
-            if subscription.get("Protocol") == "sqs" and subscription["Endpoint"] == queue_arn:
-                arn: str = subscription["SubscriptionArn"]
+            if subscription.get("Protocol") == "sqs" and subscription.get("Endpoint") == queue_arn:
+                arn = promised(subscription, "SubscriptionArn", doing)
                 changes = self._call(doing, partial(self._raw_on, arn))
                 return Ensured(arn, arn, False, changes)
         response = self._call(

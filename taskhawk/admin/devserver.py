@@ -7,7 +7,8 @@ line). taskhawk reads no environment variables of its own; the `NAME=value` line
 stderr are for programs in other languages, whose AWS SDK reads them. Then it serves until
 SIGTERM or SIGINT. A port already in use is a ConfigurationError, found before the server
 starts (moto's server would otherwise wait forever for a socket it never got). moto comes with
-the `devserver` extra; production installs do not need it.
+the `devserver` extra; production installs do not need it. moto is changed first to keep the
+promises of SQS that taskhawk relies on (`taskhawk.admin.devserver_sqs`).
 """
 
 from __future__ import annotations
@@ -67,7 +68,10 @@ def serve(
             "taskhawk dev-server needs moto's server: pip install 'moto[server]' (or the "
             "taskhawk[devserver] extra)"
         ) from error
+    from taskhawk.admin.devserver_sqs import keep_sqs_promises  # noqa: PLC0415 - needs moto
+
     _check_port_free(port)
+    restore = keep_sqs_promises()  # atomic receives, FIFO group locks, SQS's limits and refusals
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()  # signals keep their default meaning until it has started
     stopping: list[int] = []
@@ -80,6 +84,7 @@ def serve(
             time.sleep(0.2)  # signal handlers only append; nothing here can deadlock
     finally:
         server.stop()
+        restore()
     return 0
 
 

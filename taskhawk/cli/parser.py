@@ -30,7 +30,8 @@ EXIT_STATUS_MEANINGS: tuple[tuple[int, str], ...] = (
     (
         1,
         "failure: an invalid message (validate), messages not moved (requeue-dlq), an endpoint "
-        "that cannot be reached or does not answer in time, a worker stopped by force (a second "
+        "that cannot be reached, does not answer in time or answers what the API does not promise "
+        "(a cut or empty answer), a worker stopped by force (a second "
         "signal, or --grace-seconds over), a purge or requeue not confirmed at the prompt",
     ),
     (

@@ -9,14 +9,18 @@ through the redrive count. `taskhawk.admin.requeue` moves dead letters back.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from taskhawk.consume.outcomes import logger
 from taskhawk.exceptions import TaskNotFound, ValidationError
 from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, Transport
-from taskhawk.transport.limits import MAX_ATTRIBUTES
+from taskhawk.transport.limits import (
+    MAX_ATTRIBUTES,
+    SQS_MAX_BYTES,
+    SQS_REFUSED_CHARACTER,
+    transport_size,
+)
 
 __all__ = [
     "REASON_ATTRIBUTE",
@@ -32,8 +36,7 @@ __all__ = [
 REASON_ATTRIBUTE = "taskhawk_dead_letter_reason"
 UNKNOWN_TASK_REASON = "unknown task"  # how the reason of a message naming no known task starts
 _MAX_REASON = 1024
-# Characters SQS refuses in an attribute value (it accepts #x9 #xA #xD #x20-#xD7FF ...).
-_NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_KEPT_REASON = 128  # kept before any other attribute when a copy near the size limit is cut
 
 
 def dead_letter_reason(error: ValidationError, body: str) -> str:
@@ -47,7 +50,7 @@ def dead_letter_reason(error: ValidationError, body: str) -> str:
         )
     else:
         reason = f"invalid message: {error.path}: {error.reason}"
-    return _NOT_SQS_TEXT.sub("?", reason)[:_MAX_REASON]
+    return SQS_REFUSED_CHARACTER.sub("?", reason)[:_MAX_REASON]
 
 
 def _is_sns_envelope(body: str) -> bool:
@@ -62,12 +65,44 @@ def _is_sns_envelope(body: str) -> bool:
     )
 
 
-def dead_letter_attributes(attributes: Mapping[str, str], reason: str) -> dict[str, str]:
-    """The original attributes plus the reason, within SQS's ten: `taskhawk_*` ones are kept
-    first, then headers in order; headers dropped here still travel in the body."""
+def dead_letter_attributes(
+    attributes: Mapping[str, str], reason: str, body: str = ""
+) -> dict[str, str]:
+    """The original attributes plus the reason, within SQS's ten and, with `body`, within the
+    size limit (body plus attributes; the original may fill it). `taskhawk_*` attributes are
+    kept first, then headers in order (headers dropped here still travel in the body). The
+    reason comes before them all: its first _KEPT_REASON characters first, the rest only if
+    room is left. It is left out only when not one character of it fits (logged instead)."""
     kept = [(name, value) for name, value in attributes.items() if name != REASON_ATTRIBUTE]
     kept.sort(key=lambda item: not item[0].startswith("taskhawk_"))  # stable: order kept
-    return {**dict(kept[: MAX_ATTRIBUTES - 1]), REASON_ATTRIBUTE: reason}
+    room = SQS_MAX_BYTES - transport_size(body, {})
+    overhead = _attribute_size(REASON_ATTRIBUTE, "")
+    first = _shortened(reason[:_KEPT_REASON], room - overhead)
+    if first:
+        room -= overhead + _utf8_size(first)
+    copied: dict[str, str] = {}
+    for name, value in kept[: MAX_ATTRIBUTES - 1]:
+        size = _attribute_size(name, value)
+        if size <= room:
+            copied[name], room = value, room - size
+    if first:  # the rest of the reason, as far as it fits beside what was kept
+        copied[REASON_ATTRIBUTE] = first + _shortened(reason[len(first) :], room)
+    return copied
+
+
+def _attribute_size(name: str, value: str) -> int:
+    return transport_size("", {name: value})
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _shortened(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, never inside a character."""
+    if limit <= 0:
+        return ""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
 def send_to_dead_letter(
@@ -78,8 +113,11 @@ def send_to_dead_letter(
     fields: Mapping[str, Any],
 ) -> bool:
     """Send a copy to the DLQ; True once it is there (only then may the original be deleted)."""
-    outgoing = forward(received, dead_letter_attributes(received.attributes, reason))
+    attributes = dead_letter_attributes(received.attributes, reason, received.body)
+    outgoing = forward(received, attributes)
     extra = {**fields, "dead_letter_queue": dead_letter_queue, "reason": reason}
+    if attributes.get(REASON_ATTRIBUTE) != reason:  # cut to fit the size limit: the log has it
+        extra["reason_attribute_cut"] = True
     try:
         problems = transport.send(Destination("queue", dead_letter_queue), [outgoing]).problems
     except Exception as error:  # the message stays on its queue; nothing is lost

@@ -17,7 +17,7 @@ class Action(enum.Enum):
     DELETE = "delete"  # finished: the task succeeded or chose to be ignored
     RETRY = "retry"  # hide for `delay_s`, then the queue redelivers it
     DEAD_LETTER = "dead-letter"  # can never run: to the dead-letter queue at once, with `reason`
-    DEFER = "defer"  # not due yet: send it back to its queue delayed `delay_s`, then delete it
+    DEFER = "defer"  # not due yet: hide it for `delay_s`, or send it back (`sends_back`)
     EXPIRE = "expire"  # its expiry passed before it started: delete it, unrun
 
 
@@ -45,8 +45,9 @@ class Decision:
     action: Action
     fields: dict[str, Any]  # what its log lines carry: queue, ids, receive count, task
     result: TaskResult | None = None  # the task's run; None when it never ran
-    delay_s: int = 0  # RETRY: seconds hidden before the next receive; DEFER: the send's delay
+    delay_s: int = 0  # RETRY, DEFER: seconds hidden before the next receive (or the send's delay)
     reason: str = ""  # DEAD_LETTER: why it can never run, one SQS-safe line
+    sends_back: bool = False  # DEFER: send it back delayed `delay_s`, then delete it at once
     error: Exception | None = field(default=None, repr=False)  # the task's or the message's
 
     @property

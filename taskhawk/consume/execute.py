@@ -94,7 +94,7 @@ class Executor:
         fields.update(task=message.task, message_id=message.id)
         if observed is not None:
             observed.message(message)
-        timing = check_schedule(message, fields, self.settings, self.redelivery)
+        timing = check_schedule(message, fields, self.settings, self.redelivery, received)
         if timing is not None:  # not due yet, or expired: the task does not run now
             return timing
         # Only a task that takes `metadata` gets one: most tasks never see it.

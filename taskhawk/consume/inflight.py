@@ -12,6 +12,9 @@ a batch, runs, or is finished but not yet deleted, this keeper:
   counts in the log those whose visibility ran out first;
 - warns when a message's visibility runs out while it is still held.
 
+One rule holds throughout: a message whose visibility ran out by this worker's own clock is lost
+to another consumer (`taskhawk.consume.lost`): never extended nor deleted here.
+
 A message whose fate was decided otherwise (hidden for a retry, dead-lettered) is `release`d:
 from then on nothing here touches it.
 """
@@ -25,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 
+from taskhawk.consume.lost import log_finished_lost, log_lost, ran_out
 from taskhawk.consume.visibility import set_visibility
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.transport import ReceivedMessage, Transport
@@ -34,7 +38,9 @@ __all__ = ["STALE_DELETE_S", "InFlight", "heartbeat_interval"]
 
 logger = logging.getLogger("taskhawk.consumer")
 
-STALE_DELETE_S = 1.0  # a finished message waits at most about this long for its delete
+# A finished message waits at most about this long for its delete (batched with others that
+# finish meanwhile), and is kept extended until then.
+STALE_DELETE_S = 0.1
 
 
 def heartbeat_interval(setting: float | None, visibility_s: int) -> float | None:
@@ -80,6 +86,7 @@ class InFlight:
         # Finished and not yet deleted: counted as they finish, recounted at each delete (a
         # release may leave it high, which only brings a delete forward).
         self._finished_count = 0
+        self._lost: dict[str, ReceivedMessage] = {}  # lost, and not yet finished or skipped
 
     def __enter__(self) -> InFlight:
         self._thread = threading.Thread(target=self._run, name="taskhawk-inflight", daemon=True)
@@ -110,6 +117,8 @@ class InFlight:
         have it already, so it must not run here too."""
         with self._lock:
             held = self._held.get(receipt)
+            if self._lost.pop(receipt, None) is not None:  # the heartbeat found it lost
+                return False
             if held is None or held.expires_at > time.monotonic():
                 return True
             del self._held[receipt]
@@ -131,12 +140,27 @@ class InFlight:
         """Stop keeping this message: its decided fate rules its visibility from now on."""
         with self._lock:
             self._held.pop(receipt, None)
+            self._lost.pop(receipt, None)
+
+    def _lose(self, held: _Held, now: float) -> None:
+        """Called with the lock held: give up a message whose visibility ran out."""
+        received = held.received
+        del self._held[received.receipt]
+        if not held.finished:  # its task, running or waiting its turn, is told at its end
+            self._lost[received.receipt] = received
+        log_lost(received, now - held.expires_at, held.finished)
 
     def finish(self, receipt: str) -> None:
-        """The message is done: delete it soon, and keep it hidden until then."""
+        """The message is done: delete it soon, and keep it hidden until then (unless it was
+        lost to another consumer meanwhile: then it is left alone)."""
         with self._lock:
             held = self._held.get(receipt)
-            if held is None:
+            if held is not None and ran_out(held.expires_at, now := time.monotonic()):
+                self._lose(held, now)
+            lost = self._lost.pop(receipt, None)
+            if lost is not None:
+                log_finished_lost(lost)
+            if held is None or lost is not None:
                 return
             if not held.finished:
                 held.finished = True
@@ -183,7 +207,10 @@ class InFlight:
         assert self._heartbeat_s is not None  # only scheduled with a heartbeat
         self._next_beat = now + self._heartbeat_s if self._held else float("inf")
         failed: list[str] = []
-        for held in self._held.values():
+        for held in list(self._held.values()):
+            if ran_out(held.expires_at, now):  # never extended: another consumer may have it
+                self._lose(held, now)
+                continue
             received = held.received
             try:
                 set_visibility(
@@ -203,8 +230,11 @@ class InFlight:
         """Called with the lock held. Failed deletes stay for the next try while their receipt
         can still be valid; those whose visibility ran out are given up, and counted."""
         by_queue: dict[str, list[_Held]] = {}
-        for held in self._held.values():
-            if held.finished:
+        now = time.monotonic()
+        for held in list(self._held.values()):
+            if held.finished and ran_out(held.expires_at, now):
+                self._lose(held, now)
+            elif held.finished:
                 by_queue.setdefault(held.received.queue, []).append(held)
         for queue, finished in by_queue.items():
             for start in range(0, len(finished), MAX_BATCH):

@@ -128,11 +128,11 @@ def _sqs_record(executor: Executor, record: Mapping[str, Any]) -> bool:
     decision = executor.execute(received, hook_kwargs, origin)
     if decision.deletes:
         return True
-    if decision.action is Action.RETRY:
+    if decision.action is Action.DEFER and decision.sends_back:
+        return send_back(transport, received, decision.delay_s)
+    if decision.action in (Action.RETRY, Action.DEFER):  # hidden for its delay, then redelivered
         hide(transport, received, decision.delay_s)
         return False
-    if decision.action is Action.DEFER:
-        return send_back(transport, received, decision.delay_s)
     dead_letter_queue = _dead_letter_queue_of(received.queue, executor.settings)
     if dead_letter_queue is None:
         logger.error(
@@ -207,7 +207,9 @@ def _received(record: Mapping[str, Any]) -> ReceivedMessage:
         for name, value in (record.get("messageAttributes") or {}).items()
         if isinstance(value, Mapping) and isinstance(value.get("stringValue"), str)
     }
-    system = record.get("attributes") or {}
+    found = record.get("attributes")
+    system: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    sent_at = str(system.get("SentTimestamp"))
     return ReceivedMessage(
         queue=str(record.get("eventSourceARN", "")).rsplit(":", 1)[-1],
         body=str(record.get("body", "")),
@@ -216,7 +218,15 @@ def _received(record: Mapping[str, Any]) -> ReceivedMessage:
         receive_count=int(system.get("ApproximateReceiveCount", "1")),
         transport_id=str(record.get("messageId", "")),
         raw=record,
+        sent_at_ms=int(sent_at) if sent_at.isdigit() else None,
+        # A FIFO record, as the worker receives it: a dead-letter copy needs its group.
+        group_id=_group_of(record),
+        deduplication_id=_text_or_none(system.get("MessageDeduplicationId")),
     )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _dead_letter_queue_of(queue: str, settings: Settings) -> str | None:

@@ -17,7 +17,7 @@ from taskhawk.priority import Priority
 from taskhawk.registry import registered_tasks
 from taskhawk.settings import Settings
 from taskhawk.transport.aws_checks import QueuesFound, check_queues
-from taskhawk.transport.limits import check_batch_size, check_visibility
+from taskhawk.transport.limits import MAX_VISIBILITY_S, check_batch_size, check_visibility
 
 __all__ = [
     "StartOptions",
@@ -25,6 +25,7 @@ __all__ = [
     "check_options",
     "check_worker_start",
     "redrive_warnings",
+    "retention_warnings",
 ]
 
 
@@ -90,6 +91,7 @@ def check_worker_start(options: StartOptions, settings: Settings) -> WorkerStart
     found = check_queues(settings, checked, redrive_of={queue for _, queue, _ in queues})
     endpoint = settings.aws_endpoint_sqs or f"AWS SQS in {found.region}"
     warnings = redrive_warnings(queues, found, settings.taskhawk_max_receive_count)
+    warnings += retention_warnings(queues, found)
     return WorkerStart(settings.source, endpoint, found.region, queues, tasks, warnings)
 
 
@@ -113,3 +115,17 @@ def redrive_warnings(
                 f"last attempt: set it to {limit}, or run taskhawk provision to apply {setting}"
             )
     return tuple(warnings)
+
+
+def retention_warnings(
+    queues: Sequence[tuple[Priority, str, str]], found: QueuesFound
+) -> tuple[str, ...]:
+    """A message not due yet is held back on its queue for up to 12 hours at a time
+    (`consume.deferral`); a queue that keeps messages for less deletes some of them first."""
+    return tuple(
+        f"queue {queue} keeps a message only {retention}s (MessageRetentionPeriod): a task "
+        f"delayed beyond that is deleted by SQS before it runs; keep it above "
+        f"{MAX_VISIBILITY_S}s (taskhawk provision leaves SQS's default, 4 days)"
+        for _, queue, _ in queues
+        if (retention := found.retention_s.get(queue)) is not None and retention <= MAX_VISIBILITY_S
+    )

@@ -1,5 +1,5 @@
 """A received message's schedule (format 1.1's `eta` and `expires`) against this consumer's clock:
-run it now, send it back until it is due, or drop it as expired.
+run it now, hold it back until it is due (`taskhawk.consume.deferral`), or drop it as expired.
 
 Clocks disagree; the consumer's decides. An `eta` up to a second ahead counts as due, so
 publisher and consumer clocks a little apart do not cost a trip through the queue; beyond that
@@ -11,13 +11,14 @@ schedule by N seconds.
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
 from taskhawk import clock
 from taskhawk.consume.decision import Action, Decision, Redelivery
+from taskhawk.consume.deferral import plan_deferral
 from taskhawk.settings import Settings
-from taskhawk.transport.limits import MAX_DELAY_S
+from taskhawk.transport import ReceivedMessage
+from taskhawk.transport.naming import FIFO_SUFFIX
 from taskhawk.wire import Message, scheduled
 
 __all__ = ["EARLY_TOLERANCE_MS", "check_schedule"]
@@ -28,7 +29,11 @@ EARLY_TOLERANCE_MS = 1000
 
 
 def check_schedule(
-    message: Message, fields: dict[str, Any], settings: Settings, redelivery: Redelivery
+    message: Message,
+    fields: dict[str, Any],
+    settings: Settings,
+    redelivery: Redelivery,
+    received: ReceivedMessage,
 ) -> Decision | None:
     """None when the task may run now; otherwise the decision (after its log line)."""
     eta, expires = scheduled(message)
@@ -47,12 +52,26 @@ def check_schedule(
         )
         logger.error("task not due: %s, %s", message.task, reason, extra=fields)
         return Decision(Action.DEAD_LETTER, fields, reason=reason)
-    delay = min(math.ceil(due_in_s), MAX_DELAY_S)
+    return _defer(message, fields, settings, due_in_s, received)
+
+
+def _defer(
+    message: Message,
+    fields: dict[str, Any],
+    settings: Settings,
+    due_in_s: float,
+    received: ReceivedMessage,
+) -> Decision:
+    """Hidden until due, or sent back (`taskhawk.consume.deferral`), after its log line."""
+    fifo = received.queue.endswith(FIFO_SUFFIX)
+    plan = plan_deferral(due_in_s, received, settings.taskhawk_max_receive_count, fifo=fifo)
+    how = "sent back delayed" if plan.sends_back else "hidden"
     logger.info(
-        "task not due yet: %s, due in %s; held back %ds more",
-        message.task, _duration(due_in_s), delay, extra={**fields, "due_in_s": round(due_in_s)},
+        "task not due yet: %s, due in %s; %s %ds",
+        message.task, _duration(due_in_s), how, plan.seconds,
+        extra={**fields, "due_in_s": round(due_in_s), "deferral": plan.how},
     )  # fmt: skip
-    return Decision(Action.DEFER, fields, delay_s=delay)
+    return Decision(Action.DEFER, fields, delay_s=plan.seconds, sends_back=plan.sends_back)
 
 
 def _expired(

@@ -216,6 +216,8 @@ class Consumer:
         until then): True. Anything else is hidden for its retry delay and comes back."""
         if decision.deletes or self._sent_on(decision, received, dead_letter_queue):
             self.inflight.finish(received.receipt)
+            if decision.sends_back:  # two copies until this delete: no buffering
+                self.inflight.flush()
             return True
         self.inflight.release(received.receipt)  # from here on, its decision rules
         delay = decision.delay_s
@@ -232,9 +234,9 @@ class Consumer:
             return send_to_dead_letter(
                 self.transport, dead_letter, received, decision.reason, fields
             )
-        if decision.action is Action.DEFER and received.group_id is None:
+        if decision.action is Action.DEFER and decision.sends_back:
             return send_back(self.transport, received, decision.delay_s)
-        return False  # a FIFO message not due yet stays hidden instead: the group keeps order
+        return False  # a message not due yet is hidden until due (`consume.deferral`)
 
     def _pause_after_receive_error(
         self, queue: str, error: Exception, shutdown_event: ShutdownEvent | None

@@ -54,6 +54,7 @@ class ReceivedMessage:
     raw: Any = field(default=None, compare=False, repr=False)
     sent_at_ms: int | None = None  # when the queue got it (epoch ms, the queue's clock)
     group_id: str | None = None  # a FIFO queue's message group
+    deduplication_id: str | None = None  # a FIFO queue's: the sender's, or SQS's from the body
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ out leaves the outcome unknown, and re-sending then could deliver the task twice
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from taskhawk.exceptions import TransportError
 from taskhawk.settings import Settings
 from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendResult
+from taskhawk.transport.aws_answers import entries, promised
 from taskhawk.transport.aws_errors import explain
 from taskhawk.transport.aws_send import SendApi, send_request
 from taskhawk.transport.limits import LONG_POLL_S, SHORT_POLL_S
@@ -89,7 +90,7 @@ class AWSTransport:
         url = self._urls.get(name)
         if url is None:
             try:
-                url = self._sqs.get_queue_url(QueueName=name)["QueueUrl"]
+                answer = self._sqs.get_queue_url(QueueName=name)
             except (ClientError, BotoCoreError) as error:
                 # The hint matches the cause (endpoint down, credentials, queue never created);
                 # still a TransportError here, so a running consumer waits and tries again.
@@ -97,6 +98,7 @@ class AWSTransport:
                     error, self.settings, doing=f"finding SQS queue {name}", queue=name
                 )
                 raise TransportError(str(problem)) from error
+            url = promised(answer, "QueueUrl", f"finding SQS queue {name}")
             with self._urls_lock:
                 self._urls[name] = url
         return url
@@ -130,6 +132,7 @@ class AWSTransport:
                 "ApproximateReceiveCount",
                 "SentTimestamp",
                 "MessageGroupId",
+                "MessageDeduplicationId",
             ],
         }
         if visibility_timeout is not None:
@@ -139,19 +142,20 @@ class AWSTransport:
             response = client.receive_message(**request)
         except (ClientError, BotoCoreError) as error:
             raise TransportError(f"receiving from {queue} failed: {error}") from error
-        return [_received(queue, raw) for raw in response.get("Messages", [])]
+        doing = f"receiving from {queue}"
+        return [_received(queue, raw, doing) for raw in entries(response, "Messages", doing)]
 
     def delete(self, queue: str, receipts: Sequence[str]) -> list[str]:
-        entries: list[DeleteMessageBatchRequestEntryTypeDef] = [
+        requested: list[DeleteMessageBatchRequestEntryTypeDef] = [
             {"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(receipts)
         ]
         try:
             response = self._sqs.delete_message_batch(
-                QueueUrl=self.queue_url(queue), Entries=entries
+                QueueUrl=self.queue_url(queue), Entries=requested
             )
         except (ClientError, BotoCoreError):
             return list(receipts)
-        return [receipts[int(failed["Id"])] for failed in response.get("Failed", [])]
+        return _not_deleted(receipts, response)
 
     def change_visibility(self, queue: str, receipt: str, seconds: int) -> None:
         try:
@@ -162,21 +166,30 @@ class AWSTransport:
             raise TransportError(f"changing visibility on {queue} failed: {error}") from error
 
 
-def _received(queue: str, raw: Any) -> ReceivedMessage:
-    system = raw.get("Attributes", {})
+def _not_deleted(receipts: Sequence[str], response: Any) -> list[str]:
+    """The receipts an answer does not report deleted: its failures, and any it does not
+    account for (a cut answer is not read as "all deleted"; the delete is tried again)."""
+    deleted = {str(entry.get("Id")) for entry in response.get("Successful") or []}
+    failed = {str(entry.get("Id")) for entry in response.get("Failed") or []}
+    return [r for i, r in enumerate(receipts) if str(i) not in deleted or str(i) in failed]
+
+
+def _received(queue: str, raw: Mapping[str, Any], doing: str) -> ReceivedMessage:
+    system = raw.get("Attributes") or {}
     attributes = {
         name: value["StringValue"]
-        for name, value in raw.get("MessageAttributes", {}).items()
-        if "StringValue" in value
+        for name, value in (raw.get("MessageAttributes") or {}).items()
+        if isinstance(value, Mapping) and isinstance(value.get("StringValue"), str)
     }
     return ReceivedMessage(
         queue=queue,
-        body=raw["Body"],
-        receipt=raw["ReceiptHandle"],
+        body=promised(raw, "Body", doing),
+        receipt=promised(raw, "ReceiptHandle", doing),
         attributes=attributes,
         receive_count=int(system.get("ApproximateReceiveCount", "1")),
-        transport_id=raw["MessageId"],
+        transport_id=promised(raw, "MessageId", doing),
         raw=raw,
         sent_at_ms=int(system["SentTimestamp"]) if "SentTimestamp" in system else None,
         group_id=system.get("MessageGroupId"),
+        deduplication_id=system.get("MessageDeduplicationId"),
     )

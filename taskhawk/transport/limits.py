@@ -24,8 +24,10 @@ __all__ = [
     "SHORT_POLL_S",
     "SNS_MAX_BYTES",
     "SQS_MAX_BYTES",
+    "SQS_REFUSED_CHARACTER",
     "check_batch_size",
     "check_visibility",
+    "send_refusal",
     "transport_size",
 ]
 
@@ -46,6 +48,9 @@ RESERVED_ATTRIBUTE_PREFIX = re.compile(r"(?:aws|amazon)\.", re.IGNORECASE)
 MAX_ATTRIBUTE_NAME = 256
 # A FIFO message group or deduplication id: 1-128 letters, digits or ASCII punctuation.
 FIFO_ID = re.compile(r"[!-~]{1,128}", re.ASCII)
+# A character SQS refuses in a body or an attribute value: it accepts only #x9, #xA, #xD,
+# #x20-#xD7FF, #xE000-#xFFFD and #x10000-#x10FFFF.
+SQS_REFUSED_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def check_visibility(seconds: int, name: str = "visibility_timeout_s") -> int:
@@ -70,3 +75,38 @@ def transport_size(body: str, attributes: Mapping[str, str]) -> int:
         value_size = len(value) if value.isascii() else len(value.encode("utf-8"))
         size += len(name) + len(ATTRIBUTE_DATA_TYPE) + value_size
     return size
+
+
+def send_refusal(body: str, attributes: Mapping[str, str]) -> str | None:
+    """Why SQS would refuse to send this body with these String attributes, or None."""
+    if not body:
+        return "the message body is empty"
+    size = transport_size(body, attributes)
+    if size > SQS_MAX_BYTES:
+        return f"{size} bytes of body and attributes, more than {SQS_MAX_BYTES}"
+    if len(attributes) > MAX_ATTRIBUTES:
+        return f"{len(attributes)} message attributes, more than {MAX_ATTRIBUTES}"
+    for name, value in attributes.items():
+        problem = _attribute_refusal(name, value)
+        if problem is not None:
+            return problem
+    return _text_refusal(body, "the message body")
+
+
+def _attribute_refusal(name: str, value: str) -> str | None:
+    if (
+        len(name) > MAX_ATTRIBUTE_NAME
+        or ATTRIBUTE_NAME.fullmatch(name) is None
+        or RESERVED_ATTRIBUTE_PREFIX.match(name) is not None
+    ):
+        return f"the message attribute name {name[:80]!r} is not one SQS accepts"
+    if not value:
+        return f"the message attribute {name!r} has an empty value"
+    return _text_refusal(value, f"the message attribute {name!r}")
+
+
+def _text_refusal(text: str, what: str) -> str | None:
+    found = SQS_REFUSED_CHARACTER.search(text)
+    if found is None:
+        return None
+    return f"{what} has a character SQS refuses: U+{ord(found.group()):04X}"

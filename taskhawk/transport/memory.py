@@ -16,8 +16,9 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from taskhawk.clock import now_ms
 from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, SendResult
-from taskhawk.transport.limits import FIFO_DEDUPLICATION_WINDOW_S
+from taskhawk.transport.limits import FIFO_DEDUPLICATION_WINDOW_S, SQS_MAX_BYTES, transport_size
 from taskhawk.transport.naming import FIFO_SUFFIX
 
 __all__ = ["MemoryTransport"]
@@ -34,6 +35,14 @@ def _fifo_problem(message: OutgoingMessage) -> str | None:
     return None
 
 
+def _size_problem(message: OutgoingMessage) -> str | None:
+    """SQS's refusal of a message over its size limit (body plus attributes), if it is."""
+    size = transport_size(message.body, message.attributes)
+    if size > SQS_MAX_BYTES:
+        return f"InvalidParameterValue: {size} bytes (body and attributes) > {SQS_MAX_BYTES}"
+    return None
+
+
 @dataclass
 class _Record:
     transport_id: str
@@ -42,7 +51,7 @@ class _Record:
     receive_count: int = 0
     visible_at: float = 0.0
     receipt: str | None = None
-    sent_at_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    sent_at_ms: int = field(default_factory=now_ms)  # taskhawk's clock: a test's fake
     group_id: str | None = None
 
 
@@ -96,6 +105,8 @@ class MemoryTransport:
             targets = [(name, self._queue(name)) for name in names]
             for message in messages:
                 problem = _fifo_problem(message) if fifo else None
+                if problem is None and destination.kind == "queue":
+                    problem = _size_problem(message)
                 if problem is not None:
                     refused[message.key] = problem
                     continue

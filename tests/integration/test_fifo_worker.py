@@ -14,13 +14,13 @@ import pytest
 
 import taskhawk
 from taskhawk import Priority
+from taskhawk.admin.devserver_sqs import sqs_promises_kept
 from taskhawk.admin.provision import provision
 from taskhawk.transport.naming import AppNames
 from taskhawk.wire import decode
 from tests.conftest import REGION, SECRET_KEY, boto_client
 from tests.integration.conftest import ROOT, Stack, wait_for
 from tests.integration.fifo_tasks import ordered
-from tests.support.moto_receive import atomic_receives
 
 pytestmark = pytest.mark.integration
 
@@ -49,12 +49,12 @@ def create_fifo_queues(stack: Stack) -> AppNames:
 
 
 @pytest.fixture
-def fifo(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppNames]:
-    atomic_receives(monkeypatch)  # moto's long poll could otherwise break a group's lock
+def fifo(stack: Stack) -> Iterator[AppNames]:
     names = create_fifo_queues(stack)
     taskhawk.configure({**_settings(stack), "TASKHAWK_FIFO": True})
     stack.env["SETTINGS_MODULE"] = "tests.integration.fifo_settings"
-    yield names
+    with sqs_promises_kept():  # as the dev-server: moto's long poll could break a group's lock
+        yield names
 
 
 def _settings(stack: Stack) -> dict[str, Any]:

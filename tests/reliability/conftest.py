@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import taskhawk
+from taskhawk.admin.devserver_sqs import sqs_promises_kept
 from taskhawk.priority import Priority
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
@@ -28,7 +29,6 @@ from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.conftest import aws_settings, boto_client, create_queues
 from tests.reliability.tasks import EVENTS
 from tests.support import worker_rig
-from tests.support.moto_receive import atomic_receives
 from tests.support.worker_rig import kill_group, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,8 +37,10 @@ TRACEBACK = "Traceback (most recent call last)"
 
 
 @pytest.fixture(autouse=True)
-def _atomic_receives(monkeypatch: pytest.MonkeyPatch) -> None:
-    atomic_receives(monkeypatch)
+def _sqs_promises() -> Iterator[None]:
+    """The session's moto server with the dev-server's changes: what SQS promises."""
+    with sqs_promises_kept():
+        yield
 
 
 class Worker(worker_rig.Worker):

@@ -33,9 +33,9 @@ def append_event(event: str, n: int, message_id: str, **details: Any) -> None:
 
 @task(name="rel.record")
 def record(n: int, *, metadata: Metadata | None = None) -> None:
-    """Record that task n ran (its message id too)."""
+    """Record that task n ran (its message id too, and when)."""
     assert metadata is not None  # filled in by the consumer
-    append_event("ran", n, metadata.id)
+    append_event("ran", n, metadata.id, at=time.time())
 
 
 class FirstAttemptFails(RuntimeError):
@@ -72,3 +72,31 @@ def crash(n: int, *, metadata: Metadata | None = None) -> None:
     assert metadata is not None
     append_event("started", n, metadata.id)
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _attempt(name: str) -> int:
+    """Which run of `name` this is, across processes (1 for the first)."""
+    attempt = 1
+    while True:
+        try:
+            fd = os.open(state_dir() / f"{name}-{attempt}", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        except FileExistsError:
+            attempt += 1
+            continue
+        os.close(fd)
+        return attempt
+
+
+@task(name="rel.slow_then_fails_once")
+def slow_then_fails_once(n: int, seconds: float, *, metadata: Metadata | None = None) -> None:
+    """The first two runs take `seconds`; the second of them then fails; later runs are quick:
+    a message deleted from under its second run would never run a third time."""
+    assert metadata is not None
+    attempt = _attempt(f"slow-{n}")
+    append_event("started", n, metadata.id, attempt=attempt)
+    if attempt <= 2:
+        time.sleep(seconds)
+    if attempt == 2:
+        append_event("failed", n, metadata.id, attempt=attempt)
+        raise FirstAttemptFails(f"the second run of {n} fails on purpose")
+    append_event("ran", n, metadata.id, attempt=attempt)
