@@ -119,7 +119,7 @@ contract: $(STAMP) $(NODE_STAMP) $(TS_BUILT) $(GO_TESTEE)
 	$(PY) -m tools.conformance publisher --label node-publisher --min-protocol 3 \
 		--failure-list $(FAILURE_LISTS)/node-publisher.txt \
 		--junit $(CONTRACT_REPORTS)/node-publisher.xml -- node $(NODE_RUNNERS)/publisher-testee.mjs
-	$(PY) -m tools.conformance publisher --label go-publisher --min-protocol 2 \
+	$(PY) -m tools.conformance publisher --label go-publisher --min-protocol 3 \
 		--failure-list $(FAILURE_LISTS)/go-publisher.txt \
 		--junit $(CONTRACT_REPORTS)/go-publisher.xml -- $(GO_TESTEE)
 	$(PY) -m tools.conformance consumer --label python-consumer-testee \

@@ -337,8 +337,11 @@ type traceKey struct{}
 
 func TestTheTraceContextTravelsInTheRoomTheHeadersLeave(t *testing.T) {
 	fake := &fakeAWS{}
-	p := publisher(t, fake, taskhawk.Config{TraceContext: func(ctx context.Context) map[string]string {
-		return map[string]string{"traceparent": ctx.Value(traceKey{}).(string), "baggage": "k=v", "taskhawk_x": "reserved", "bad name": "x"}
+	p := publisher(t, fake, taskhawk.Config{TraceContext: func(ctx context.Context, carrier *wire.TraceContext) {
+		carrier.Set("traceparent", ctx.Value(traceKey{}).(string))
+		carrier.Set("baggage", "k=v")
+		carrier.Set("taskhawk_x", "reserved")
+		carrier.Set("bad name", "x")
 	}})
 	ctx := context.WithValue(context.Background(), traceKey{}, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
 	if _, err := p.Publish(ctx, wire.Call{Task: "tasks.a", Headers: map[string]string{"request_id": "r"}}); err != nil {

@@ -1,7 +1,8 @@
 // Command contract-testee is the Go package's publisher testee for the Taskhawk contract suite
-// (contract-tests/README.md, "Publisher testee protocol"), protocols 1 and 2: a thin wrapper
+// (contract-tests/README.md, "Publisher testee protocol"), protocols 1 to 3: a thin wrapper
 // around wire.Prepare, which builds the message, its attributes and its destination exactly as
-// the Publisher does before sending. It reads one request line, answers one line, and only then
+// the Publisher does before sending, with a protocol 3 request's trace context in a
+// wire.TraceContext as the Publisher's Config.TraceContext fills one. It reads one request line, answers one line, and only then
 // reads the next.
 //
 //	python -m tools.conformance publisher -- bindings/go/bin/contract-testee
@@ -20,7 +21,7 @@ import (
 	"github.com/cloudchacho/taskhawk/bindings/go/wire"
 )
 
-var protocols = map[int]bool{1: true, 2: true}
+var protocols = map[int]bool{1: true, 2: true, 3: true}
 
 // protocol 1 names no app.
 var protocol1App = map[string]any{"queue": "dev-myapp", "topology": "sqs"}
@@ -60,10 +61,11 @@ func respond(line []byte) (map[string]any, error) {
 	decoder := json.NewDecoder(bytes.NewReader(line))
 	decoder.UseNumber()
 	var request struct {
-		Protocol json.Number    `json:"protocol"`
-		ID       string         `json:"id"`
-		Input    map[string]any `json:"input"`
-		App      map[string]any `json:"app"`
+		Protocol     json.Number    `json:"protocol"`
+		ID           string         `json:"id"`
+		Input        map[string]any `json:"input"`
+		App          map[string]any `json:"app"`
+		TraceContext [][2]string    `json:"trace_context"`
 	}
 	if err := decoder.Decode(&request); err != nil {
 		return nil, err
@@ -88,7 +90,11 @@ func respond(line []byte) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	prepared, err := wire.Prepare(call, appOf(app), wire.Options{})
+	options := wire.Options{}
+	if protocol >= 3 && request.TraceContext != nil {
+		options.TraceContext = traceContextOf(request.TraceContext)
+	}
+	prepared, err := wire.Prepare(call, appOf(app), options)
 	var invalid *wire.ValidationError
 	if errors.As(err, &invalid) {
 		return map[string]any{"id": request.ID, "error": err.Error()}, nil
@@ -211,6 +217,16 @@ func destinationOf(destination wire.Destination) map[string]any {
 		result["message_deduplication_id"] = destination.MessageDeduplicationID
 	}
 	return result
+}
+
+// traceContextOf is the request's [name, value] pairs set in order into the carrier a
+// propagator writes to, as a Publisher's Config.TraceContext would have it do.
+func traceContextOf(entries [][2]string) *wire.TraceContext {
+	traceContext := &wire.TraceContext{}
+	for _, entry := range entries {
+		traceContext.Set(entry[0], entry[1])
+	}
+	return traceContext
 }
 
 // refusal is an input the Go API cannot take.
