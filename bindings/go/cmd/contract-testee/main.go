@@ -2,22 +2,20 @@
 // (contract-tests/README.md, "Publisher testee protocol"), protocols 1 to 3: a thin wrapper
 // around wire.Prepare, which builds the message, its attributes and its destination exactly as
 // the Publisher does before sending, with a protocol 3 request's trace context in a
-// wire.TraceContext as the Publisher's Config.TraceContext fills one. It reads one request line, answers one line, and only then
-// reads the next.
+// wire.TraceContext as the Publisher's Config.TraceContext fills one. It reads one request line,
+// answers one line, and only then reads the next (internal/lockstep).
 //
 //	python -m tools.conformance publisher -- bindings/go/bin/contract-testee
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
+	"github.com/cloudchacho/taskhawk/bindings/go/internal/lockstep"
 	"github.com/cloudchacho/taskhawk/bindings/go/wire"
 )
 
@@ -27,34 +25,7 @@ var protocols = map[int]bool{1: true, 2: true, 3: true}
 var protocol1App = map[string]any{"queue": "dev-myapp", "topology": "sqs"}
 
 func main() {
-	reader := bufio.NewReaderSize(os.Stdin, 1<<20)
-	output := bufio.NewWriter(os.Stdout)
-	for {
-		line, err := reader.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) > 0 {
-			reply, failure := respond(line)
-			if failure != nil {
-				fmt.Fprintln(os.Stderr, "contract-testee:", failure)
-				os.Exit(1)
-			}
-			encoder := json.NewEncoder(output)
-			encoder.SetEscapeHTML(false)
-			if err := encoder.Encode(reply); err != nil {
-				fmt.Fprintln(os.Stderr, "contract-testee:", err)
-				os.Exit(1)
-			}
-			if err := output.Flush(); err != nil {
-				os.Exit(1)
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "contract-testee:", err)
-			os.Exit(1)
-		}
-	}
+	lockstep.Serve("contract-testee", func(line []byte) (any, error) { return respond(line) })
 }
 
 func respond(line []byte) (map[string]any, error) {
