@@ -111,6 +111,22 @@ func (p *Publisher) Prepare(call wire.Call) (*wire.Prepared, error) {
 	return p.prepare(call, nil)
 }
 
+// PrepareContext is Prepare as Publish would do it in ctx: with the trace context
+// Config.TraceContext writes for ctx in the attributes.
+func (p *Publisher) PrepareContext(ctx context.Context, call wire.Call) (*wire.Prepared, error) {
+	return p.prepare(call, p.traceContext(ctx))
+}
+
+// traceContext is what Config.TraceContext writes for ctx, nil without one.
+func (p *Publisher) traceContext(ctx context.Context) *wire.TraceContext {
+	if p.config.TraceContext == nil {
+		return nil
+	}
+	traceContext := &wire.TraceContext{}
+	p.config.TraceContext(ctx, traceContext)
+	return traceContext
+}
+
 func (p *Publisher) prepare(call wire.Call, traceContext *wire.TraceContext) (*wire.Prepared, error) {
 	if len(p.config.DefaultHeaders) > 0 {
 		headers := maps.Clone(p.config.DefaultHeaders)
@@ -143,11 +159,7 @@ func (p *Publisher) Publish(ctx context.Context, call wire.Call) (string, error)
 // error names it (its index and path) and nothing is sent. Otherwise the result says what
 // became of each message; result.Err() is nil when all were sent.
 func (p *Publisher) PublishBatch(ctx context.Context, calls []wire.Call) (BatchResult, error) {
-	var traceContext *wire.TraceContext
-	if p.config.TraceContext != nil {
-		traceContext = &wire.TraceContext{}
-		p.config.TraceContext(ctx, traceContext)
-	}
+	traceContext := p.traceContext(ctx)
 	prepared := make([]*wire.Prepared, len(calls))
 	for index, call := range calls {
 		message, err := p.prepare(call, traceContext)

@@ -379,3 +379,22 @@ func TestTheTraceContextTravelsInTheRoomTheHeadersLeave(t *testing.T) {
 		t.Fatalf("ten attributes at most, the headers first: %d", len(full))
 	}
 }
+
+func TestPrepareContextWritesWhatPublishWould(t *testing.T) {
+	fake := &fakeAWS{}
+	p := publisher(t, fake, taskhawk.Config{TraceContext: func(ctx context.Context, carrier *wire.TraceContext) {
+		carrier.Set("traceparent", ctx.Value(traceKey{}).(string))
+	}})
+	ctx := context.WithValue(context.Background(), traceKey{}, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+	prepared, err := p.PrepareContext(ctx, wire.Call{Task: "tasks.a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prepared.Attributes["traceparent"] != ctx.Value(traceKey{}) || len(fake.requests) != 0 {
+		t.Fatalf("attributes %v, %d requests", prepared.Attributes, len(fake.requests))
+	}
+	untraced, err := p.Prepare(wire.Call{Task: "tasks.a"})
+	if err != nil || len(untraced.Attributes) != 1 {
+		t.Fatalf("Prepare has no context to trace: %v %v", untraced, err)
+	}
+}

@@ -1,20 +1,22 @@
 // Command contract-testee is the Go package's publisher testee for the Taskhawk contract suite
 // (contract-tests/README.md, "Publisher testee protocol"), protocols 1 to 3: a thin wrapper
-// around wire.Prepare, which builds the message, its attributes and its destination exactly as
-// the Publisher does before sending, with a protocol 3 request's trace context in a
-// wire.TraceContext as the Publisher's Config.TraceContext fills one. It reads one request line,
-// answers one line, and only then reads the next (internal/lockstep).
+// around Publisher.PrepareContext, which builds the message, its attributes and its destination
+// exactly as Publish does before sending, with the trace context its Config.TraceContext writes
+// (here, a protocol 3 request's pairs, in order). It reads one request line, answers one line,
+// and only then reads the next (internal/lockstep).
 //
 //	python -m tools.conformance publisher -- bindings/go/bin/contract-testee
 package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	taskhawk "github.com/cloudchacho/taskhawk/bindings/go"
 	"github.com/cloudchacho/taskhawk/bindings/go/internal/lockstep"
 	"github.com/cloudchacho/taskhawk/bindings/go/wire"
 )
@@ -61,11 +63,15 @@ func respond(line []byte) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	options := wire.Options{}
-	if protocol >= 3 && request.TraceContext != nil {
-		options.TraceContext = traceContextOf(request.TraceContext)
+	publisher, err := taskhawk.NewWithClients(nil, nil, configOf(app))
+	if err != nil {
+		return map[string]any{"id": request.ID, "error": err.Error()}, nil
 	}
-	prepared, err := wire.Prepare(call, appOf(app), options)
+	ctx := context.Background()
+	if protocol >= 3 {
+		ctx = context.WithValue(ctx, traceKey{}, request.TraceContext)
+	}
+	prepared, err := publisher.PrepareContext(ctx, call)
 	var invalid *wire.ValidationError
 	if errors.As(err, &invalid) {
 		return map[string]any{"id": request.ID, "error": err.Error()}, nil
@@ -148,16 +154,20 @@ func text(value any) string {
 	return fmt.Sprint(value)
 }
 
-// appOf is the case's app as the package's: `lambda` marks an SNS-triggered Lambda app, `fifo`
-// and `content_based_deduplication` a FIFO app.
-func appOf(app map[string]any) wire.App {
+// configOf is the case's app as the Publisher's settings: `lambda` marks an SNS-triggered Lambda
+// app, `fifo` and `content_based_deduplication` a FIFO app. The account and region only make the
+// topic ARNs a send would use; the reply names the topic.
+func configOf(app map[string]any) taskhawk.Config {
 	lambda := app["lambda"] == true
-	return wire.App{
+	return taskhawk.Config{
 		Queue:                     text(app["queue"]),
 		Topology:                  wire.Topology(text(app["topology"])),
 		LambdaApp:                 &lambda,
 		FIFO:                      app["fifo"] == true,
 		ContentBasedDeduplication: app["content_based_deduplication"] == true,
+		AccountID:                 "000000000000",
+		Region:                    "us-east-1",
+		TraceContext:              propagate,
 	}
 }
 
@@ -190,14 +200,16 @@ func destinationOf(destination wire.Destination) map[string]any {
 	return result
 }
 
-// traceContextOf is the request's [name, value] pairs set in order into the carrier a
-// propagator writes to, as a Publisher's Config.TraceContext would have it do.
-func traceContextOf(entries [][2]string) *wire.TraceContext {
-	traceContext := &wire.TraceContext{}
+type traceKey struct{}
+
+// propagate is the testee's propagator: it writes the trace context it finds in ctx (a protocol
+// 3 request's [name, value] pairs) into the carrier, in order, as OpenTelemetry's Inject writes
+// a span's.
+func propagate(ctx context.Context, carrier *wire.TraceContext) {
+	entries, _ := ctx.Value(traceKey{}).([][2]string)
 	for _, entry := range entries {
-		traceContext.Set(entry[0], entry[1])
+		carrier.Set(entry[0], entry[1])
 	}
-	return traceContext
 }
 
 // refusal is an input the Go API cannot take.
