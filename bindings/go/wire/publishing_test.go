@@ -215,6 +215,14 @@ func TestGeneratedIDsAreFreshVersion4UUIDs(t *testing.T) {
 	}
 }
 
+// OpenTelemetry's propagation.TextMapCarrier, spelled here so that the package needs no tracing
+// library: a *TraceContext is one.
+var _ interface {
+	Get(key string) string
+	Set(key, value string)
+	Keys() []string
+} = &wire.TraceContext{}
+
 // The room left by seven headers goes to the first two entries the propagator wrote, whatever
 // their names: B3 writes the trace id before the span id and the sampling flag.
 func TestTheTraceContextKeepsThePropagatorsOrder(t *testing.T) {
