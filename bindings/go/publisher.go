@@ -47,12 +47,12 @@ type Config struct {
 	// 900 s, an expiry) is refused. Upgrade every consumer first; empty, the newest this
 	// package knows.
 	MaxFormatVersion string
-	// TraceContext, when set, gives the trace context of a publish's context as a propagator
-	// writes it (W3C `traceparent`, `tracestate`, `baggage`; with OpenTelemetry:
-	// otel.GetTextMapPropagator().Inject into a propagation.MapCarrier). Its entries travel as
-	// message attributes, in the room the headers leave of SQS's ten, never in the body
+	// TraceContext, when set, writes the trace context of a publish's context into the carrier
+	// as a propagator does (W3C `traceparent`, `tracestate`, `baggage`; with OpenTelemetry:
+	// otel.GetTextMapPropagator().Inject(ctx, carrier)). Its entries travel as message
+	// attributes, in its order, in the room the headers leave of SQS's ten, never in the body
 	// (decision trace-context), so a Python worker's task span joins the publisher's trace.
-	TraceContext func(ctx context.Context) map[string]string
+	TraceContext func(ctx context.Context, carrier *wire.TraceContext)
 	// Now and NewID replace the wall clock and the random message ids (tests).
 	Now   func() time.Time
 	NewID func() string
@@ -111,7 +111,23 @@ func (p *Publisher) Prepare(call wire.Call) (*wire.Prepared, error) {
 	return p.prepare(call, nil)
 }
 
-func (p *Publisher) prepare(call wire.Call, traceContext map[string]string) (*wire.Prepared, error) {
+// PrepareContext is Prepare as Publish would do it in ctx: with the trace context
+// Config.TraceContext writes for ctx in the attributes.
+func (p *Publisher) PrepareContext(ctx context.Context, call wire.Call) (*wire.Prepared, error) {
+	return p.prepare(call, p.traceContext(ctx))
+}
+
+// traceContext is what Config.TraceContext writes for ctx, nil without one.
+func (p *Publisher) traceContext(ctx context.Context) *wire.TraceContext {
+	if p.config.TraceContext == nil {
+		return nil
+	}
+	traceContext := &wire.TraceContext{}
+	p.config.TraceContext(ctx, traceContext)
+	return traceContext
+}
+
+func (p *Publisher) prepare(call wire.Call, traceContext *wire.TraceContext) (*wire.Prepared, error) {
 	if len(p.config.DefaultHeaders) > 0 {
 		headers := maps.Clone(p.config.DefaultHeaders)
 		maps.Copy(headers, call.Headers)
@@ -143,10 +159,7 @@ func (p *Publisher) Publish(ctx context.Context, call wire.Call) (string, error)
 // error names it (its index and path) and nothing is sent. Otherwise the result says what
 // became of each message; result.Err() is nil when all were sent.
 func (p *Publisher) PublishBatch(ctx context.Context, calls []wire.Call) (BatchResult, error) {
-	var traceContext map[string]string
-	if p.config.TraceContext != nil {
-		traceContext = p.config.TraceContext(ctx)
-	}
+	traceContext := p.traceContext(ctx)
 	prepared := make([]*wire.Prepared, len(calls))
 	for index, call := range calls {
 		message, err := p.prepare(call, traceContext)

@@ -337,8 +337,11 @@ type traceKey struct{}
 
 func TestTheTraceContextTravelsInTheRoomTheHeadersLeave(t *testing.T) {
 	fake := &fakeAWS{}
-	p := publisher(t, fake, taskhawk.Config{TraceContext: func(ctx context.Context) map[string]string {
-		return map[string]string{"traceparent": ctx.Value(traceKey{}).(string), "baggage": "k=v", "taskhawk_x": "reserved", "bad name": "x"}
+	p := publisher(t, fake, taskhawk.Config{TraceContext: func(ctx context.Context, carrier *wire.TraceContext) {
+		carrier.Set("traceparent", ctx.Value(traceKey{}).(string))
+		carrier.Set("baggage", "k=v")
+		carrier.Set("taskhawk_x", "reserved")
+		carrier.Set("bad name", "x")
 	}})
 	ctx := context.WithValue(context.Background(), traceKey{}, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
 	if _, err := p.Publish(ctx, wire.Call{Task: "tasks.a", Headers: map[string]string{"request_id": "r"}}); err != nil {
@@ -374,5 +377,24 @@ func TestTheTraceContextTravelsInTheRoomTheHeadersLeave(t *testing.T) {
 	}
 	if full := fake.requests[2].(*sqs.SendMessageInput).MessageAttributes; len(full) != 10 || full["traceparent"].StringValue != nil {
 		t.Fatalf("ten attributes at most, the headers first: %d", len(full))
+	}
+}
+
+func TestPrepareContextWritesWhatPublishWould(t *testing.T) {
+	fake := &fakeAWS{}
+	p := publisher(t, fake, taskhawk.Config{TraceContext: func(ctx context.Context, carrier *wire.TraceContext) {
+		carrier.Set("traceparent", ctx.Value(traceKey{}).(string))
+	}})
+	ctx := context.WithValue(context.Background(), traceKey{}, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+	prepared, err := p.PrepareContext(ctx, wire.Call{Task: "tasks.a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prepared.Attributes["traceparent"] != ctx.Value(traceKey{}) || len(fake.requests) != 0 {
+		t.Fatalf("attributes %v, %d requests", prepared.Attributes, len(fake.requests))
+	}
+	untraced, err := p.Prepare(wire.Call{Task: "tasks.a"})
+	if err != nil || len(untraced.Attributes) != 1 {
+		t.Fatalf("Prepare has no context to trace: %v %v", untraced, err)
 	}
 }

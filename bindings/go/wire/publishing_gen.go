@@ -66,7 +66,7 @@ type Prepared struct {
 // the wall clock and random version 4 UUIDs).
 type Options struct {
 	Newest       string
-	TraceContext map[string]string
+	TraceContext *TraceContext
 	Now          func() time.Time
 	NewID        func() string
 }
@@ -101,39 +101,55 @@ var (
 
 const maxAttributeName = 256
 
-// withTraceContext adds, after `taskhawk_task` and the header attributes, each entry a
-// propagator wrote (W3C: `traceparent`, `tracestate`, `baggage`), in that order, while fewer than ten
-// attributes are set (decision trace-context). An entry whose name is taken (the header's
-// attribute wins) or that SQS would refuse is left out; the body never carries the context.
-func withTraceContext(attributes, traceContext map[string]string) {
-	names := make([]string, 0, len(traceContext))
-	for name := range traceContext {
-		names = append(names, name)
+// TraceContext is a trace context as a propagator writes it, its entries in the order written
+// (decision trace-context keeps that order, which a Go map would lose). Its Get, Set and Keys
+// make a pointer to it a text map carrier (OpenTelemetry's propagation.TextMapCarrier), so
+// `propagator.Inject(ctx, traceContext)` fills it; setting a name again replaces its value in
+// place. The zero value is empty and ready to use.
+type TraceContext struct {
+	names  []string
+	values map[string]string
+}
+
+// Set adds the entry, or replaces the value of one already set.
+func (t *TraceContext) Set(name, value string) {
+	if t.values == nil {
+		t.values = map[string]string{}
 	}
-	// A map has no order: W3C's entries first, in the order propagators write them, then by name.
-	slices.SortFunc(names, func(a, b string) int {
-		if rankA, rankB := traceRank(a), traceRank(b); rankA != rankB {
-			return rankA - rankB
-		}
-		return strings.Compare(a, b)
-	})
-	for _, name := range names {
+	if _, known := t.values[name]; !known {
+		t.names = append(t.names, name)
+	}
+	t.values[name] = value
+}
+
+// Get is the entry's value, "" when there is none.
+func (t *TraceContext) Get(name string) string {
+	return t.values[name]
+}
+
+// Keys are the entries' names in the order they were first set.
+func (t *TraceContext) Keys() []string {
+	return slices.Clone(t.names)
+}
+
+// withTraceContext adds, after `taskhawk_task` and the header attributes, each entry a
+// propagator wrote, in its order, while fewer than ten attributes are set (decision
+// trace-context). An entry whose name is taken (the header's attribute wins) or that SQS would
+// refuse is left out; the body never carries the context.
+func withTraceContext(attributes map[string]string, traceContext *TraceContext) {
+	if traceContext == nil {
+		return
+	}
+	for _, name := range traceContext.names {
 		if len(attributes) >= MaxAttributes {
 			return
 		}
-		value := traceContext[name]
+		value := traceContext.values[name]
 		if _, taken := attributes[name]; taken || !acceptableAttribute(name, value) {
 			continue
 		}
 		attributes[name] = value
 	}
-}
-
-func traceRank(name string) int {
-	if rank := slices.Index([]string{"traceparent", "tracestate", "baggage"}, name); rank >= 0 {
-		return rank
-	}
-	return 3
 }
 
 func acceptableAttribute(name, value string) bool {

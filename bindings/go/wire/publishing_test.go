@@ -214,3 +214,39 @@ func TestGeneratedIDsAreFreshVersion4UUIDs(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// OpenTelemetry's propagation.TextMapCarrier, spelled here so that the package needs no tracing
+// library: a *TraceContext is one.
+var _ interface {
+	Get(key string) string
+	Set(key, value string)
+	Keys() []string
+} = &wire.TraceContext{}
+
+// The room left by seven headers goes to the first two entries the propagator wrote, whatever
+// their names: B3 writes the trace id before the span id and the sampling flag.
+func TestTheTraceContextKeepsThePropagatorsOrder(t *testing.T) {
+	headers := map[string]string{}
+	for _, name := range []string{"h1", "h2", "h3", "h4", "h5", "h6", "h7"} {
+		headers[name] = "v"
+	}
+	traceContext := &wire.TraceContext{}
+	traceContext.Set("X-B3-TraceId", "80f198ee56343ba864fe8b2a57d3eff7")
+	traceContext.Set("X-B3-SpanId", "e457b5a2e4d86bd1")
+	traceContext.Set("X-B3-Sampled", "1")
+	traceContext.Set("X-B3-TraceId", "463ac35c9f6413ad48485a3953bb6124")
+	prepared, err := prepare(t, wire.Call{Headers: headers}, sqsApp, wire.Options{TraceContext: traceContext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attributes := prepared.Attributes
+	if len(attributes) != 10 || attributes["X-B3-SpanId"] != "e457b5a2e4d86bd1" || attributes["X-B3-Sampled"] != "" {
+		t.Fatalf("attributes %v", attributes)
+	}
+	if attributes["X-B3-TraceId"] != "463ac35c9f6413ad48485a3953bb6124" || traceContext.Get("X-B3-TraceId") != "463ac35c9f6413ad48485a3953bb6124" {
+		t.Fatalf("setting a name again replaces its value: %v", attributes)
+	}
+	if keys := traceContext.Keys(); len(keys) != 3 || keys[0] != "X-B3-TraceId" || keys[2] != "X-B3-Sampled" {
+		t.Fatalf("keys %v", keys)
+	}
+}

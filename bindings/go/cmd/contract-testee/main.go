@@ -1,69 +1,44 @@
 // Command contract-testee is the Go package's publisher testee for the Taskhawk contract suite
-// (contract-tests/README.md, "Publisher testee protocol"), protocols 1 and 2: a thin wrapper
-// around wire.Prepare, which builds the message, its attributes and its destination exactly as
-// the Publisher does before sending. It reads one request line, answers one line, and only then
-// reads the next.
+// (contract-tests/README.md, "Publisher testee protocol"), protocols 1 to 3: a thin wrapper
+// around Publisher.PrepareContext, which builds the message, its attributes and its destination
+// exactly as Publish does before sending, with the trace context its Config.TraceContext writes
+// (here, a protocol 3 request's pairs, in order). It reads one request line, answers one line,
+// and only then reads the next (internal/lockstep).
 //
 //	python -m tools.conformance publisher -- bindings/go/bin/contract-testee
 package main
 
 import (
-	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
+	taskhawk "github.com/cloudchacho/taskhawk/bindings/go"
+	"github.com/cloudchacho/taskhawk/bindings/go/internal/lockstep"
 	"github.com/cloudchacho/taskhawk/bindings/go/wire"
 )
 
-var protocols = map[int]bool{1: true, 2: true}
+var protocols = map[int]bool{1: true, 2: true, 3: true}
 
 // protocol 1 names no app.
 var protocol1App = map[string]any{"queue": "dev-myapp", "topology": "sqs"}
 
 func main() {
-	reader := bufio.NewReaderSize(os.Stdin, 1<<20)
-	output := bufio.NewWriter(os.Stdout)
-	for {
-		line, err := reader.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) > 0 {
-			reply, failure := respond(line)
-			if failure != nil {
-				fmt.Fprintln(os.Stderr, "contract-testee:", failure)
-				os.Exit(1)
-			}
-			encoder := json.NewEncoder(output)
-			encoder.SetEscapeHTML(false)
-			if err := encoder.Encode(reply); err != nil {
-				fmt.Fprintln(os.Stderr, "contract-testee:", err)
-				os.Exit(1)
-			}
-			if err := output.Flush(); err != nil {
-				os.Exit(1)
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "contract-testee:", err)
-			os.Exit(1)
-		}
-	}
+	lockstep.Serve("contract-testee", func(line []byte) (any, error) { return respond(line) })
 }
 
 func respond(line []byte) (map[string]any, error) {
 	decoder := json.NewDecoder(bytes.NewReader(line))
 	decoder.UseNumber()
 	var request struct {
-		Protocol json.Number    `json:"protocol"`
-		ID       string         `json:"id"`
-		Input    map[string]any `json:"input"`
-		App      map[string]any `json:"app"`
+		Protocol     json.Number    `json:"protocol"`
+		ID           string         `json:"id"`
+		Input        map[string]any `json:"input"`
+		App          map[string]any `json:"app"`
+		TraceContext [][2]string    `json:"trace_context"`
 	}
 	if err := decoder.Decode(&request); err != nil {
 		return nil, err
@@ -88,7 +63,15 @@ func respond(line []byte) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	prepared, err := wire.Prepare(call, appOf(app), wire.Options{})
+	publisher, err := taskhawk.NewWithClients(nil, nil, configOf(app))
+	if err != nil {
+		return map[string]any{"id": request.ID, "error": err.Error()}, nil
+	}
+	ctx := context.Background()
+	if protocol >= 3 {
+		ctx = context.WithValue(ctx, traceKey{}, request.TraceContext)
+	}
+	prepared, err := publisher.PrepareContext(ctx, call)
 	var invalid *wire.ValidationError
 	if errors.As(err, &invalid) {
 		return map[string]any{"id": request.ID, "error": err.Error()}, nil
@@ -171,16 +154,20 @@ func text(value any) string {
 	return fmt.Sprint(value)
 }
 
-// appOf is the case's app as the package's: `lambda` marks an SNS-triggered Lambda app, `fifo`
-// and `content_based_deduplication` a FIFO app.
-func appOf(app map[string]any) wire.App {
+// configOf is the case's app as the Publisher's settings: `lambda` marks an SNS-triggered Lambda
+// app, `fifo` and `content_based_deduplication` a FIFO app. The account and region only make the
+// topic ARNs a send would use; the reply names the topic.
+func configOf(app map[string]any) taskhawk.Config {
 	lambda := app["lambda"] == true
-	return wire.App{
+	return taskhawk.Config{
 		Queue:                     text(app["queue"]),
 		Topology:                  wire.Topology(text(app["topology"])),
 		LambdaApp:                 &lambda,
 		FIFO:                      app["fifo"] == true,
 		ContentBasedDeduplication: app["content_based_deduplication"] == true,
+		AccountID:                 "000000000000",
+		Region:                    "us-east-1",
+		TraceContext:              propagate,
 	}
 }
 
@@ -211,6 +198,18 @@ func destinationOf(destination wire.Destination) map[string]any {
 		result["message_deduplication_id"] = destination.MessageDeduplicationID
 	}
 	return result
+}
+
+type traceKey struct{}
+
+// propagate is the testee's propagator: it writes the trace context it finds in ctx (a protocol
+// 3 request's [name, value] pairs) into the carrier, in order, as OpenTelemetry's Inject writes
+// a span's.
+func propagate(ctx context.Context, carrier *wire.TraceContext) {
+	entries, _ := ctx.Value(traceKey{}).([][2]string)
+	for _, entry := range entries {
+		carrier.Set(entry[0], entry[1])
+	}
 }
 
 // refusal is an input the Go API cannot take.
