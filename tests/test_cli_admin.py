@@ -39,7 +39,8 @@ def test_version_and_every_option_explained() -> None:
     parser = build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert set(subparsers.choices) == {
-        "worker", "requeue-dlq", "provision", "stats", "purge", "dev-server", "validate"
+        "worker", "requeue-dlq", "provision", "schedules", "stats", "purge", "dev-server",
+        "validate",
     }  # fmt: skip
     for name, command in [("taskhawk", parser), *subparsers.choices.items()]:
         for action in command._actions:

@@ -75,6 +75,7 @@ class AWSAdmin:
             retries={"mode": "standard", "max_attempts": 5},
         )
         self.session = session
+        self.config = config  # the admin commands' clients of other services use it too
         self._sqs: SQSClient = session.client(
             "sqs", endpoint_url=settings.aws_endpoint_sqs, config=config
         )
