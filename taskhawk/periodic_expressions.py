@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 import zoneinfo
 from dataclasses import dataclass
+from datetime import datetime
 
-__all__ = ["Rate", "check_expression", "check_timezone"]
+__all__ = ["Rate", "check_expression", "check_timezone", "cron_matches"]
 
 _RATE = re.compile(r"rate\(\s*(\d+)\s+([a-z]+)\s*\)")
 _CRON = re.compile(r"cron\((.*)\)")
@@ -119,3 +120,41 @@ def _field_problem(spec: _Field, text: str) -> str | None:
         if not spec.low <= int(number) <= spec.high:
             return f"{number} is outside {spec.low}..{spec.high}"
     return None
+
+
+def cron_matches(expression: str, moment: datetime) -> bool:
+    """Whether a checked `cron(...)` expression fires at `moment` (a local time of its zone, to
+    the minute). Lists, ranges, steps, `*`, `?` and names are read; `L`, `W` and `#` never match
+    (the local emulation's limit, documented)."""
+    found = _CRON.fullmatch(expression)
+    if found is None:
+        raise ValueError(f"{expression!r} is not a cron expression")
+    fields = found.group(1).split()
+    weekday = moment.isoweekday() % 7 + 1  # Scheduler's day-of-week: 1 is Sunday
+    values = (moment.minute, moment.hour, moment.day, moment.month, weekday, moment.year)
+    columns = zip(_FIELDS, fields, values, strict=True)
+    return all(_matches(spec, text, value) for spec, text, value in columns)
+
+
+def _matches(spec: _Field, text: str, value: int) -> bool:
+    return any(_part_matches(spec, part, value) for part in text.upper().split(","))
+
+
+def _part_matches(spec: _Field, part: str, value: int) -> bool:
+    if part in ("*", "?"):
+        return True
+    if any(mark in part for mark in "LW#"):
+        return False
+    base, _, step = part.partition("/")
+    if base == "*":
+        low, high = spec.low, spec.high
+    else:
+        start, _, end = base.partition("-")
+        low = _number(spec, start)
+        high = _number(spec, end) if end else (spec.high if step else low)
+    return low <= value <= high and (value - low) % int(step or 1) == 0
+
+
+def _number(spec: _Field, text: str) -> int:
+    words = spec.words.split("|") if spec.words else []
+    return words.index(text) + spec.low if text in words else int(text)

@@ -246,7 +246,8 @@ def test_dev_server_prints_a_settings_module_that_works_as_printed(tmp_path: Pat
         settings = [line for line in lines if not line.startswith("#")]
         assert [line.split(" = ")[0] for line in settings] == [
             "TASKHAWK_QUEUE", "AWS_REGION", "AWS_ACCOUNT_ID", "AWS_ACCESS_KEY", "AWS_SECRET_KEY",
-            "AWS_ENDPOINT_SQS", "AWS_ENDPOINT_SNS",
+            "AWS_ENDPOINT_SQS", "AWS_ENDPOINT_SNS", "AWS_ENDPOINT_SCHEDULER",
+            "TASKHAWK_SCHEDULER_ROLE_ARN",
         ]  # fmt: skip
         (tmp_path / "settings.py").write_text("\n".join(settings) + "\n")
         result = run_cli("stats", "--settings", "settings", "--priority", "bulk", cwd=tmp_path)

@@ -42,8 +42,9 @@ def _import_tasks(args: argparse.Namespace) -> None:
     prepare_process(paths, os.environ.get("SETTINGS_MODULE"), args.imports)
 
 
-def run_schedules(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run_schedules(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """One line per declared schedule: name, task, expression, time zone, priority."""
+    out = out or sys.stdout  # read now: tests and embedders replace sys.stdout
     _import_tasks(args)
     schedules = sorted(registered_schedules().values(), key=lambda s: (s.task, s.name))
     for schedule in schedules:
@@ -53,7 +54,8 @@ def run_schedules(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def run_provision(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run_provision(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     settings, _ = prepare_process(
         [os.path.abspath(path) for path in args.path],
         os.environ.get("SETTINGS_MODULE"),
