@@ -24,6 +24,7 @@ export interface TaskOptions {
   readonly expires?: When;
   readonly group?: string;
   readonly deduplicationId?: string;
+  readonly tenant?: string;
 }
 
 /** A task of a consumer, as a publisher sees it: its name and the types of its arguments. */
@@ -78,6 +79,15 @@ export class TaskDefinition<Args extends readonly JsonArgument[], Kwargs extends
     return new TaskDefinition(this.name, { ...this.options, deduplicationId });
   }
 
+  /**
+   * The same task for this tenant: its messages carry it as their message group, so a standard
+   * queue serves tenants fairly (SQS fair queues); on a FIFO app it is the group.
+   */
+  withTenant(tenant: string): TaskDefinition<Args, Kwargs> {
+    checkFifoId(tenant, "tenant");
+    return new TaskDefinition(this.name, { ...this.options, tenant });
+  }
+
   /** A call with positional arguments only (every keyword argument optional or none declared). */
   call(...args: object extends Kwargs ? Args : never): Call {
     return this.callWith(args as Args, {} as Kwargs);
@@ -87,7 +97,7 @@ export class TaskDefinition<Args extends readonly JsonArgument[], Kwargs extends
   callWith(args: Args, kwargs: Kwargs): Call {
     const given = Object.entries(kwargs).filter(([, value]) => value !== undefined);
     const call: Call = { task: this.name, args: [...args], kwargs: Object.fromEntries(given) };
-    const { priority, headers, delay, expires, group, deduplicationId } = this.options;
+    const { priority, headers, delay, expires, group, deduplicationId, tenant } = this.options;
     return {
       ...call,
       ...(priority === undefined ? {} : { priority }),
@@ -96,6 +106,7 @@ export class TaskDefinition<Args extends readonly JsonArgument[], Kwargs extends
       ...(expires === undefined ? {} : { expires }),
       ...(group === undefined ? {} : { group }),
       ...(deduplicationId === undefined ? {} : { deduplicationId }),
+      ...(tenant === undefined ? {} : { tenant }),
     };
   }
 }
