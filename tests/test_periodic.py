@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 import taskhawk
@@ -26,6 +28,7 @@ from taskhawk.transport.naming import AppNames
 from taskhawk.wire import decode
 from tests.support.fakes import FakeClock
 
+ROOT = Path(__file__).resolve().parent.parent
 QUEUE = AppNames("APP").queue(Priority.default)
 SCHEDULED = "2026-12-07T05:00:00Z"
 SCHEDULED_MS = 1_796_619_600_000
@@ -112,6 +115,17 @@ def test_the_firing_template_is_a_message_once_scheduler_fills_it_in() -> None:
     assert message.metadata.timestamp == SCHEDULED_MS
     assert message.headers["scheduler.schedule-arn"].startswith("arn:aws:scheduler:")
     assert (message.task, list(message.args), message.headers["a"]) == ("periodic.tick", [1], "b")
+
+
+def test_the_template_is_what_the_firing_schema_describes() -> None:
+    schema = json.loads((ROOT / "schema" / "firing" / "1.0" / "firing.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    schedule = Periodic("s", "periodic.tick", "rate(1 hour)", args=(1,), headers={"a": "b"})
+    for fifo in (False, True):
+        validator.validate(json.loads(schedule.template(fifo=fifo)))
+    wrong = json.loads(schedule.template(fifo=False))
+    wrong["metadata"]["timestamp"] = 1
+    assert not validator.is_valid(wrong)
 
 
 @pytest.fixture
