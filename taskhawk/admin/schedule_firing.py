@@ -113,7 +113,6 @@ class ScheduleFirer:
             if dead_letters:
                 self._send(dead_letters, body, None)
             firing = Firing(key, moment, target["Arn"], delivered=False)
-        logger.info("%s", firing)
         return firing
 
     def _send(self, arn: str, body: str, group: str | None) -> None:
