@@ -154,7 +154,7 @@ def with_worker(state: Path, env: dict[str, str]) -> int:
         subprocess.run([*TASKHAWK, "requeue-dlq", "--priority", "default"], env=env, check=True)
         ran = state / "ran.txt"
         wait_for(lambda: "synced inventory" in ran.read_text(), "the requeued task to run")
-        say("taskhawk provision: the periodic task's EventBridge Scheduler schedule (rate 1 minute)")
+        say("taskhawk provision: the periodic task's EventBridge Scheduler schedule (1 minute)")
         provision = [*TASKHAWK, "provision", "--priority", "low"]
         subprocess.run(provision, env=env, check=True, stdout=subprocess.DEVNULL)
         wait_for(lambda: "purged stale carts" in ran.read_text(), "the periodic task to run")
