@@ -101,6 +101,12 @@ def test_a_periodic_task_runs_on_the_dev_server(tmp_path: Path) -> None:
         )
         listed = run_cli("schedules", "--settings", "settings", "--import", "ptasks", cwd=app)
         assert "ptasks.heartbeat rate(1 minute)" in listed.stdout, listed.stderr
+        dry_run = ["provision", "--settings", "settings", "--import", "ptasks", "--dry-run"]
+        planned = run_cli(*dry_run, cwd=app)
+        assert planned.returncode == 0, planned.stderr
+        assert planned.stdout.startswith("would be schedule          ptasks.heartbeat-")
+        assert planned.stdout.rstrip().endswith("(created)")
+        assert "queue" not in planned.stdout  # a dry run touches no queue
         provisioned = run_cli("provision", "--settings", "settings", "--import", "ptasks", cwd=app)
         assert provisioned.returncode == 0, provisioned.stderr
         assert "schedule          ptasks.heartbeat-" in provisioned.stdout

@@ -109,6 +109,12 @@ def test_a_fifo_app_groups_firings_by_schedule_and_needs_content_deduplication(
     )
     (plan,) = provision_schedules(settings, dry_run=True, schedules=[_every(5)])
     assert plan.action == "create"
+    settings = _settings(
+        moto_endpoint, aws, TASKHAWK_FIFO=True, IS_LAMBDA_APP=True,
+        TASKHAWK_FIFO_CONTENT_BASED_DEDUPLICATION=True,
+    )  # fmt: skip
+    with pytest.raises(taskhawk.ConfigurationError, match="FIFO Lambda app"):
+        provision_schedules(settings, dry_run=True, schedules=[_every(5)])
 
 
 def test_periodic_tasks_need_the_scheduler_role(aws: dict[str, str], moto_endpoint: str) -> None:

@@ -111,6 +111,11 @@ def _wanted(
             "Scheduler assumes to send their messages"
         )
     fifo = settings.taskhawk_fifo
+    if fifo and settings.is_lambda_app:
+        raise ConfigurationError(
+            "periodic tasks cannot reach a FIFO Lambda app (TASKHAWK_FIFO with IS_LAMBDA_APP): "
+            "Scheduler gives an SNS target no message group, which a FIFO topic requires"
+        )
     if fifo and not settings.taskhawk_fifo_content_based_deduplication:
         raise ConfigurationError(
             "periodic tasks on a FIFO app need TASKHAWK_FIFO_CONTENT_BASED_DEDUPLICATION = True:"
