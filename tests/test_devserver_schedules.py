@@ -16,7 +16,7 @@ from taskhawk.admin.schedule_firing import ScheduleFirer
 from taskhawk.admin.schedules import provision_schedules
 from taskhawk.consume.firing_guard import forget_firings
 from taskhawk.consume.sqs import Consumer
-from taskhawk.periodic import Periodic
+from taskhawk.periodic import Periodic, periodic, registered_schedules, unregister_schedules
 from taskhawk.settings import get_settings
 from tests.conftest import aws_settings, boto_client
 from tests.support.cli import Running, clean_env, run_cli
@@ -73,6 +73,42 @@ def test_the_firer_sends_each_due_firing_and_the_task_runs_once_per_firing(
     Consumer([Priority.default], num_messages=10).poll(0, wait_s=0)
     t0_ms = int(T0.timestamp() * 1000)
     assert sorted(ran) == [("cron", t0_ms + 30_000), ("rate", t0_ms), ("rate", t0_ms + 60_000)]
+
+
+def test_a_firing_sent_twice_through_sqs_runs_once(aws: dict[str, str], moto_endpoint: str) -> None:
+    """Scheduler retrying a send whose answer it lost: two SQS messages of one firing."""
+    ran.clear()
+    forget_firings()
+    taskhawk.configure(
+        aws_settings(moto_endpoint, _app(aws), TASKHAWK_PERIODIC_MAX_LATENESS_S=None)
+    )
+    schedule = Periodic("twice", "firing.tick", "rate(1 hour)", args=("twice",))
+    template = schedule.template(fifo=False)
+    sqs = boto_client("sqs", moto_endpoint)
+    url = aws["TASKHAWK-" + _app(aws)]
+    for execution in ("first-attempt", "second-attempt"):
+        body = (
+            template.replace("<aws.scheduler.scheduled-time>", "2026-12-07T09:00:00Z")
+            .replace("<aws.scheduler.execution-id>", execution)
+            .replace(
+                "<aws.scheduler.schedule-arn>", "arn:aws:scheduler:us-east-1:1:schedule/g/twice"
+            )
+        )
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    saved = dict(registered_schedules())
+    periodic("rate(1 hour)", args=["twice"], name="twice")(tick)  # the worker's declaration
+    try:
+        for _ in range(2):
+            Consumer([Priority.default], num_messages=10).poll(0, wait_s=1)
+    finally:
+        unregister_schedules(saved)
+    assert ran == [("twice", 1796634000000)]
+    assert (
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+        == "0"
+    )
 
 
 def _dev_server(directory: Path) -> tuple[Running, dict[str, Any]]:
