@@ -25,6 +25,7 @@ from taskhawk.exceptions import (
     ValidationError,
 )
 from taskhawk.metadata import Metadata
+from taskhawk.periodic import periodic
 from taskhawk.priority import Priority, PriorityName
 from taskhawk.publisher import batch, install_sync_runner
 from taskhawk.settings import SettingsWarning, configure
@@ -46,6 +47,7 @@ __all__ = [  # noqa: RUF022 - grouped by purpose, sorted within groups
     "batch",
     "configure",
     "extend_visibility_timeout",
+    "periodic",
     "task",
     # consuming
     "listen_for_messages",

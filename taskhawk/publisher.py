@@ -146,7 +146,7 @@ def new_message(
         timestamp_ms=now_ms,
         scheduling=plan.fields,
     )
-    group, deduplication_id = invocation.ordering.ids(settings, message_id)
+    group, deduplication_id = invocation.ordering.ids(settings, message_id, message.headers)
     return Outbound(message, plan.delay_s, group, deduplication_id)
 
 

@@ -92,6 +92,11 @@ class Invocation(Generic[P, R]):
         ordering = replace(self.ordering, deduplication_id=deduplication_id).check()
         return self._but(ordering=ordering)
 
+    def with_tenant(self, tenant: str) -> Invocation[P, R]:
+        """A new invocation for this tenant: its messages carry it as their message group, so a
+        standard queue serves tenants fairly (SQS fair queues); on a FIFO app it is the group."""
+        return self._but(ordering=replace(self.ordering, tenant=tenant).check())
+
     def with_delay(self, delay: When) -> Invocation[P, R]:
         """A new invocation whose tasks may not start before `delay`: seconds or a timedelta
         from each dispatch, or an aware datetime. Any length: beyond SQS's 15 minutes the
@@ -170,6 +175,9 @@ class Task(Generic[P, R]):
 
     def with_deduplication_id(self, deduplication_id: str) -> Invocation[P, R]:
         return self.invocation().with_deduplication_id(deduplication_id)
+
+    def with_tenant(self, tenant: str) -> Invocation[P, R]:
+        return self.invocation().with_tenant(tenant)
 
     def dispatch(self, *args: P.args, **kwargs: P.kwargs) -> str:
         return self.invocation().dispatch(*args, **kwargs)

@@ -42,7 +42,7 @@ def test_version_and_every_option_explained() -> None:
     parser = build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert set(subparsers.choices) == {
-        "worker", "tasks", "requeue-dlq", "provision", "stats", "purge", "dev-server",
+        "worker", "tasks", "requeue-dlq", "provision", "schedules", "stats", "purge", "dev-server",
         "validate",
     }  # fmt: skip
     for name, command in [("taskhawk", parser), *subparsers.choices.items()]:
@@ -296,7 +296,8 @@ def test_dev_server_prints_a_settings_module_that_works_as_printed(tmp_path: Pat
         settings = [line for line in lines if not line.startswith("#")]
         assert [line.split(" = ")[0] for line in settings] == [
             "TASKHAWK_QUEUE", "AWS_REGION", "AWS_ACCOUNT_ID", "AWS_ACCESS_KEY", "AWS_SECRET_KEY",
-            "AWS_ENDPOINT_SQS", "AWS_ENDPOINT_SNS",
+            "AWS_ENDPOINT_SQS", "AWS_ENDPOINT_SNS", "AWS_ENDPOINT_SCHEDULER",
+            "TASKHAWK_SCHEDULER_ROLE_ARN",
         ]  # fmt: skip
         (tmp_path / "settings.py").write_text("\n".join(settings) + "\n")
         result = run_cli("stats", "--settings", "settings", "--priority", "bulk", cwd=tmp_path)

@@ -76,7 +76,7 @@ def examples_for(endpoint: str) -> Path:
         target = _copies_root[0] / f"copy{len(_copies)}"
         shutil.copytree(EXAMPLES, target, ignore=shutil.ignore_patterns("__pycache__"))
         settings = target / "settings.py"
-        assert settings.read_text().count(DEV_SERVER_URL) == 2
+        assert settings.read_text().count(DEV_SERVER_URL) == 3
         settings.write_text(settings.read_text().replace(DEV_SERVER_URL, endpoint))
         _copies[endpoint] = target
     return _copies[endpoint]
@@ -364,6 +364,23 @@ def test_fifo(endpoint: str) -> None:
         lines = [line for line in output.splitlines() if line.startswith(f"{customer}: ")]
         assert lines == [f"{customer}: {event}" for event in ("opened", "charged", "refunded")]
     assert queue_depth(endpoint, "TASKHAWK-DEV-MYAPP.fifo") == (0, 0)
+
+
+def test_periodic(endpoint: str) -> None:
+    output = example("periodic.py", endpoint)
+    assert "purge-hourly: records.purge_old rate(1 hour) priority=low" in output
+    assert "cron(0 9 ? * MON-FRI *) Europe/Paris priority=default" in output
+    assert "would be schedule          purge-hourly (created)" in output
+    assert "\nschedule          purge-hourly (created)" in output
+    scheduler = boto_client("scheduler", endpoint)
+    listed = scheduler.list_schedules(GroupName="taskhawk-dev-myapp")["Schedules"]
+    assert len(listed) == 2
+
+
+def test_tenants(endpoint: str) -> None:
+    output = example("tenants.py", endpoint)
+    ran = sorted(line for line in output.splitlines() if ": exported batch" in line)
+    assert ran == [f"acme: exported batch {n}" for n in range(3)] + ["globex: exported batch 0"]
 
 
 def test_sync_mode(endpoint: str) -> None:

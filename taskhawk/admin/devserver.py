@@ -9,6 +9,9 @@ SIGTERM or SIGINT. A port already in use is a ConfigurationError, found before t
 starts (moto's server would otherwise wait forever for a socket it never got). moto comes with
 the `devserver` extra; production installs do not need it. moto is changed first to keep the
 promises of SQS that taskhawk relies on (`taskhawk.admin.devserver_sqs`).
+
+moto stores EventBridge Scheduler schedules but never fires them: the dev-server fires them
+itself (`taskhawk.admin.schedule_firing`, an emulation) and prints a line per firing.
 """
 
 from __future__ import annotations
@@ -20,9 +23,13 @@ import socket
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any, TextIO
 
+import boto3
+
 from taskhawk.admin.provision import provision
+from taskhawk.admin.schedule_firing import ScheduleFirer
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
 from taskhawk.settings import Settings
@@ -31,6 +38,8 @@ __all__ = ["DEFAULT_PORT", "DEV_ACCOUNT_ID", "FORMATS", "dev_settings", "sdk_env
 
 DEV_ACCOUNT_ID = "123456789012"  # moto's account
 DEV_REGION = "us-east-1"
+DEV_SCHEDULER_ROLE = f"arn:aws:iam::{DEV_ACCOUNT_ID}:role/taskhawk-scheduler"  # moto checks none
+FIRING_CHECK_S = 1.0
 DEFAULT_PORT = 4566  # the port local AWS endpoints customarily use, and the quickstart's
 FORMATS = ("python", "json")
 HOST = "127.0.0.1"
@@ -47,6 +56,8 @@ def dev_settings(endpoint: str, queue: str) -> dict[str, str]:
         "AWS_SECRET_KEY": "testing",
         "AWS_ENDPOINT_SQS": endpoint,
         "AWS_ENDPOINT_SNS": endpoint,
+        "AWS_ENDPOINT_SCHEDULER": endpoint,
+        "TASKHAWK_SCHEDULER_ROLE_ARN": DEV_SCHEDULER_ROLE,
     }
 
 
@@ -79,13 +90,35 @@ def serve(
         signal.signal(signum, lambda number, frame: stopping.append(number))
     try:
         host, bound = server.get_host_and_port()
-        _announce(f"http://{host}:{bound}", queue, max_receive_count, fifo, style, out)
-        while not stopping and (ready is None or ready()):
-            time.sleep(0.2)  # signal handlers only append; nothing here can deadlock
+        endpoint = f"http://{host}:{bound}"
+        _announce(endpoint, queue, max_receive_count, fifo, style, out)
+        _serve_firing(_firer(endpoint), out, lambda: not stopping and (ready is None or ready()))
     finally:
         server.stop()
         restore()
     return 0
+
+
+def _firer(endpoint: str) -> ScheduleFirer:
+    # Any: the firer asks for clients by a service name boto3's typed overloads cannot see.
+    session: Any = boto3.session.Session(
+        region_name=DEV_REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    return ScheduleFirer(lambda service: session.client(service, endpoint_url=endpoint))
+
+
+def _serve_firing(firer: ScheduleFirer, out: TextIO, running: Callable[[], bool]) -> None:
+    """Until `running()` is False: every second, the schedules' due firings, a line each."""
+    next_check = 0.0
+    while running():
+        if time.monotonic() >= next_check:
+            next_check = time.monotonic() + FIRING_CHECK_S
+            try:
+                for firing in firer.fire_due(datetime.now(timezone.utc)):
+                    print(f"# {firing}", file=out, flush=True)
+            except Exception as error:  # the emulation must never stop the endpoint
+                print(f"# schedules not fired: {type(error).__name__}: {error}", file=out)
+        time.sleep(0.2)  # signal handlers only append; nothing here can deadlock
 
 
 def _check_port_free(port: int) -> None:

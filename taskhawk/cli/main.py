@@ -1,5 +1,5 @@
-"""The `taskhawk` command: worker, tasks, requeue-dlq, provision, stats, purge, dev-server,
-validate.
+"""The `taskhawk` command: worker, tasks, requeue-dlq, provision, schedules, stats, purge,
+dev-server, validate.
 
 Settings come from --settings MODULE (or the SETTINGS_MODULE environment variable, or Django);
 --path DIR (default: the current directory) is put on sys.path first, as `python -m` would.
@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from taskhawk.admin.devserver import serve
-from taskhawk.admin.provision import provision
-from taskhawk.cli import requeue_command
+from taskhawk.cli import requeue_command, schedules_command
 from taskhawk.cli.parser import build_parser
 from taskhawk.cli.stats_command import run_purge, run_stats
 from taskhawk.cli.tasks_command import run_tasks
@@ -118,13 +117,6 @@ def _requeue(args: argparse.Namespace) -> int:
     return requeue_command.run(args)
 
 
-def _provision(args: argparse.Namespace) -> int:
-    priorities = [Priority.parse(name) for name in dict.fromkeys(args.priority or [])]
-    for done in provision(priorities or tuple(Priority)):
-        print(done)
-    return 0
-
-
 def _dev_server(args: argparse.Namespace) -> int:
     # Settings are optional here; when some are configured, they must be readable.
     configured = checked_settings() if configured_source() is not None else None
@@ -166,7 +158,8 @@ def _validate(path: str, out: TextIO) -> int:
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "worker": _worker,
     "requeue-dlq": _requeue,
-    "provision": _provision,
+    "provision": schedules_command.run_provision,
+    "schedules": schedules_command.run_schedules,
     "stats": run_stats,
     "purge": run_purge,
     "dev-server": _dev_server,

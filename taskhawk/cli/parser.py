@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from taskhawk.admin.devserver import DEFAULT_PORT, FORMATS
-from taskhawk.cli import requeue_command, tasks_command
+from taskhawk.cli import requeue_command, schedules_command, tasks_command
 from taskhawk.consume.concurrent import MAX_CONCURRENCY
 from taskhawk.logs import LOG_FORMATS, LOG_LEVELS
 from taskhawk.priority import Priority
@@ -184,9 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     requeue_command.add_arguments(
         command("requeue-dlq", "move a priority's dead letters back to its queue"), _priority_name
     )
-    _priorities(
-        command("provision", "create or update the queues, dead-letter queues and topics"),
-        "a priority to provision (repeatable; default: all four)",
+    provision = command(
+        "provision",
+        "create or update the queues, dead-letter queues, topics and periodic tasks' schedules",
+    )
+    _priorities(provision, "a priority to provision (repeatable; default: all four)")
+    schedules_command.add_provision_options(provision)
+    schedules_command.add_import_option(
+        command("schedules", "list the periodic tasks' schedules the task modules declare")
     )
     _stats(command("stats", "show queue depths, in-flight messages and dead letters"))
     _purge(command("purge", "delete every message of a priority's queue or dead-letter queue"))

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from taskhawk.consume.dead_letter import dead_letter_reason
 from taskhawk.consume.decision import Action, Decision, Origin, Redelivery
+from taskhawk.consume.firing_guard import check_firing
 from taskhawk.consume.outcomes import (
     LAST_ATTEMPT,
     Backoff,
@@ -94,8 +95,10 @@ class Executor:
         fields.update(task=message.task, message_id=message.id)
         if observed is not None:
             observed.message(message)
-        timing = check_schedule(message, fields, self.settings, self.redelivery, received)
-        if timing is not None:  # not due yet, or expired: the task does not run now
+        timing = check_schedule(
+            message, fields, self.settings, self.redelivery, received
+        ) or check_firing(message, received, fields, self.settings)
+        if timing is not None:  # not due, expired, or a firing already taken: not run now
             return timing
         # Only a task that takes `metadata` gets one: most tasks never see it.
         metadata = task_metadata(message, origin) if task.accepts_metadata else None

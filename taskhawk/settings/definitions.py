@@ -56,6 +56,11 @@ class Settings:
     aws_endpoint_sns: str | None = _setting(
         None, "SNS endpoint URL (a local endpoint in development)."
     )
+    aws_endpoint_scheduler: str | None = _setting(
+        None,
+        "EventBridge Scheduler endpoint URL for `taskhawk provision`'s periodic-task schedules "
+        "(a local endpoint in development; moto serves it on the SQS endpoint's port).",
+    )
     aws_connect_timeout_s: float = _setting(
         5, "Seconds every SQS and SNS client waits to connect to its endpoint."
     )
@@ -170,6 +175,26 @@ class Settings:
         None,
         "Seconds between calls of TASKHAWK_HEARTBEAT_HOOK (the first comes when listening "
         "starts); None never calls it, as in upstream 4.7. 0 or less is refused at start.",
+    )
+    taskhawk_default_tenant_header: str | None = _setting(
+        None,
+        "A header whose value is the tenant of a dispatch that has no `with_tenant`: the "
+        "message group (a fair queue's tenant on standard queues, the FIFO group on FIFO apps). "
+        "None: only `with_tenant` sets one.",
+    )
+    taskhawk_scheduler_role_arn: str | None = _setting(
+        None,
+        "The IAM role EventBridge Scheduler assumes to send periodic tasks' messages (allowed "
+        "sqs:SendMessage on the app's queues and its scheduler dead-letter queue, or "
+        "sns:Publish on its topics for Lambda apps); `taskhawk provision` needs it once a task "
+        "is @periodic.",
+    )
+    taskhawk_periodic_max_lateness_s: float | None = _setting(
+        900,
+        "A periodic task's firing that reaches a consumer more than this many seconds after "
+        "its scheduled time is expired unrun, like a task past its `with_expires` (None: never)."
+        " It is also how long each consumer process remembers the firings it took, to run a "
+        "repeated firing once.",
     )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
     # Unknown TASKHAWK_*/AWS_* names of the source (settings.names): a warning for the library,

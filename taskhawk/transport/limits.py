@@ -19,6 +19,8 @@ __all__ = [
     "MAX_ATTRIBUTE_NAME",
     "MAX_BATCH",
     "MAX_DELAY_S",
+    "MAX_SCHEDULER_EVENT_AGE_S",
+    "MAX_SCHEDULER_RETRIES",
     "MAX_VISIBILITY_S",
     "RESERVED_ATTRIBUTE_PREFIX",
     "SHORT_POLL_S",
@@ -34,6 +36,8 @@ __all__ = [
 MAX_BATCH = 10  # entries per SendMessageBatch, DeleteMessageBatch, PublishBatch and receive
 MAX_VISIBILITY_S = 43_200  # 12 hours: the longest a received message can stay hidden
 MAX_DELAY_S = 900  # 15 minutes: SQS's longest DelaySeconds
+MAX_SCHEDULER_EVENT_AGE_S = 86_400  # EventBridge Scheduler retries a firing for at most a day
+MAX_SCHEDULER_RETRIES = 185  # and at most this many times
 MAX_ATTRIBUTES = 10  # message attributes per message
 SQS_MAX_BYTES = 1_048_576  # body plus attributes of one message, and of one batch request
 SNS_MAX_BYTES = 262_144  # the same for SNS Publish and PublishBatch

@@ -2,7 +2,9 @@
 
 `TASKHAWK_QUEUE = "dev-myapp"` gives the SQS queue `TASKHAWK-DEV-MYAPP` (upper case), its
 dead-letter queue `TASKHAWK-DEV-MYAPP-DLQ`, and the SNS topic `taskhawk-dev-myapp` (lower case);
-other priorities add a suffix (`-HIGH-PRIORITY`, `-LOW-PRIORITY`, `-BULK`). A FIFO app's names
+other priorities add a suffix (`-HIGH-PRIORITY`, `-LOW-PRIORITY`, `-BULK`). Its periodic tasks'
+EventBridge Scheduler schedules live in the group `taskhawk-dev-myapp`, and firings Scheduler
+cannot deliver go to `TASKHAWK-DEV-MYAPP-SCHEDULER-DLQ`. A FIFO app's names
 end in `.fifo`, as AWS requires of FIFO queues and topics: `TASKHAWK-DEV-MYAPP-DLQ.fifo`.
 """
 
@@ -54,6 +56,15 @@ class AppNames:
 
     def topic(self, priority: Priority) -> str:
         return topic_name(self.app, priority, fifo=self.fifo)
+
+    def schedule_group(self) -> str:
+        """EventBridge Scheduler group of the app's periodic tasks (1-64 of [0-9A-Za-z._-])."""
+        return f"taskhawk-{self.app.lower()}"[:64]
+
+    def scheduler_dead_letter_queue(self) -> str:
+        """Where firings Scheduler could not deliver go: a standard queue, also for FIFO apps
+        (Scheduler sends its dead letters with no message group)."""
+        return f"TASKHAWK-{self.app.upper()}-SCHEDULER-DLQ"
 
     def priority_of(self, queue: str) -> Priority | None:
         """The priority whose queue this is, if it is one of the app's."""

@@ -192,7 +192,9 @@ def _protocol_3_rules(case: dict[str, Any]) -> list[str]:
     return found
 
 
-_PROTOCOL_2_INPUTS = frozenset({"delay_ms", "expires_after_ms", "group_id", "deduplication_id"})
+_PROTOCOL_2_INPUTS = frozenset(
+    {"delay_ms", "expires_after_ms", "group_id", "deduplication_id", "tenant"}
+)
 _PROTOCOL_2_APP = frozenset({"lambda", "fifo", "content_based_deduplication"})
 
 
@@ -214,7 +216,8 @@ def _fifo_rules(
 ) -> list[str]:
     """A FIFO app's destination ends in .fifo and carries the input's group, and as deduplication
     id the input's, else the message id, else none when the queues deduplicate by content; a
-    standard app's carries neither (publisher rule `fifo`). When the publisher makes the message
+    standard app's carries no deduplication id and its tenant, if any, as the group (publisher
+    rules `fifo` and `tenants`). When the publisher makes the message
     id, the case cannot write it: its destination leaves the deduplication id out, and the
     harness expects the id of the message the publisher made."""
     fifo = app.get("fifo") is True
@@ -226,8 +229,8 @@ def _fifo_rules(
         deduplication_id = given.get("id")
     else:
         deduplication_id = given.get("deduplication_id") if fifo else None
-    wanted = {"message_group_id": given.get("group_id") if fifo else None,
-              "message_deduplication_id": deduplication_id}  # fmt: skip
+    group = given.get("group_id", given.get("tenant")) if fifo else given.get("tenant")
+    wanted = {"message_group_id": group, "message_deduplication_id": deduplication_id}
     for field, value in wanted.items():
         if destination.get(field) != value:
             found.append(f"{case_id}: expected {field} must be {value!r} (publisher rule fifo)")

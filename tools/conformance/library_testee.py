@@ -73,7 +73,9 @@ def _publish(
     given: dict[str, Any], app: dict[str, Any], trace_context: dict[str, str]
 ) -> tuple[Destination, OutgoingMessage]:
     settings = _settings(app)
-    ordering = Ordering(given.get("group_id"), given.get("deduplication_id")).check()
+    ordering = Ordering(
+        given.get("group_id"), given.get("deduplication_id"), given.get("tenant")
+    ).check()
     destination = destination_for(settings, Priority.parse(given["priority"]))
     timestamp_ms = given["timestamp_ms"] if "timestamp_ms" in given else _now_ms()
     plan = _schedule(given).plan(timestamp_ms, destination, settings)

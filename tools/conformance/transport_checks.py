@@ -150,10 +150,22 @@ def check_destination(expected: dict[str, Any], actual: Any, problems: list[str]
     if str(actual.get(name_key, "")).endswith(FIFO_SUFFIX):
         _check_fifo_fields(expected, actual, problems)
     else:
-        problems.extend(
-            f"destination: {field} on a standard {name_key} (SQS/SNS refuse it)"
-            for field in _FIFO_FIELDS
-            if field in actual
+        _check_standard_fields(expected, actual, name_key, problems)
+
+
+def _check_standard_fields(
+    expected: dict[str, Any], actual: dict[str, Any], name_key: str, problems: list[str]
+) -> None:
+    """A standard queue or topic: a tenant's message group (a fair queue), no deduplication id."""
+    if "message_deduplication_id" in actual:
+        problems.append(f"destination: message_deduplication_id on a standard {name_key}")
+    group = actual.get("message_group_id")
+    expected_name = str(expected.get("queue", expected.get("topic", "")))
+    tenant = None if expected_name.endswith(FIFO_SUFFIX) else expected.get("message_group_id")
+    if group != tenant:
+        problems.append(
+            f"destination: message_group_id on a standard {name_key} is {group!r}, expected "
+            f"{tenant!r} (a tenant's, or none)"
         )
 
 

@@ -1,4 +1,5 @@
-"""`python -m tools.demo`: dev-server, worker, tasks of every priority, a dead letter requeued.
+"""`python -m tools.demo`: dev-server, worker, tasks of every priority, a dead letter requeued,
+a periodic task fired by the dev-server's stand-in for EventBridge Scheduler.
 
 Everything it starts runs in its own process group and is stopped (SIGTERM, then SIGKILL) on
 the way out, whatever happens, so nothing is left behind.
@@ -79,6 +80,19 @@ def echo(stream: IO[str], prefix: str) -> threading.Thread:
     return thread
 
 
+def firings(stream: IO[str]) -> threading.Thread:
+    """The dev-server's lines once it is ready: each schedule it fires."""
+
+    def pump() -> None:
+        for line in stream:
+            if line.startswith("# fired"):
+                print(f"   dev-server | {line[2:].rstrip()}", flush=True)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
+
+
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -109,6 +123,7 @@ def run(state: Path, env: dict[str, str]) -> int:
         assert server.stdout is not None
         values = read_settings(server.stdout)
         print(f"   endpoint {values['AWS_ENDPOINT_SQS']}, queues provisioned")
+        firings(server.stdout)
         env.update(values)
         os.environ.update(env)
         return with_worker(state, env)
@@ -139,6 +154,10 @@ def with_worker(state: Path, env: dict[str, str]) -> int:
         subprocess.run([*TASKHAWK, "requeue-dlq", "--priority", "default"], env=env, check=True)
         ran = state / "ran.txt"
         wait_for(lambda: "synced inventory" in ran.read_text(), "the requeued task to run")
+        say("taskhawk provision: the periodic task's EventBridge Scheduler schedule (1 minute)")
+        provision = [*TASKHAWK, "provision", "--priority", "low"]
+        subprocess.run(provision, env=env, check=True, stdout=subprocess.DEVNULL)
+        wait_for(lambda: "purged stale carts" in ran.read_text(), "the periodic task to run")
         time.sleep(1)
         say("stopping the worker (SIGTERM): in-flight tasks finish, exit status 0")
         status = stop(worker)

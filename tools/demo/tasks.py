@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from taskhawk import IgnoreException, Metadata, Priority, task
+from taskhawk import IgnoreException, Metadata, Priority, periodic, task
 
 STATE = Path(os.environ.get("TASKHAWK_DEMO_STATE", "."))
 OUTAGE = STATE / "inventory-outage"
@@ -49,3 +49,12 @@ def sync_inventory(sku: str) -> None:
     if OUTAGE.exists():
         raise ConnectionError("inventory service unavailable")
     _ran(f"synced inventory of {sku}")
+
+
+@periodic("rate(1 minute)", kwargs={"what": "stale carts"})
+@task(priority=Priority.low)
+def purge_stale(*, what: str, metadata: Metadata | None = None) -> None:
+    """A periodic task: EventBridge Scheduler sends it every minute (the dev-server emulates
+    Scheduler); its timestamp is the firing's scheduled time."""
+    assert metadata is not None
+    _ran(f"purged {what} (periodic firing scheduled at {metadata.timestamp} ms)")

@@ -52,6 +52,11 @@ export interface PublisherOptions {
   readonly credentials?: NonNullable<SQSClientConfig["credentials"]> | undefined;
   /** Headers every message carries; a call's own headers win. */
   readonly defaultHeaders?: Headers | undefined;
+  /**
+   * A header whose value is the tenant of a call without `withTenant` (TASKHAWK_DEFAULT_TENANT_HEADER
+   * in Python): its message group, which makes a standard queue fair between tenants.
+   */
+  readonly defaultTenantHeader?: string | undefined;
   /** Milliseconds to wait for a connection (5000, as the Python library waits). */
   readonly connectTimeoutMs?: number | undefined;
   /** Milliseconds to wait for an answer (10000); a send whose answer is lost is "unknown". */
@@ -110,7 +115,9 @@ export class Publisher {
    * propagator wrote for the publish's span (decision trace-context). */
   prepare(call: Call, traceContext: Headers = {}): Prepared {
     const headers = { ...this.options.defaultHeaders, ...call.headers };
-    return prepareMessage({ ...call, headers }, this.app, RULES, this.options.maxFormatVersion ?? LATEST_VERSION, traceContext);
+    const header = this.options.defaultTenantHeader;
+    const tenant = call.tenant ?? (header === undefined ? undefined : headers[header]);
+    return prepareMessage({ ...call, headers, ...(tenant === undefined ? {} : { tenant }) }, this.app, RULES, this.options.maxFormatVersion ?? LATEST_VERSION, traceContext);
   }
 
   /** Publish one call; its message id. ValidationError (nothing sent) or PublishError. */

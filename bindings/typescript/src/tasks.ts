@@ -46,6 +46,7 @@ export interface TaskOptions {
   readonly expires?: When;
   readonly group?: string;
   readonly deduplicationId?: string;
+  readonly tenant?: string;
 }
 
 /** A task of a consumer, as a publisher sees it: its name and the types of its arguments. */
@@ -100,6 +101,15 @@ export class TaskDefinition<Args extends PositionalArguments & Positional<Args>,
     return new TaskDefinition(this.name, { ...this.options, deduplicationId });
   }
 
+  /**
+   * The same task for this tenant: its messages carry it as their message group, so a standard
+   * queue serves tenants fairly (SQS fair queues); on a FIFO app it is the group.
+   */
+  withTenant(tenant: string): TaskDefinition<Args, Kwargs> {
+    checkFifoId(tenant, "tenant");
+    return new TaskDefinition(this.name, { ...this.options, tenant });
+  }
+
   /** A call with positional arguments only (every keyword argument optional or none declared). */
   call(...args: object extends Kwargs ? Args : NeedsCallWith): Call {
     return this.callWith(args as Sendable<Args>, {} as Sendable<Kwargs>);
@@ -113,7 +123,7 @@ export class TaskDefinition<Args extends PositionalArguments & Positional<Args>,
     const names = [...Object.keys(kwargs), ...Object.getOwnPropertySymbols(kwargs)];
     const given = names.map((name) => [name, (kwargs as { readonly [key: PropertyKey]: unknown })[name]] as const).filter(([, value]) => value !== undefined);
     const call: Call = { task: this.name, args: sent, kwargs: Object.fromEntries(given) };
-    const { priority, headers, delay, expires, group, deduplicationId } = this.options;
+    const { priority, headers, delay, expires, group, deduplicationId, tenant } = this.options;
     return {
       ...call,
       ...(priority === undefined ? {} : { priority }),
@@ -122,6 +132,7 @@ export class TaskDefinition<Args extends PositionalArguments & Positional<Args>,
       ...(expires === undefined ? {} : { expires }),
       ...(group === undefined ? {} : { group }),
       ...(deduplicationId === undefined ? {} : { deduplicationId }),
+      ...(tenant === undefined ? {} : { tenant }),
     };
   }
 }

@@ -29,6 +29,7 @@ export function callOf(input) {
     ...("expires_after_ms" in input ? { expires: input.expires_after_ms / 1000 } : {}),
     ...("group_id" in input ? { group: input.group_id } : {}),
     ...("deduplication_id" in input ? { deduplicationId: input.deduplication_id } : {}),
+    ...("tenant" in input ? { tenant: input.tenant } : {}),
   };
 }
 

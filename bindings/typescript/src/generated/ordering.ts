@@ -2,10 +2,11 @@
 // Change the schema (or codegen) and regenerate; `make check-generated` fails on any drift.
 
 /**
- * FIFO apps: the message group of each message and its deduplication id (publisher rule `fifo`,
- * schema/README.md), decided as taskhawk/ordering.py decides them. Tasks of one group run one at
- * a time, in publish order; SQS drops a message whose deduplication id it saw in the last five
- * minutes, so by default the id is the message id (every publish is new).
+ * The message group of each message and its deduplication id (publisher rules `fifo` and
+ * `tenants`, schema/README.md), decided as taskhawk/ordering.py decides them. On FIFO apps tasks
+ * of one group run one at a time, in publish order; SQS drops a message whose deduplication id it
+ * saw in the last five minutes, so by default the id is the message id (every publish is new). A
+ * tenant is the group: on a standard queue that makes it a fair queue, on a FIFO app the group.
  */
 
 import type { App, FifoIds } from "./naming.js";
@@ -16,10 +17,11 @@ export const FIFO_ID_MAX_LENGTH = 128;
 // 1 to FIFO_ID_MAX_LENGTH letters, digits or ASCII punctuation.
 const FIFO_ID = /^[!-~]{1,128}$/;
 
-/** What a call asks of a FIFO app: its message group and, optionally, its deduplication id. */
+/** What a call asks: a FIFO app's message group and deduplication id, and its tenant. */
 export interface OrderingRequest {
   readonly group?: string | undefined;
   readonly deduplicationId?: string | undefined;
+  readonly tenant?: string | undefined;
 }
 
 /** Whether SQS and SNS take `value` as a message group or deduplication id. */
@@ -28,28 +30,34 @@ export function isFifoId(value: unknown): value is string {
 }
 
 // The send parameter each id travels in: a refusal names it, as it is not part of the message.
-const PARAMETERS = { group: "MessageGroupId", "deduplication id": "MessageDeduplicationId" } as const;
+const PARAMETERS = { group: "MessageGroupId", "deduplication id": "MessageDeduplicationId", tenant: "MessageGroupId" } as const;
 
-/** `value`, or a ValidationError saying what a FIFO group or deduplication id is. */
+/** `value`, or a ValidationError saying what a FIFO group, deduplication id or tenant is. */
 export function checkFifoId(value: unknown, name: keyof typeof PARAMETERS): string {
   if (isFifoId(value)) return value;
   const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  throw new ValidationError(PARAMETERS[name], `a FIFO ${name} is 1-${FIFO_ID_MAX_LENGTH} letters, digits or ASCII punctuation, not ${shown}`);
+  const what = name === "tenant" ? "tenant" : `FIFO ${name}`;
+  throw new ValidationError(PARAMETERS[name], `a ${what} is 1-${FIFO_ID_MAX_LENGTH} letters, digits or ASCII punctuation, not ${shown}`);
 }
 
 /**
- * The group and deduplication id of one message of `app` whose id is `messageId`: none for a
- * standard app (which refuses a group or a deduplication id: its queues keep no order); for a
- * FIFO app the call's group (required) and its deduplication id, else the message id, else
- * none when the queues deduplicate by content.
+ * The group and deduplication id of one message of `app` whose id is `messageId`: for a standard
+ * app the tenant as the group, if any (it refuses a group or a deduplication id: its queues keep
+ * no order); for a FIFO app the call's group or tenant (required) and its deduplication id, else
+ * the message id, else none when the queues deduplicate by content.
  */
 export function fifoIds(request: OrderingRequest, app: App, messageId: string): FifoIds {
-  const group = request.group === undefined ? undefined : checkFifoId(request.group, "group");
+  const given = request.group === undefined ? undefined : checkFifoId(request.group, "group");
   const deduplicationId = request.deduplicationId === undefined ? undefined : checkFifoId(request.deduplicationId, "deduplication id");
+  const tenant = request.tenant === undefined ? undefined : checkFifoId(request.tenant, "tenant");
   if (app.fifo !== true) {
-    if (group === undefined && deduplicationId === undefined) return {};
-    throw new ValidationError(PARAMETERS.group, "a group or a deduplication id needs a FIFO app (fifo: true); the standard queues of this app keep no order");
+    if (given === undefined && deduplicationId === undefined) return tenant === undefined ? {} : { messageGroupId: tenant };
+    throw new ValidationError(PARAMETERS.group, "a group or a deduplication id needs a FIFO app (fifo: true); the standard queues of this app keep no order (a tenant gives them fairness)");
   }
+  if (given !== undefined && tenant !== undefined && given !== tenant) {
+    throw new ValidationError(PARAMETERS.group, `on a FIFO app the tenant is the message group: group ${JSON.stringify(given)} and tenant ${JSON.stringify(tenant)} disagree`);
+  }
+  const group = given ?? tenant;
   if (group === undefined) {
     throw new ValidationError(PARAMETERS.group, "a FIFO app publishes each task in a message group: give one (withGroup), e.g. the customer id whose tasks must keep their order");
   }
