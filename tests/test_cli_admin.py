@@ -7,6 +7,7 @@ import argparse
 import datetime
 import io
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -89,16 +90,31 @@ def test_tasks_lists_priorities_queues_and_signatures_without_starting_a_worker(
         "    return True\n"
     )
     write_app(tmp_path, None, "SHOP")  # no endpoint: nothing is asked of AWS
+    plain = run_cli("tasks", "--settings", "settings", "--import", "tasks", cwd=tmp_path)
+    assert "schedules" not in plain.stdout  # none declared, none listed
+    (tmp_path / "more_tasks.py").write_text(
+        (tmp_path / "more_tasks.py")
+        .read_text()
+        .replace(
+            "@taskhawk.task(", "@taskhawk.periodic('rate(5 minutes)', args=[7])\n@taskhawk.task("
+        )
+    )
     result = run_cli("tasks", "--settings", "settings", "--import", "tasks", "--import",
                      "more_tasks", cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
+    *table, schedule = result.stdout.splitlines()
+    assert table == [
         "TASK              PRIORITY  QUEUE                        SIGNATURE",
         "billing.charge    high      TASKHAWK-SHOP-HIGH-PRIORITY  charge(order_id: int, *, cents: "
         "int = 0) -> bool",
         "tasks.send_email  default   TASKHAWK-SHOP                send_email(to: str, subject: "
         "str) -> None",
+        "",
+        "schedules (1; `taskhawk provision` creates them):",
     ]
+    assert re.fullmatch(
+        r"  billing\.charge-\w{8}: billing\.charge rate\(5 minutes\) priority=high", schedule
+    )
     without_settings = run_cli("tasks", "--import", "more_tasks", cwd=tmp_path, env=clean_env())
     assert without_settings.returncode == 0, without_settings.stderr
     assert "billing.charge  high      (no settings)  charge(" in without_settings.stdout

@@ -3,7 +3,8 @@
 It imports the modules a worker would (TASKHAWK_TASK_MODULES, then each --import) and prints
 one row per task: its name, priority, the queue it is sent to (when settings say which app),
 and the signature `dispatch` takes (what the consumer fills in, `metadata` and `headers`, left
-out). Settings are optional: without them the queue column says so.
+out), then the schedules the periodic tasks declare. Settings are optional: without them the
+queue column says so.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from taskhawk.arguments import INJECTED
 from taskhawk.consume.startup import prepare_process
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.importing import import_user_module
+from taskhawk.periodic import registered_schedules
 from taskhawk.registry import registered_tasks
 from taskhawk.settings import Settings, configured_source
 from taskhawk.task import Task
@@ -48,7 +50,17 @@ def run_tasks(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]), file=out)
+    _print_schedules(out)
     return 0
+
+
+def _print_schedules(out: TextIO) -> None:
+    """Each declared schedule on a line, as `taskhawk schedules` shows it."""
+    schedules = sorted(registered_schedules().values(), key=lambda schedule: schedule.name)
+    if schedules:
+        print(f"\nschedules ({len(schedules)}; `taskhawk provision` creates them):", file=out)
+    for schedule in schedules:
+        print(f"  {schedule.describe()}", file=out)
 
 
 def _import_tasks(paths: Sequence[str], imports: Sequence[str]) -> Settings | None:
