@@ -1,4 +1,5 @@
-"""`taskhawk dev-server`: a local SQS/SNS endpoint (moto's server on 127.0.0.1), provisioned.
+"""`taskhawk dev-server`: a local SQS/SNS/S3 endpoint (moto's server on 127.0.0.1, every service
+on one port), provisioned, with a bucket for large payloads.
 
 It prints the settings that point taskhawk at it: by default as Python assignments to paste
 into a settings module (the quickstart's `settings.py` is exactly that output for port 4566),
@@ -20,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from taskhawk.admin.payload_bucket import ensure_payload_bucket
 from taskhawk.admin.provision import provision
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
@@ -29,6 +31,7 @@ __all__ = ["DEFAULT_PORT", "DEV_ACCOUNT_ID", "FORMATS", "dev_settings", "serve"]
 
 DEV_ACCOUNT_ID = "123456789012"  # moto's account
 DEV_REGION = "us-east-1"
+DEV_PAYLOAD_BUCKET = "taskhawk-dev-payloads"  # large messages' bodies, as on AWS
 DEFAULT_PORT = 4566  # the port local AWS endpoints customarily use, and the quickstart's
 FORMATS = ("python", "json")
 HOST = "127.0.0.1"
@@ -45,6 +48,8 @@ def dev_settings(endpoint: str, queue: str) -> dict[str, str]:
         "AWS_SECRET_KEY": "testing",
         "AWS_ENDPOINT_SQS": endpoint,
         "AWS_ENDPOINT_SNS": endpoint,
+        "AWS_ENDPOINT_S3": endpoint,
+        "TASKHAWK_LARGE_PAYLOAD_BUCKET": DEV_PAYLOAD_BUCKET,
     }
 
 
@@ -108,8 +113,8 @@ def _announce(
     settings = Settings(
         **lowered, taskhawk_max_receive_count=max_receive_count, source="taskhawk dev-server"
     )
-    print(f"# taskhawk dev-server: local SQS/SNS endpoint {endpoint} (moto)", file=out)
-    for done in provision(tuple(Priority), settings):
+    print(f"# taskhawk dev-server: local SQS/SNS/S3 endpoint {endpoint} (moto)", file=out)
+    for done in [*provision(tuple(Priority), settings), ensure_payload_bucket(settings)]:
         print(f"# {done}", file=out)
     if style == "json":
         print(json.dumps(values), file=out)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from taskhawk.admin.devserver import serve
+from taskhawk.admin.payload_bucket import ensure_payload_bucket
 from taskhawk.admin.provision import provision
 from taskhawk.cli import requeue_command
 from taskhawk.cli.parser import build_parser
@@ -110,6 +111,8 @@ def _provision(args: argparse.Namespace) -> int:
     priorities = [Priority.parse(name) for name in dict.fromkeys(args.priority or [])]
     for done in provision(priorities or tuple(Priority)):
         print(done)
+    if get_settings().taskhawk_large_payload_bucket:
+        print(ensure_payload_bucket(get_settings()))
     return 0
 
 

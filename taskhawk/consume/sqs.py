@@ -18,6 +18,7 @@ from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, isolated
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.inflight import InFlight, heartbeat_interval
+from taskhawk.consume.large_payload import PayloadCleanup
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
@@ -108,7 +109,9 @@ class Consumer:
         self.num_messages = num_messages
         self.transport = transport or current_transport()
         self.executor = Executor(self.settings, Redelivery.QUEUE)
-        self.inflight = InFlight(self.transport, self.visibility_s, heartbeat_s)
+        self.inflight = InFlight(
+            self.transport, self.visibility_s, heartbeat_s, PayloadCleanup(self.settings)
+        )
         self.observer = observer
         self._receive_pause = 0.0
 
