@@ -5,6 +5,7 @@ real `taskhawk worker` processes, the Lambda handler, and AWS's own extended cli
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import uuid
@@ -216,3 +217,28 @@ def test_our_message_is_read_by_the_sqs_extended_client(stack: Stack, bucket: st
     assert (body["id"], body["args"]) == (message_id, ["u" * 3_000_000, "theirs"])
     assert received["attributes"]["taskhawk_task"]["StringValue"] == "it.measure"
     assert objects(stack, bucket) == [] and stack.counts(default) == (0, 0)
+
+
+def test_a_10_mib_argument_published_from_node_runs_once_in_our_worker(
+    stack: Stack, bucket: str
+) -> None:
+    token = uuid.uuid4().hex
+    plan = {
+        "endpoint": stack.endpoint, "region": REGION, "accountId": ACCOUNT_ID,
+        "accessKeyId": "testing", "secretAccessKey": SECRET_KEY, "queue": stack.queue,
+        "bucket": bucket, "token": token, "size": TEN_MIB,
+    }  # fmt: skip
+    program = ROOT / "tests" / "integration" / "node_large_publisher.mjs"
+    done = subprocess.run(
+        [shutil.which("node") or "node", str(program)],
+        input=json.dumps(plan), capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    message_id = json.loads(done.stdout)
+    (raw,) = peek(stack, queue_name(stack.queue, Priority.default))
+    assert raw["MessageAttributes"][SIZE_ATTRIBUTE]["DataType"] == "Number"
+    assert objects(stack, bucket) == [message_id]
+    stack.start_worker(*WORKER_ARGS)
+    wait_for(lambda: measured(stack, token) == [TEN_MIB], "the task ran", timeout=60)
+    wait_for(lambda: objects(stack, bucket) == [], "the object deleted", timeout=20)
+    assert measured(stack, token) == [TEN_MIB]
