@@ -31,6 +31,7 @@ class Payload:
 
     pointer: PayloadPointer
     body: str
+    size: int  # the body's UTF-8 bytes, as ExtendedPayloadSize says
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class Offload:
         size = len(message.body.encode("utf-8"))
         attributes = pointer_attributes(message.attributes, size)
         carrier = dataclasses.replace(message, body=pointer.body, attributes=attributes)
-        return carrier, Payload(pointer, message.body)
+        return carrier, Payload(pointer, message.body, size)
 
 
 def store_payloads(payloads: Sequence[Payload], keys: Sequence[str], settings: Settings) -> None:

@@ -101,6 +101,8 @@ def _send_all(
     if payloads and settings is not None:  # S3 first: a failure there sends nothing
         keys = [o.message.key for _, outgoing in prepared for o in outgoing]
         store_payloads(payloads, keys, settings)
+        if publishing is not None:
+            publishing.offloaded(len(payloads), sum(p.size for p in payloads))
     results = [(destination, _send(destination, outgoing)) for destination, outgoing in prepared]
     if payloads and settings is not None:
         discard_unsent(payloads, results, settings)
