@@ -368,3 +368,27 @@ def test_a_lambda_sns_event_deletes_objects_only_when_every_record_succeeded(
     assert process_messages_for_lambda_consumer({"Records": [sns_record(ok, "s-1")]}) is None
     assert len(store.objects) == 1
     assert ran == [len(big())] * 3
+
+
+def test_a_dead_lettered_payload_keeps_its_object(
+    transport: CountingRecording, store: MemoryPayloadStore
+) -> None:
+    store.put(BUCKET, "not-a-message", "not json")
+    pointer = PayloadPointer(BUCKET, "not-a-message")
+    attributes = {SIZE_ATTRIBUTE: "8"}
+    transport.send(Destination("queue", DEFAULT), [OutgoingMessage("k", pointer.body, attributes)])
+    listen_for_messages(Priority.default, loop_count=1)
+    assert transport.bodies(DEFAULT) == [] and transport.bodies(DLQ) == [pointer.body]
+    assert list(store.objects) == [(BUCKET, "not-a-message")]
+
+
+def test_a_message_sent_back_until_due_keeps_its_object(
+    transport: CountingRecording, store: MemoryPayloadStore
+) -> None:
+    measure.with_delay(3600).dispatch(big())  # beyond SQS's 15 minutes: sent back until due
+    (sent,) = transport.bodies(DEFAULT)
+    transport._queues[DEFAULT].records[0].visible_at = 0  # received now, long before it is due
+    listen_for_messages(Priority.default, loop_count=1)
+    assert ran == []
+    (body,) = transport.bodies(DEFAULT)  # the copy sent back, pointing to the same object
+    assert body == sent and len(store.objects) == 1

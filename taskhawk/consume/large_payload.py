@@ -11,7 +11,8 @@ move to the dead-letter queue keeps the pointer, so they keep the object too.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from taskhawk.consume.decision import Action, Decision
@@ -72,13 +73,25 @@ def _delete(pointer: PayloadPointer, settings: Settings) -> None:
 
 
 class PayloadCleanup:
-    """Told by the worker's in-flight keeper which messages it deleted."""
+    """Told by the worker's in-flight keeper which messages it deleted; deletes their payloads,
+    but not those of messages sent on (to the dead-letter queue, or back delayed): their copies
+    point to the same object."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._kept: set[str] = set()
+        self._lock = threading.Lock()
 
-    def __call__(self, deleted: Iterable[ReceivedMessage]) -> None:
-        delete_payloads((received.body for received in deleted), self.settings)
+    def keep(self, receipt: str) -> None:
+        """The message of this receipt was sent on: its payload stays when it is deleted."""
+        with self._lock:
+            self._kept.add(receipt)
+
+    def __call__(self, deleted: Sequence[ReceivedMessage]) -> None:
+        with self._lock:
+            done = [r for r in deleted if r.receipt not in self._kept]
+            self._kept.difference_update(r.receipt for r in deleted)
+        delete_payloads((received.body for received in done), self.settings)
 
 
 def settle_lambda_record(

@@ -109,9 +109,8 @@ class Consumer:
         self.num_messages = num_messages
         self.transport = transport or current_transport()
         self.executor = Executor(self.settings, Redelivery.QUEUE)
-        self.inflight = InFlight(
-            self.transport, self.visibility_s, heartbeat_s, PayloadCleanup(self.settings)
-        )
+        self.payloads = PayloadCleanup(self.settings)
+        self.inflight = InFlight(self.transport, self.visibility_s, heartbeat_s, self.payloads)
         self.observer = observer
         self._receive_pause = 0.0
 
@@ -217,7 +216,10 @@ class Consumer:
     ) -> bool:
         """Finished messages, and dead letters the DLQ accepted, are deleted (kept hidden
         until then): True. Anything else is hidden for its retry delay and comes back."""
-        if decision.deletes or self._sent_on(decision, received, dead_letter_queue):
+        forwarded = not decision.deletes and self._sent_on(decision, received, dead_letter_queue)
+        if decision.deletes or forwarded:
+            if forwarded:  # its copy points to the same large payload, if it has one
+                self.payloads.keep(received.receipt)
             self.inflight.finish(received.receipt)
             return True
         self.inflight.release(received.receipt)  # from here on, its decision rules
