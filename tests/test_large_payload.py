@@ -255,7 +255,8 @@ def test_a_failed_task_keeps_its_object_for_the_retry(
 def test_a_pointer_to_a_missing_object_is_dead_lettered_with_its_reason(
     transport: CountingRecording, store: MemoryPayloadStore
 ) -> None:
-    message_id = measure.dispatch(big())
+    headers = {f"header{n}": "v" for n in range(8)}  # ten attributes with the size
+    message_id = measure.with_headers(**headers).dispatch(big())
     store.objects.clear()
     listen_for_messages(Priority.default, loop_count=1)
     assert ran == [] and transport.bodies(DEFAULT) == []

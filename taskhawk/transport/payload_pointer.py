@@ -73,7 +73,8 @@ def parse_pointer(body: str) -> PayloadPointer | None:
 
 
 def pointer_attributes(attributes: Mapping[str, str], payload_size: int) -> dict[str, str]:
-    """The attributes of the message that carries a pointer: its own (as many as fit beside the
-    size, which the extended clients need to recognise a pointer) plus the payload's size."""
+    """The attributes of the message that carries a pointer: the payload's size first (the
+    extended clients recognise a pointer by it, and a dead letter's copy, which keeps the first
+    attributes, keeps it), then its own, as many as fit."""
     kept = [(name, value) for name, value in attributes.items() if name not in NUMBER_ATTRIBUTES]
-    return {**dict(kept[: MAX_ATTRIBUTES - 1]), SIZE_ATTRIBUTE: str(payload_size)}
+    return {SIZE_ATTRIBUTE: str(payload_size), **dict(kept[: MAX_ATTRIBUTES - 1])}

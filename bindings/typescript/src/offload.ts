@@ -83,7 +83,8 @@ export function offload(prepared: Prepared, options: OffloadOptions | undefined)
 
 function pointerAttributes(attributes: Headers, payloadSize: number): Headers {
   const kept = Object.entries(attributes).filter(([name]) => !NUMBER_ATTRIBUTES.has(name));
-  return Object.fromEntries([...kept.slice(0, MAX_ATTRIBUTES - 1), [SIZE_ATTRIBUTE, String(payloadSize)]]);
+  // The size first: a dead letter's copy keeps the first attributes (taskhawk/transport/payload_pointer.py).
+  return Object.fromEntries([[SIZE_ATTRIBUTE, String(payloadSize)], ...kept.slice(0, MAX_ATTRIBUTES - 1)]);
 }
 
 /** Attributes in the SQS and SNS shape: Strings, but a payload's size a Number. */
