@@ -12,6 +12,7 @@ import pytest
 
 import taskhawk
 from taskhawk import Priority, process_messages_for_lambda_consumer
+from taskhawk.admin.requeue import peek_dead_letters
 from taskhawk.consume.dead_letter import REASON_ATTRIBUTE
 from taskhawk.consume.lambda_handler import LambdaRecordsFailed
 from taskhawk.consume.sqs import listen_for_messages
@@ -393,3 +394,13 @@ def test_a_message_sent_back_until_due_keeps_its_object(
     assert ran == []
     (body,) = transport.bodies(DEFAULT)  # the copy sent back, pointing to the same object
     assert body == sent and len(store.objects) == 1
+
+
+def test_a_dead_lettered_pointer_is_counted_under_its_task(
+    transport: CountingRecording, store: MemoryPayloadStore
+) -> None:
+    measure.dispatch(big())
+    store.objects.clear()
+    listen_for_messages(Priority.default, loop_count=1)
+    (kind,) = peek_dead_letters(Priority.default, hold_s=0)
+    assert kind.task == "large.measure" and kind.reason.startswith("large payload missing")
