@@ -6,6 +6,8 @@ import os
 
 AWS_ENDPOINT_SQS = os.environ["AWS_ENDPOINT_SQS"]
 AWS_ENDPOINT_SNS = os.environ["AWS_ENDPOINT_SNS"]
+AWS_ENDPOINT_S3 = os.environ["AWS_ENDPOINT_S3"]  # the dev-server serves S3 on the same port
+TASKHAWK_LARGE_PAYLOAD_BUCKET = os.environ["TASKHAWK_LARGE_PAYLOAD_BUCKET"]
 AWS_REGION = os.environ["AWS_REGION"]
 AWS_ACCOUNT_ID = os.environ["AWS_ACCOUNT_ID"]
 AWS_ACCESS_KEY = os.environ["AWS_ACCESS_KEY"]
