@@ -219,10 +219,8 @@ def test_our_message_is_read_by_the_sqs_extended_client(stack: Stack, bucket: st
     assert objects(stack, bucket) == [] and stack.counts(default) == (0, 0)
 
 
-def test_a_10_mib_argument_published_from_node_runs_once_in_our_worker(
-    stack: Stack, bucket: str
-) -> None:
-    token = uuid.uuid4().hex
+def publish_from_node(stack: Stack, bucket: str, token: str) -> str:
+    """A 10 MiB call published by the TypeScript package, offloaded; its message id."""
     plan = {
         "endpoint": stack.endpoint, "region": REGION, "accountId": ACCOUNT_ID,
         "accessKeyId": "testing", "secretAccessKey": SECRET_KEY, "queue": stack.queue,
@@ -234,7 +232,15 @@ def test_a_10_mib_argument_published_from_node_runs_once_in_our_worker(
         input=json.dumps(plan), capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    message_id = json.loads(done.stdout)
+    message_id: str = json.loads(done.stdout)
+    return message_id
+
+
+def test_a_10_mib_argument_published_from_node_runs_once_in_our_worker(
+    stack: Stack, bucket: str
+) -> None:
+    token = uuid.uuid4().hex
+    message_id = publish_from_node(stack, bucket, token)
     (raw,) = peek(stack, queue_name(stack.queue, Priority.default))
     assert raw["MessageAttributes"][SIZE_ATTRIBUTE]["DataType"] == "Number"
     assert objects(stack, bucket) == [message_id]
@@ -242,3 +248,16 @@ def test_a_10_mib_argument_published_from_node_runs_once_in_our_worker(
     wait_for(lambda: measured(stack, token) == [TEN_MIB], "the task ran", timeout=60)
     wait_for(lambda: objects(stack, bucket) == [], "the object deleted", timeout=20)
     assert measured(stack, token) == [TEN_MIB]
+
+
+def test_a_10_mib_argument_published_from_node_runs_in_the_lambda_handler(
+    stack: Stack, bucket: str
+) -> None:
+    token = uuid.uuid4().hex
+    publish_from_node(stack, bucket, token)
+    default = queue_name(stack.queue, Priority.default)
+    assert process_messages_for_lambda_consumer(sqs_event(stack, default)) == {
+        "batchItemFailures": []
+    }
+    assert measured(stack, token) == [TEN_MIB]
+    assert objects(stack, bucket) == [] and stack.counts(default) == (0, 0)
