@@ -3,8 +3,9 @@ large body, defined once: the body is a two-element JSON array, the pointer's Ja
 and the S3 object's bucket and key, and the message carries the payload's size in bytes as the
 Number attribute `ExtendedPayloadSize` (`SQSLargePayloadSize` from older clients).
 
-A taskhawk message is a JSON object, so a body that is an array is never mistaken for one.
-Pure: no I/O.
+A taskhawk message is a JSON object, so a body that is an array is never mistaken for one. The
+check and the names come from the pointer's schema (schema/payload-pointer/), generated into
+`taskhawk._generated.pointer`. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from taskhawk._generated.pointer import BUCKET_MEMBER, KEY_MEMBER, POINTER_CLASSES, pointer_location
 from taskhawk.transport.limits import MAX_ATTRIBUTES
 
 __all__ = [
@@ -26,13 +28,13 @@ __all__ = [
     "pointer_attributes",
 ]
 
-POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer"
-LEGACY_POINTER_CLASS = "com.amazon.sqs.javamessaging.MessageS3Pointer"
+POINTER_CLASS, LEGACY_POINTER_CLASS = (
+    POINTER_CLASSES  # what is written, and what older clients wrote
+)
 SIZE_ATTRIBUTE = "ExtendedPayloadSize"
 LEGACY_SIZE_ATTRIBUTE = "SQSLargePayloadSize"
 # The attributes sent with DataType Number rather than String (the extended clients' type).
 NUMBER_ATTRIBUTES = frozenset({SIZE_ATTRIBUTE, LEGACY_SIZE_ATTRIBUTE})
-_CLASSES = frozenset({POINTER_CLASS, LEGACY_POINTER_CLASS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,7 @@ class PayloadPointer:
     @property
     def body(self) -> str:
         """The pointer as the message body, in the form the Java library writes."""
-        where = {"s3BucketName": self.bucket, "s3Key": self.key}
+        where = {BUCKET_MEMBER: self.bucket, KEY_MEMBER: self.key}
         return json.dumps([POINTER_CLASS, where], separators=(",", ":"))
 
     @property
@@ -61,15 +63,8 @@ def parse_pointer(body: str) -> PayloadPointer | None:
         data = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    if not (isinstance(data, list) and len(data) == 2 and data[0] in _CLASSES):
-        return None
-    where = data[1]
-    if not isinstance(where, dict):
-        return None
-    bucket, key = where.get("s3BucketName"), where.get("s3Key")
-    if not (isinstance(bucket, str) and bucket and isinstance(key, str) and key):
-        return None
-    return PayloadPointer(bucket, key)
+    location = pointer_location(data)
+    return None if location is None else PayloadPointer(*location)
 
 
 def pointer_attributes(attributes: Mapping[str, str], payload_size: int) -> dict[str, str]:

@@ -6,10 +6,11 @@
 // nothing.
 
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { BUCKET_MEMBER, KEY_MEMBER, POINTER_CLASSES, pointerLocation } from "./generated/pointer.js";
 import { type Headers, MAX_ATTRIBUTES, type Prepared, RULES, type PublishRules, transportAttributes, transportSize } from "./generated/index.js";
 
-export const POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer";
-export const LEGACY_POINTER_CLASS = "com.amazon.sqs.javamessaging.MessageS3Pointer";
+// The pointer's names and check come from its schema (schema/payload-pointer/), generated.
+export const [POINTER_CLASS = "", LEGACY_POINTER_CLASS = ""] = POINTER_CLASSES;
 export const SIZE_ATTRIBUTE = "ExtendedPayloadSize";
 export const LEGACY_SIZE_ATTRIBUTE = "SQSLargePayloadSize";
 const NUMBER_ATTRIBUTES = new Set([SIZE_ATTRIBUTE, LEGACY_SIZE_ATTRIBUTE]);
@@ -44,7 +45,7 @@ export interface Offloaded {
 
 /** The pointer body, as the Java library writes it. */
 export function pointerBody(bucket: string, key: string): string {
-  return JSON.stringify([POINTER_CLASS, { s3BucketName: bucket, s3Key: key }]);
+  return JSON.stringify([POINTER_CLASS, { [BUCKET_MEMBER]: bucket, [KEY_MEMBER]: key }]);
 }
 
 /** The pointer a body is, or undefined for any other body. */
@@ -56,11 +57,7 @@ export function parsePointer(body: string): { bucket: string; key: string } | un
   } catch {
     return undefined;
   }
-  if (!Array.isArray(data) || data.length !== 2 || (data[0] !== POINTER_CLASS && data[0] !== LEGACY_POINTER_CLASS)) return undefined;
-  const where: unknown = data[1];
-  if (typeof where !== "object" || where === null || Array.isArray(where)) return undefined;
-  const { s3BucketName: bucket, s3Key: key } = where as { s3BucketName?: unknown; s3Key?: unknown };
-  return typeof bucket === "string" && bucket !== "" && typeof key === "string" && key !== "" ? { bucket, key } : undefined;
+  return pointerLocation(data);
 }
 
 /** Rules that let a message of any size through preparation: the offload decides after. */
