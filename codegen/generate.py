@@ -7,6 +7,7 @@ from pathlib import Path
 
 from codegen.errors import GenerationFailed
 from codegen.models import render_models
+from codegen.pointer import pointer_python
 from codegen.render import GeneratorVersions, Renderer, format_python
 from codegen.schemas import SchemaFile, SchemaProblem, load_schemas
 from codegen.validators import compile_schema
@@ -59,6 +60,7 @@ def generate_package(schema_dir: Path) -> list[GeneratedFile]:
             )
     registry = renderer.registry_module([v.publish for v in versions], schemas)
     files.append(GeneratedFile("__init__.py", format_python(registry)))
+    files.append(GeneratedFile(*pointer_python(schema_dir)))
     return sorted(files, key=lambda file: file.name)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from taskhawk.exceptions import MessageTooLarge, PublishError, summarize_failures
+from taskhawk.offload import Offload, Payload, discard_unsent, store_payloads
 from taskhawk.priority import Priority
 from taskhawk.settings import Settings
 from taskhawk.telemetry import Publishing, telemetry_for
@@ -80,19 +81,31 @@ def send_all(
     `settings` say (without them, as a tool's send, never)."""
     telemetry = telemetry_for(settings) if settings is not None else None
     if telemetry is None:
-        return _send_all(by_destination, None)
+        return _send_all(by_destination, None, settings)
     batch = [(d, [_message(item) for item in items]) for d, items in by_destination.items()]
     with telemetry.publishing(batch) as publishing:
-        return _send_all(by_destination, publishing)
+        return _send_all(by_destination, publishing, settings)
 
 
 def _send_all(
     by_destination: Mapping[Destination, Sequence[Message | Outbound]],
     publishing: Publishing | None,
+    settings: Settings | None,
 ) -> list[str]:
     context = publishing.trace_context if publishing is not None else None
-    prepared = [(dest, prepare(dest, items, context)) for dest, items in by_destination.items()]
+    offload = Offload.from_settings(settings) if settings is not None else None
+    prepared = [
+        (dest, prepare(dest, items, context, offload)) for dest, items in by_destination.items()
+    ]
+    payloads = [o.payload for _, outgoing in prepared for o in outgoing if o.payload is not None]
+    if payloads and settings is not None:  # S3 first: a failure there sends nothing
+        keys = [o.message.key for _, outgoing in prepared for o in outgoing]
+        store_payloads(payloads, keys, settings)
+        if publishing is not None:
+            publishing.offloaded(len(payloads), sum(p.size for p in payloads))
     results = [(destination, _send(destination, outgoing)) for destination, outgoing in prepared]
+    if payloads and settings is not None:
+        discard_unsent(payloads, results, settings)
     if publishing is not None:
         publishing.sent(results)
     raise_unless_sent(results)
@@ -107,9 +120,11 @@ def prepare(
     destination: Destination,
     items: Sequence[Message | Outbound],
     trace_context: Mapping[str, str] | None = None,
+    offload: Offload | None = None,
 ) -> list[_Outgoing]:
     """Encoded messages with their sizes, carrying `trace_context` in their attributes as far as
-    it fits; MessageTooLarge before anything is sent."""
+    it fits, those `offload` wants as pointers to their S3 payloads; MessageTooLarge before
+    anything is sent."""
     limit, service = (
         (SNS_MAX_BYTES, "SNS") if destination.kind == "topic" else (SQS_MAX_BYTES, "SQS")
     )
@@ -120,8 +135,6 @@ def prepare(
         body = encode(message)
         attributes = message_attributes(message, trace_context)
         size = transport_size(body, attributes)
-        if size > limit:
-            raise MessageTooLarge(size, limit, service)
         outgoing = OutgoingMessage(
             message.id,
             body,
@@ -130,15 +143,22 @@ def prepare(
             outbound.group_id,
             outbound.deduplication_id,
         )
-        prepared.append(_Outgoing(outgoing, size, limit))
+        payload = None
+        if offload is not None and offload.wanted(size, limit):
+            outgoing, payload = offload.pointing(outgoing)
+            size = transport_size(outgoing.body, outgoing.attributes)
+        if size > limit:
+            raise MessageTooLarge(size, limit, service)
+        prepared.append(_Outgoing(outgoing, size, limit, payload))
     return prepared
 
 
 @dataclass(frozen=True, slots=True)
 class _Outgoing:
     message: OutgoingMessage
-    size: int
+    size: int  # what the queue or topic counts: a pointer's, not its payload's
     limit: int
+    payload: Payload | None = None  # the body S3 keeps for a message sent as a pointer
 
 
 def _send(destination: Destination, prepared: Sequence[_Outgoing]) -> SendResult:

@@ -18,7 +18,11 @@ from taskhawk.priority import Priority
 from taskhawk.settings import configure, get_settings, unconfigure
 from taskhawk.task import Task
 from taskhawk.transport.current import use_transport
+from taskhawk.transport.limits import LARGE_PAYLOAD_MAX_BYTES
 from taskhawk.transport.memory import MemoryTransport
+from taskhawk.transport.payload_current import use_store
+from taskhawk.transport.payload_pointer import parse_pointer
+from taskhawk.transport.payload_store import MemoryPayloadStore
 from taskhawk.wire import Message, decode
 
 __all__ = ["Recorder", "taskhawk_recorder"]
@@ -29,13 +33,22 @@ _MAX_ROUNDS = 1000  # tasks that dispatch tasks: stop a runaway chain instead of
 class Recorder:
     """What was dispatched while the fixture was active, oldest first."""
 
-    def __init__(self, transport: MemoryTransport) -> None:
+    def __init__(
+        self, transport: MemoryTransport, payloads: MemoryPayloadStore | None = None
+    ) -> None:
         self.transport = transport
+        self.payloads = payloads or MemoryPayloadStore()  # large messages' bodies (S3's part)
         self._ran = 0
 
     @property
     def messages(self) -> list[Message]:
-        return [decode(outgoing.body) for _, outgoing in self.transport.sent]
+        return [self._decoded(outgoing.body) for _, outgoing in self.transport.sent]
+
+    def _decoded(self, body: str) -> Message:
+        pointer = parse_pointer(body)
+        if pointer is None:
+            return decode(body)
+        return decode(self.payloads.get(pointer.bucket, pointer.key), LARGE_PAYLOAD_MAX_BYTES)
 
     def dispatched(self, task: Task[Any, Any] | str) -> list[Message]:
         name = task if isinstance(task, str) else task.name
@@ -119,9 +132,10 @@ def taskhawk_recorder() -> Iterator[Recorder]:
         configure(TASKHAWK_QUEUE="TEST")
         configured_here = True
     transport = MemoryTransport()
+    payloads = MemoryPayloadStore()
     try:
-        with use_transport(transport):
-            yield Recorder(transport)
+        with use_transport(transport), use_store(payloads):
+            yield Recorder(transport, payloads)
     finally:
         if configured_here:
             unconfigure()

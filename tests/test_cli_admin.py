@@ -313,12 +313,14 @@ def test_dev_server_prints_a_settings_module_that_works_as_printed(tmp_path: Pat
         assert [line.split(" = ")[0] for line in settings] == [
             "TASKHAWK_QUEUE", "AWS_REGION", "AWS_ACCOUNT_ID", "AWS_ACCESS_KEY", "AWS_SECRET_KEY",
             "AWS_ENDPOINT_SQS", "AWS_ENDPOINT_SNS", "AWS_ENDPOINT_SCHEDULER",
-            "TASKHAWK_SCHEDULER_ROLE_ARN",
+            "TASKHAWK_SCHEDULER_ROLE_ARN", "AWS_ENDPOINT_S3", "TASKHAWK_LARGE_PAYLOAD_BUCKET",
         ]  # fmt: skip
+        assert any(line.startswith("# payload bucket    taskhawk-dev-payloads") for line in lines)
         (tmp_path / "settings.py").write_text("\n".join(settings) + "\n")
         result = run_cli("stats", "--settings", "settings", "--priority", "bulk", cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert f"TASKHAWK-{queue}-BULK" in result.stdout
+        assert "large payloads: 0 objects in s3://taskhawk-dev-payloads" in result.stdout
         server.send_signal(signal.SIGINT)
         assert server.wait(15) == 0
     finally:

@@ -25,6 +25,8 @@ from taskhawk.transport import Destination, OutgoingMessage, SendResult
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
+from taskhawk.transport.payload_current import use_store
+from taskhawk.transport.payload_store import MemoryPayloadStore
 from tests.support.otel import Collected, collecting
 
 APP = "OTEL-APP"
@@ -477,3 +479,30 @@ def test_turned_off_there_is_no_span_no_metric_and_no_context(
     assert sorted(span.name for span in otel.finished()) == ["inside the task", "request"]
     assert "traceparent" not in transport.sent[0][1].attributes
     assert otel.metrics() == {}
+
+
+def test_a_large_payload_is_marked_on_the_send_and_the_process_spans(
+    otel: Collected, transport: MemoryTransport
+) -> None:
+    taskhawk.configure(TASKHAWK_QUEUE=APP, TASKHAWK_LARGE_PAYLOAD_BUCKET="payloads")
+    work = declare()
+    with use_store(MemoryPayloadStore()):
+        work.dispatch("x" * 1_100_000)
+        work.dispatch("small")
+        Consumer([Priority.default], settings=get_settings()).poll(0, 0)
+    (first, second) = spans(otel, f"send {QUEUE}")
+    assert first.attributes is not None and second.attributes is not None
+    assert first.attributes["taskhawk.large_payload.count"] == 1
+    assert first.attributes["taskhawk.large_payload.bytes"] > 1_100_000
+    assert "taskhawk.large_payload.count" not in second.attributes
+    (offloaded,) = [
+        span
+        for span in spans(otel, f"process {QUEUE}")
+        if span.attributes and span.attributes.get("taskhawk.large_payload.count") == 1
+    ]
+    assert offloaded.attributes is not None
+    assert (
+        offloaded.attributes["taskhawk.large_payload.bytes"]
+        == (first.attributes["taskhawk.large_payload.bytes"])
+    )
+    assert ran == ["x" * 1_100_000]

@@ -13,6 +13,7 @@ import jinja2
 
 from codegen.errors import GenerationFailed, UnsupportedSchema
 from codegen.generate import GeneratedFile, group_by_version
+from codegen.pointer import pointer_typescript
 from codegen.render import template_environment
 from codegen.schemas import SchemaFile, load_schemas
 from codegen.typescript.ts_regex import regex_expression
@@ -56,6 +57,7 @@ def generate_typescript(schema_dir: Path) -> list[GeneratedFile]:
     for module in RULE_MODULES:
         text = env.get_template(f"typescript/{module}.jinja").render(**context)
         files.append(GeneratedFile(module, _tidy(text)))
+    files.append(GeneratedFile(*pointer_typescript(schema_dir)))
     return sorted(files, key=lambda file: file.name)
 
 

@@ -1,4 +1,5 @@
-"""`taskhawk dev-server`: a local SQS/SNS endpoint (moto's server on 127.0.0.1), provisioned.
+"""`taskhawk dev-server`: a local SQS/SNS/S3 endpoint (moto's server on 127.0.0.1, every service
+on one port), provisioned, with a bucket for large payloads.
 
 It prints the settings that point taskhawk at it: by default as Python assignments to paste
 into a settings module (the quickstart's `settings.py` is exactly that output for port 4566),
@@ -28,6 +29,7 @@ from typing import Any, TextIO
 
 import boto3
 
+from taskhawk.admin.payload_bucket import ensure_payload_bucket
 from taskhawk.admin.provision import provision
 from taskhawk.admin.schedule_firing import ScheduleFirer
 from taskhawk.exceptions import ConfigurationError
@@ -40,6 +42,7 @@ DEV_ACCOUNT_ID = "123456789012"  # moto's account
 DEV_REGION = "us-east-1"
 DEV_SCHEDULER_ROLE = f"arn:aws:iam::{DEV_ACCOUNT_ID}:role/taskhawk-scheduler"  # moto checks none
 FIRING_CHECK_S = 1.0
+DEV_PAYLOAD_BUCKET = "taskhawk-dev-payloads"  # large messages' bodies, as on AWS
 DEFAULT_PORT = 4566  # the port local AWS endpoints customarily use, and the quickstart's
 FORMATS = ("python", "json")
 HOST = "127.0.0.1"
@@ -58,6 +61,8 @@ def dev_settings(endpoint: str, queue: str) -> dict[str, str]:
         "AWS_ENDPOINT_SNS": endpoint,
         "AWS_ENDPOINT_SCHEDULER": endpoint,
         "TASKHAWK_SCHEDULER_ROLE_ARN": DEV_SCHEDULER_ROLE,
+        "AWS_ENDPOINT_S3": endpoint,
+        "TASKHAWK_LARGE_PAYLOAD_BUCKET": DEV_PAYLOAD_BUCKET,
     }
 
 
@@ -149,8 +154,8 @@ def _announce(
     )
     # Python assignments may carry comments; the JSON output is that one object and nothing else.
     comments = sys.stderr if style == "json" else out
-    print(f"# taskhawk dev-server: local SQS/SNS endpoint {endpoint} (moto)", file=comments)
-    for done in provision(tuple(Priority), settings):
+    print(f"# taskhawk dev-server: local SQS/SNS/S3 endpoint {endpoint} (moto)", file=comments)
+    for done in [*provision(tuple(Priority), settings), ensure_payload_bucket(settings)]:
         print(f"# {done}", file=comments)
     if style == "json":
         print(json.dumps(values), file=out, flush=True)

@@ -26,6 +26,8 @@ from taskhawk.settings import get_settings
 from taskhawk.transport import Destination, ReceivedMessage, Transport
 from taskhawk.transport.current import current_transport
 from taskhawk.transport.limits import MAX_BATCH, SHORT_POLL_S, check_batch_size
+from taskhawk.transport.payload_pointer import parse_pointer
+from taskhawk.wire import TASK_ATTRIBUTE
 
 __all__ = ["DeadLetterKind", "Selection", "peek_dead_letters", "requeue_dead_letter"]
 
@@ -45,6 +47,8 @@ class DeadLetterKind:
     @classmethod
     def of(cls, received: ReceivedMessage) -> DeadLetterKind:
         reason = received.attributes.get(REASON_ATTRIBUTE) or REDRIVE_REASON
+        if parse_pointer(received.body) is not None:  # its body is in S3: named by its attribute
+            return cls(received.attributes.get(TASK_ATTRIBUTE) or "(large payload)", reason)
         return cls(_task_name(received.body), reason)
 
 

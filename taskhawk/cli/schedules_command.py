@@ -11,6 +11,7 @@ import os
 import sys
 from typing import TextIO
 
+from taskhawk.admin.payload_bucket import ensure_payload_bucket
 from taskhawk.admin.provision import provision
 from taskhawk.admin.schedules import provision_schedules
 from taskhawk.consume.startup import prepare_process
@@ -65,6 +66,8 @@ def run_provision(args: argparse.Namespace, out: TextIO | None = None) -> int:
         priorities = [Priority.parse(name) for name in dict.fromkeys(args.priority or [])]
         for done in provision(priorities or tuple(Priority), settings):
             print(done, file=out)
+        if settings.taskhawk_large_payload_bucket:
+            print(ensure_payload_bucket(settings), file=out)
     prefix = "would be " if args.dry_run else ""
     for change in provision_schedules(settings, dry_run=args.dry_run):
         print(f"{prefix}{change}" if change.action != "keep" else str(change), file=out)

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from taskhawk.admin.aws_admin import AWSAdmin
+from taskhawk.admin.payload_bucket import payload_line, payload_stats
 from taskhawk.admin.purge import purge, purge_targets
 from taskhawk.admin.stats import PriorityStats, queue_stats, uses_cloudwatch
 from taskhawk.exceptions import ConfigurationError
@@ -32,12 +33,15 @@ def run_stats(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         while True:
             stats = queue_stats(settings, priorities, age_source=args.age)
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            payloads = payload_stats(settings)
             if args.json:
-                entry = {"time": now, "app": settings.app_queue, "priorities": stats}
+                entry: dict[str, object] = {"time": now, "app": settings.app_queue}
+                entry["priorities"] = stats
+                entry.update({"large_payloads": payloads} if payloads else {})
                 print(json.dumps(entry, default=PriorityStats.as_dict), file=out, flush=True)
             else:
                 screen = _CLEAR if args.watch and out.isatty() else ""
-                table = stats_table(stats, with_age)
+                table = stats_table(stats, with_age) + payload_line(payloads)
                 print(f"{screen}{settings.app_queue} at {now}\n{table}", file=out, flush=True)
             if not args.watch:
                 return 0

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from taskhawk.consume.dead_letter import dead_letter_reason
 from taskhawk.consume.decision import Action, Decision, Origin, Redelivery
 from taskhawk.consume.firing_guard import check_firing
+from taskhawk.consume.large_payload import message_body, missing_payload
 from taskhawk.consume.outcomes import (
     LAST_ATTEMPT,
     Backoff,
@@ -33,6 +34,7 @@ from taskhawk.settings import Settings
 from taskhawk.task import Task
 from taskhawk.telemetry import SNS, SQS, Consuming, telemetry_for
 from taskhawk.transport import ReceivedMessage
+from taskhawk.transport.payload_store import PayloadMissing
 from taskhawk.wire import Message, decode
 
 __all__ = [
@@ -88,7 +90,12 @@ class Executor:
             "receive_count": received.receive_count,
         }
         try:
-            message = decode(received.body)
+            local = self.redelivery is Redelivery.CALLER
+            body, max_bytes = message_body(received, self.settings, local=local)
+        except PayloadMissing as error:
+            return missing_payload(error, fields)
+        try:
+            message = decode(body, max_bytes)
             task = find_task(message.task)
         except ValidationError as error:  # undecodable, invalid, unknown task
             return _dead_letter(error, received, fields)

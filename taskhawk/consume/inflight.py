@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -73,8 +73,17 @@ class _Held:
 class InFlight:
     """Thread-safe; one per consumer. Use as a context manager around the consume loop."""
 
-    def __init__(self, transport: Transport, visibility_s: int, heartbeat_s: float | None) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        visibility_s: int,
+        heartbeat_s: float | None,
+        deleted: Callable[[list[ReceivedMessage]], None] | None = None,
+    ) -> None:
+        """`deleted` is told the messages each delete removed (a large payload's S3 object
+        may go only then)."""
         self._transport = transport
+        self._deleted = deleted
         self._visibility_s = visibility_s
         self._heartbeat_s = heartbeat_s
         self._held: dict[str, _Held] = {}
@@ -251,6 +260,8 @@ class InFlight:
             failed = set(receipts)
         now = time.monotonic()
         given_up = 0
+        if self._deleted is not None and len(failed) < len(chunk):
+            self._deleted([h.received for h in chunk if h.received.receipt not in failed])
         for held in chunk:
             receipt = held.received.receipt
             if receipt not in failed:

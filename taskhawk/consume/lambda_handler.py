@@ -18,6 +18,7 @@ from typing import Any, TypedDict
 from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Executor, Origin, Redelivery, isolated
 from taskhawk.consume.lambda_batch import concurrent_lanes, run_lanes
+from taskhawk.consume.large_payload import delete_payloads, settle_lambda_record
 from taskhawk.consume.outcomes import logger
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import TaskhawkError, ValidationError, summarize_failures
@@ -76,8 +77,9 @@ def process_messages_for_lambda_consumer(
         error = isolated(partial(_sns_record, executor, record), _describe, fields)
         if error is not None:
             failed[str(_sns_id(record) or f"record {index}")] = error
-    if failed:
+    if failed:  # Lambda retries the whole event: every record keeps its payload
         raise LambdaRecordsFailed(failed)
+    delete_payloads((str((r.get("Sns") or {}).get("Message", "")) for r in records), settings)
     return None
 
 
@@ -127,7 +129,7 @@ def _sqs_record(executor: Executor, record: Mapping[str, Any]) -> bool:
     hook_kwargs = {"queue_name": received.queue, "sqs_record": record}
     decision = executor.execute(received, hook_kwargs, origin)
     if decision.deletes:
-        return True
+        return settle_lambda_record(transport, received, executor.settings)
     if decision.action is Action.DEFER and decision.sends_back:
         return send_back(transport, received, decision.delay_s)
     if decision.action in (Action.RETRY, Action.DEFER):  # hidden for its delay, then redelivered

@@ -18,6 +18,7 @@ from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, isolated
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.inflight import InFlight, heartbeat_interval
+from taskhawk.consume.large_payload import PayloadCleanup
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
@@ -108,7 +109,8 @@ class Consumer:
         self.num_messages = num_messages
         self.transport = transport or current_transport()
         self.executor = Executor(self.settings, Redelivery.QUEUE)
-        self.inflight = InFlight(self.transport, self.visibility_s, heartbeat_s)
+        self.payloads = PayloadCleanup(self.settings)
+        self.inflight = InFlight(self.transport, self.visibility_s, heartbeat_s, self.payloads)
         self.observer = observer
         self._receive_pause = 0.0
 
@@ -214,7 +216,10 @@ class Consumer:
     ) -> bool:
         """Finished messages, and dead letters the DLQ accepted, are deleted (kept hidden
         until then): True. Anything else is hidden for its retry delay and comes back."""
-        if decision.deletes or self._sent_on(decision, received, dead_letter_queue):
+        forwarded = not decision.deletes and self._sent_on(decision, received, dead_letter_queue)
+        if decision.deletes or forwarded:
+            if forwarded:  # its copy points to the same large payload, if it has one
+                self.payloads.keep(received.receipt)
             self.inflight.finish(received.receipt)
             if decision.sends_back:  # two copies until this delete: no buffering
                 self.inflight.flush()

@@ -61,6 +61,9 @@ class Settings:
         "EventBridge Scheduler endpoint URL for `taskhawk provision`'s periodic-task schedules "
         "(a local endpoint in development; moto serves it on the SQS endpoint's port).",
     )
+    aws_endpoint_s3: str | None = _setting(
+        None, "S3 endpoint URL for large payloads (a local endpoint in development)."
+    )
     aws_connect_timeout_s: float = _setting(
         5, "Seconds every SQS and SNS client waits to connect to its endpoint."
     )
@@ -195,6 +198,22 @@ class Settings:
         "its scheduled time is expired unrun, like a task past its `with_expires` (None: never)."
         " It is also how long each consumer process remembers the firings it took, to run a "
         "repeated firing once.",
+    )
+    taskhawk_large_payload_bucket: str | None = _setting(
+        None,
+        "S3 bucket for messages too large for their queue or topic: the body goes to S3 and the "
+        "message carries a pointer in the format of AWS's SQS/SNS Extended Client Libraries. "
+        "None (the default): such a dispatch is refused with MessageTooLarge. Consumers read "
+        "pointers either way (the bucket is in the pointer).",
+    )
+    taskhawk_large_payload_threshold: int | None = _setting(
+        None,
+        "Bytes (body plus attributes) above which a message goes through S3; None (the "
+        "default) is the destination's limit (1 MiB for SQS, 256 KiB for SNS), and a larger "
+        "value counts as that limit.",
+    )
+    taskhawk_large_payload_always: bool = _setting(
+        False, "Send every message's body through S3, whatever its size (needs the bucket)."
     )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
     # Unknown TASKHAWK_*/AWS_* names of the source (settings.names): a warning for the library,

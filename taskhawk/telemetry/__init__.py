@@ -50,6 +50,10 @@ class Publishing(Protocol):
     def sent(self, results: Sequence[tuple[Destination, SendResult]]) -> None:
         """What became of each message (without it, nothing was sent)."""
 
+    def offloaded(self, count: int, size: int) -> None:
+        """How many messages of this send went as pointers, their bodies (`size` bytes in all)
+        in S3."""
+
 
 class Consuming(Protocol):
     """One received message, inside its CONSUMER span."""

@@ -18,11 +18,16 @@ from opentelemetry.trace import Span, Status, StatusCode
 from taskhawk.telemetry import SNS, SQS
 from taskhawk.telemetry.instruments import Instruments
 from taskhawk.transport import Destination, ReceivedMessage, SendResult
+from taskhawk.transport.payload_pointer import LEGACY_SIZE_ATTRIBUTE, SIZE_ATTRIBUTE, parse_pointer
 from taskhawk.wire import Message
 
 __all__ = ["Batch", "PublishObservation", "ReceiveObservation", "send_attributes", "system_of"]
 
 Batch = Sequence[tuple[Destination, Sequence[Message]]]
+# A send: how many of its messages went through S3, and their bodies' bytes; a received message:
+# 1 when its body was in S3, and the size its sender gave.
+LARGE_PAYLOAD_COUNT = "taskhawk.large_payload.count"
+LARGE_PAYLOAD_BYTES = "taskhawk.large_payload.bytes"
 
 
 def system_of(destination: Destination) -> str:
@@ -80,6 +85,10 @@ class PublishObservation:
     ) -> None:
         if not self._counted:
             self.sent(())
+
+    def offloaded(self, count: int, size: int) -> None:
+        if self._span is not None:
+            self._span.set_attributes({LARGE_PAYLOAD_COUNT: count, LARGE_PAYLOAD_BYTES: size})
 
     def sent(self, results: Sequence[tuple[Destination, SendResult]]) -> None:
         """One count per message by outcome; a message no result names was not sent."""
@@ -139,6 +148,7 @@ class ReceiveObservation:
                     "messaging.operation.type": "process",
                     "messaging.operation.name": "process",
                     "taskhawk.receive_count": received.receive_count,
+                    **_offload_attributes(received),
                 }
             )
 
@@ -180,3 +190,14 @@ class ReceiveObservation:
             span.record_exception(error)
         if error is not None or reason:
             span.set_status(Status(StatusCode.ERROR, reason or f"{type(error).__name__}: {error}"))
+
+
+def _offload_attributes(received: ReceivedMessage) -> dict[str, Any]:
+    """A message whose body is in S3: marked, with the payload's size when the sender gave it."""
+    if parse_pointer(received.body) is None:
+        return {}
+    size = received.attributes.get(SIZE_ATTRIBUTE) or received.attributes.get(LEGACY_SIZE_ATTRIBUTE)
+    found: dict[str, Any] = {LARGE_PAYLOAD_COUNT: 1}
+    if size is not None and size.isdigit():
+        found[LARGE_PAYLOAD_BYTES] = int(size)
+    return found

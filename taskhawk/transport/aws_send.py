@@ -26,6 +26,7 @@ from botocore.exceptions import (
 
 from taskhawk.transport import OutgoingMessage, SendResult
 from taskhawk.transport.limits import ATTRIBUTE_DATA_TYPE
+from taskhawk.transport.payload_pointer import NUMBER_ATTRIBUTES
 
 __all__ = ["SEND_ATTEMPTS", "SendApi", "send_request", "string_attributes"]
 
@@ -53,8 +54,13 @@ class SendApi:
 
 
 def string_attributes(attributes: Mapping[str, str]) -> dict[str, Any]:
+    """Every attribute a String, but a large payload's size a Number, as the extended clients
+    send it."""
     return {
-        name: {"DataType": ATTRIBUTE_DATA_TYPE, "StringValue": value}
+        name: {
+            "DataType": "Number" if name in NUMBER_ATTRIBUTES else ATTRIBUTE_DATA_TYPE,
+            "StringValue": value,
+        }
         for name, value in attributes.items()
     }
 

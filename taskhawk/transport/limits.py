@@ -14,6 +14,7 @@ __all__ = [
     "ATTRIBUTE_NAME",
     "FIFO_DEDUPLICATION_WINDOW_S",
     "FIFO_ID",
+    "LARGE_PAYLOAD_MAX_BYTES",
     "LONG_POLL_S",
     "MAX_ATTRIBUTES",
     "MAX_ATTRIBUTE_NAME",
@@ -41,6 +42,7 @@ MAX_SCHEDULER_RETRIES = 185  # and at most this many times
 MAX_ATTRIBUTES = 10  # message attributes per message
 SQS_MAX_BYTES = 1_048_576  # body plus attributes of one message, and of one batch request
 SNS_MAX_BYTES = 262_144  # the same for SNS Publish and PublishBatch
+LARGE_PAYLOAD_MAX_BYTES = 2_147_483_647  # a body kept in S3: the extended clients' largest
 LONG_POLL_S = 20  # SQS's longest poll: fewest requests when nothing asks a consumer to stop
 SHORT_POLL_S = 1  # what a consumer that must stop or switch queues within ~1 s waits
 ATTRIBUTE_DATA_TYPE = "String"  # the only attribute type taskhawk sends

@@ -28,9 +28,10 @@ from taskhawk.wire.strict_json import check_unicode_text, parse_strict
 __all__ = ["decode", "encode", "validation_errors"]
 
 
-def decode(body: str | bytes) -> Message:
-    """Parse and validate one message body; raise ValidationError naming the path and reason."""
-    text = _as_text(body)
+def decode(body: str | bytes, max_bytes: int = SQS_MAX_BYTES) -> Message:
+    """Parse and validate one message body; raise ValidationError naming the path and reason.
+    `max_bytes` is the most its source can carry (a queue's limit, or a large payload's)."""
+    text = _as_text(body, max_bytes)
     data = parse_strict(text)
     if type(data) is not dict:
         raise ValidationError("$", f"a message must be a JSON object, not {_json_type(data)}")
@@ -80,16 +81,17 @@ def encode(message: Message) -> str:
         raise
 
 
-def _as_text(body: str | bytes) -> str:
-    # Nothing larger than SQS's limit (in UTF-8 bytes) can arrive, so anything larger is hostile.
-    if len(body) > SQS_MAX_BYTES:  # a str has at least as many bytes as characters
-        raise ValidationError("$", f"body is {len(body)} long, over the {SQS_MAX_BYTES} limit")
+def _as_text(body: str | bytes, max_bytes: int = SQS_MAX_BYTES) -> str:
+    # Nothing larger than its source's limit (in UTF-8 bytes) can arrive: anything larger is
+    # hostile.
+    if len(body) > max_bytes:  # a str has at least as many bytes as characters
+        raise ValidationError("$", f"body is {len(body)} long, over the {max_bytes} limit")
     if isinstance(body, str):
         if not body.isascii():
             size = len(body.encode("utf-8", "surrogatepass"))
-            if size > SQS_MAX_BYTES:
+            if size > max_bytes:
                 raise ValidationError(
-                    "$", f"body is {size} bytes of UTF-8, over the {SQS_MAX_BYTES} limit"
+                    "$", f"body is {size} bytes of UTF-8, over the {max_bytes} limit"
                 )
         return body
     try:

@@ -7,8 +7,9 @@ upstream 4.7, with profiles), library (library-only: messages per CPU second thr
 transports, this library and upstream 4.7), instructions (the consume, dispatch and
 library-only rows counted in instructions under valgrind, which noise cannot move),
 throughput (messages per second against a local endpoint: raw boto3, taskhawk and its peers;
-then the memory of one worker process over 5,000 tasks). `make bench` runs them all but async
-and writes tools/bench/results/.
+then the memory of one worker process over 5,000 tasks), large-payload (a 5 MiB task through
+S3: taskhawk's offload against AWS's SQS Extended Client, one run). `make bench` runs them all
+but async and writes tools/bench/results/.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tools.bench import asyncrow, codec, report
+from tools.bench import asyncrow, codec, large_payload, report
 
-SECTIONS = ("codec", "cpu", "library", "instructions", "throughput")
+SECTIONS = ("codec", "cpu", "library", "instructions", "throughput", "large-payload")
 OPTIONAL = ("async",)  # run only when named
 
 
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         status = max(status, codec.main())
     if {"cpu", "library", "instructions", "throughput"} & set(chosen):
         status = max(status, report.main(chosen, args))
+    if "large-payload" in chosen:
+        status = max(status, large_payload.main())
     return status
 
 

@@ -18,7 +18,8 @@ __all__ = ["MANIFEST", "build_manifest", "corpus_files", "manifest_problems", "w
 MANIFEST = CONTRACT_DIR / "MANIFEST.json"
 _DESCRIPTION = (
     "SHA-256 of every file of the Taskhawk contract corpus (vectors, publisher cases, their"
-    " meta-schemas, the message schemas). Regenerate: python -m tools.conformance manifest --write"
+    " meta-schemas, the message and pointer schemas). Regenerate:"
+    " python -m tools.conformance manifest --write"
 )
 
 
@@ -26,6 +27,10 @@ def corpus_files(root: Path = ROOT) -> list[Path]:
     contract = root / "contract-tests"
     found = [*contract.glob("*.schema.json"), *contract.glob("v[0-9]*/*/*.json")]
     found += (root / "schema" / "message").glob("*/*.json")
+    found += [
+        *contract.glob("large-payload/*.json"),
+        *(root / "schema").glob("payload-pointer/*/*.json"),
+    ]
     return sorted(found, key=lambda path: path.relative_to(root).as_posix())
 
 

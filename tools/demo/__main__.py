@@ -107,7 +107,8 @@ def dispatch_examples() -> None:
     tasks.build_report.dispatch("2024-05")
     tasks.expire_session.dispatch("s-123")
     tasks.sync_inventory.dispatch("SKU-1")
-    print("   dispatched 5 tasks: default, high, low and bulk priority")
+    tasks.import_catalog.dispatch([f"SKU-{n},{'x' * 200}" for n in range(10_000)])
+    print("   dispatched 6 tasks: default, high, low and bulk priority, one of 2 MiB through S3")
 
 
 def dead_letters(queue: str) -> int:
@@ -115,7 +116,7 @@ def dead_letters(queue: str) -> int:
 
 
 def run(state: Path, env: dict[str, str]) -> int:
-    say("starting a local SQS/SNS endpoint: taskhawk dev-server (moto on 127.0.0.1)")
+    say("starting a local SQS/SNS/S3 endpoint: taskhawk dev-server (moto on 127.0.0.1)")
     server_command = [*TASKHAWK, "dev-server", "--queue", "DEMO", "--max-receive-count", "2"]
     server_command += ["--port", "0", "--format", "json"]
     server_env = {k: v for k, v in env.items() if k != "SETTINGS_MODULE"}  # not configured yet

@@ -58,3 +58,9 @@ def purge_stale(*, what: str, metadata: Metadata | None = None) -> None:
     Scheduler); its timestamp is the firing's scheduled time."""
     assert metadata is not None
     _ran(f"purged {what} (periodic firing scheduled at {metadata.timestamp} ms)")
+
+
+@task(priority=Priority.bulk)
+def import_catalog(rows: list[str]) -> None:
+    """Its argument is larger than an SQS message: the body travels through S3."""
+    _ran(f"imported {len(rows)} catalog rows ({sum(map(len, rows)) // 1024} KiB, through S3)")

@@ -10,6 +10,7 @@
 export * from "./generated/index.js";
 export { PublishError } from "./errors.js";
 export { Publisher, type PublisherOptions, createPublisher } from "./publisher.js";
+export { type OffloadOptions, type PayloadStore, S3PayloadStore, parsePointer, pointerBody } from "./offload.js";
 export { AwsTransport, type SendResult, type Transport } from "./send.js";
 export { type JsonArgument, type KeywordArguments, type NeedsCallWith, type Positional, type PositionalArguments, type Sendable, TaskDefinition, type TaskOptions, defineTask } from "./tasks.js";
 export { tracingAvailable } from "./trace.js";

@@ -1,6 +1,7 @@
 // Publishing task calls from Node: each call is prepared by the generated rules (message, body,
 // attributes, destination, size) before anything is sent, then sent through SQS or SNS.
 
+import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
 import {
@@ -18,6 +19,7 @@ import {
   prepareMessage,
 } from "./generated/index.js";
 import { PublishError } from "./errors.js";
+import { type OffloadOptions, type Offloaded, type PayloadStore, S3PayloadStore, offload, rulesWithoutLimit } from "./offload.js";
 import { AwsTransport, type SendResult, type Transport } from "./send.js";
 import { tracedSend } from "./trace.js";
 
@@ -75,13 +77,24 @@ export interface PublisherOptions {
   readonly tracing?: boolean | undefined;
   /** Send through this instead of AWS (tests). */
   readonly transport?: Transport | undefined;
+  /**
+   * Large messages through S3 (TASKHAWK_LARGE_PAYLOAD_BUCKET and its threshold and always
+   * settings in Python): the body goes to the bucket and the message carries a pointer in the
+   * format of AWS's extended client libraries. Unset: a message over the limit is refused.
+   */
+  readonly largePayloads?: OffloadOptions | undefined;
+  /** S3 endpoint URL (a local endpoint in development); unset: `endpoint`, else the SDK's. */
+  readonly s3Endpoint?: string | undefined;
+  /** Keep large bodies here instead of S3 (tests). */
+  readonly payloadStore?: PayloadStore | undefined;
 }
 
 /** Publishes task calls for one app. */
 export class Publisher {
   readonly app: App;
   private readonly transport: Transport;
-  private readonly clients: readonly { destroy(): void }[];
+  private readonly clients: { destroy(): void }[] = [];
+  private readonly payloads: PayloadStore | undefined;
 
   constructor(private readonly options: PublisherOptions) {
     const topology = options.topology ?? "sqs";
@@ -91,9 +104,11 @@ export class Publisher {
     }
     const { queue, lambdaApp, fifo, contentBasedDeduplication } = options;
     this.app = { queue, topology, lambdaApp, fifo, contentBasedDeduplication };
+    const threshold = options.largePayloads?.threshold;
+    if (threshold !== undefined && !(threshold >= 0)) throw new TypeError(`largePayloads.threshold must be 0 or more bytes, not ${threshold}`);
+    this.payloads = options.payloadStore ?? (options.largePayloads === undefined ? undefined : this.s3Store());
     if (options.transport !== undefined) {
       this.transport = options.transport;
-      this.clients = [];
       return;
     }
     const config = {
@@ -105,7 +120,7 @@ export class Publisher {
     };
     const sqs = new SQSClient(config);
     const sns = new SNSClient(config);
-    this.clients = [sqs, sns];
+    this.clients.push(sqs, sns);
     // Where errors say the queue or topic was looked for (the SDK also reads AWS_ENDPOINT_URL).
     const endpoint = options.endpoint ?? process.env["AWS_ENDPOINT_URL"] ?? `AWS (${options.region ?? "the SDK's default region"})`;
     this.transport = new AwsTransport(sqs, sns, (topic) => this.topicArn(topic), endpoint);
@@ -114,10 +129,18 @@ export class Publisher {
   /** Check and encode a call as it would be sent, without sending it; `traceContext` is what a
    * propagator wrote for the publish's span (decision trace-context). */
   prepare(call: Call, traceContext: Headers = {}): Prepared {
+    return this.offloaded(call, traceContext).prepared;
+  }
+
+  /** The call prepared, as a pointer with its payload when it goes through S3. */
+  private offloaded(call: Call, traceContext: Headers): Offloaded {
     const headers = { ...this.options.defaultHeaders, ...call.headers };
     const header = this.options.defaultTenantHeader;
     const tenant = call.tenant ?? (header === undefined ? undefined : headers[header]);
-    return prepareMessage({ ...call, headers, ...(tenant === undefined ? {} : { tenant }) }, this.app, RULES, this.options.maxFormatVersion ?? LATEST_VERSION, traceContext);
+    const large = this.options.largePayloads;
+    const rules = large === undefined ? RULES : rulesWithoutLimit(large);
+    const prepared = prepareMessage({ ...call, headers, ...(tenant === undefined ? {} : { tenant }) }, this.app, rules, this.options.maxFormatVersion ?? LATEST_VERSION, traceContext);
+    return offload(prepared, large);
   }
 
   /** Publish one call; its message id. ValidationError (nothing sent) or PublishError. */
@@ -135,8 +158,10 @@ export class Publisher {
   async publishBatch(calls: readonly Call[]): Promise<string[]> {
     const destinations = () => distinct(calls.map((call) => RULES.destination(this.app, call.priority ?? "default")));
     return tracedSend(this.options.tracing ?? true, destinations, async (observation) => {
-      const prepared = calls.map((call) => this.prepare(call, observation.traceContext));
+      const offloaded = calls.map((call) => this.offloaded(call, observation.traceContext));
+      const prepared = offloaded.map((item) => item.prepared);
       observation.prepared(prepared);
+      await this.storePayloads(offloaded); // S3 first: a failure there sends nothing
       const results: SendResult[] = [];
       for (const [destination, messages] of byDestination(prepared)) {
         for (const chunk of chunks(messages)) results.push(await this.sendChunk(destination, chunk));
@@ -146,6 +171,31 @@ export class Publisher {
       if (sent.length < prepared.length) throw publishError(prepared.length, results);
       return prepared.map((message) => message.id);
     });
+  }
+
+  /** Put every payload in S3, or throw a PublishError with every message not sent. */
+  private async storePayloads(offloaded: readonly Offloaded[]): Promise<void> {
+    for (const { payload } of offloaded) {
+      if (payload === undefined || this.payloads === undefined) continue;
+      try {
+        await this.payloads.put(payload.bucket, payload.key, payload.body);
+      } catch (error) {
+        const reason = `large payload not stored in S3, nothing sent: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+        const notSent = new Map(offloaded.map((item) => [item.prepared.id, reason]));
+        throw new PublishError(`${offloaded.length} messages not sent: ${reason}`, [], notSent, new Map());
+      }
+    }
+  }
+
+  private s3Store(): PayloadStore {
+    const endpoint = this.options.s3Endpoint ?? this.options.endpoint;
+    const s3 = new S3Client({
+      ...(this.options.region === undefined ? {} : { region: this.options.region }),
+      ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
+      ...(this.options.credentials === undefined ? {} : { credentials: this.options.credentials }),
+    });
+    this.clients.push(s3);
+    return new S3PayloadStore(s3);
   }
 
   /** Release the SDK clients' connections. */

@@ -11,7 +11,8 @@
 import { PublishBatchCommand, PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type SendTarget, describe, explain, failedBeforeRequest, fields, notConnected } from "./aws-errors.js";
-import { type Destination, type Prepared, transportAttributes } from "./generated/index.js";
+import { type Destination, type Prepared } from "./generated/index.js";
+import { messageAttributes } from "./offload.js";
 
 export const SEND_ATTEMPTS = 3;
 const UNKNOWN = "outcome unknown: the endpoint may have it, so it was not sent again";
@@ -54,8 +55,8 @@ export class AwsTransport implements Transport {
       const target = this.topicArn(destination.topic);
       const why = (error: unknown) => explain(error, { kind: "SNS topic", name: destination.topic, endpoint: this.endpoint });
       return sendRequest(messages, {
-        one: (message) => this.sns.send(new PublishCommand({ TopicArn: target, Message: message.body, MessageAttributes: transportAttributes(message.attributes), ...fifoParameters(message) })),
-        batch: (entries) => this.sns.send(new PublishBatchCommand({ TopicArn: target, PublishBatchRequestEntries: entries.map(([id, message]) => ({ Id: id, Message: message.body, MessageAttributes: transportAttributes(message.attributes), ...fifoParameters(message) })) })),
+        one: (message) => this.sns.send(new PublishCommand({ TopicArn: target, Message: message.body, MessageAttributes: messageAttributes(message.attributes), ...fifoParameters(message) })),
+        batch: (entries) => this.sns.send(new PublishBatchCommand({ TopicArn: target, PublishBatchRequestEntries: entries.map(([id, message]) => ({ Id: id, Message: message.body, MessageAttributes: messageAttributes(message.attributes), ...fifoParameters(message) })) })),
       }, why);
     }
     const place: SendTarget = { kind: "SQS queue", name: destination.queue, endpoint: this.endpoint };
@@ -69,8 +70,8 @@ export class AwsTransport implements Transport {
     }
     const delay = destination.delaySeconds === undefined ? {} : { DelaySeconds: destination.delaySeconds };
     return sendRequest(messages, {
-      one: (message) => this.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: message.body, MessageAttributes: transportAttributes(message.attributes), ...delay, ...fifoParameters(message) })),
-      batch: (entries) => this.sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries.map(([id, message]) => ({ Id: id, MessageBody: message.body, MessageAttributes: transportAttributes(message.attributes), ...delay, ...fifoParameters(message) })) })),
+      one: (message) => this.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: message.body, MessageAttributes: messageAttributes(message.attributes), ...delay, ...fifoParameters(message) })),
+      batch: (entries) => this.sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries.map(([id, message]) => ({ Id: id, MessageBody: message.body, MessageAttributes: messageAttributes(message.attributes), ...delay, ...fifoParameters(message) })) })),
     }, why);
   }
 
