@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +14,14 @@ import pytest
 import taskhawk
 from taskhawk import Priority, listen_for_messages, requeue_dead_letter
 from taskhawk.admin.requeue import DeadLetterKind, peek_dead_letters
+from taskhawk.clock import use_clock
 from taskhawk.consume.dead_letter import (
     REASON_ATTRIBUTE,
     dead_letter_attributes,
     dead_letter_reason,
 )
 from taskhawk.exceptions import PublishError, TaskNotFound, ValidationError
+from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.limits import SQS_MAX_BYTES, transport_size
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
@@ -174,6 +177,40 @@ def test_peek_counts_by_task_and_moves_nothing(transport: Recording) -> None:
     assert len(transport.bodies(DEFAULT_DLQ)) == 3
     received = transport.receive(DEFAULT_DLQ, max_messages=10, wait_seconds=0)
     assert len(received) == 3  # visible again
+
+
+class Producing(Recording):
+    """A DLQ that producers keep writing to: each receive from it finds one more message, sent
+    a second after the receive began."""
+
+    def receive(
+        self,
+        queue: str,
+        *,
+        max_messages: int,
+        wait_seconds: int,
+        visibility_timeout: int | None = None,
+    ) -> list[ReceivedMessage]:
+        if queue == DEFAULT_DLQ:
+            with use_clock(lambda: time.time() + 1):
+                put(self, body(task="late.one"), queue=DEFAULT_DLQ)
+        return super().receive(
+            queue,
+            max_messages=max_messages,
+            wait_seconds=wait_seconds,
+            visibility_timeout=visibility_timeout,
+        )
+
+
+def test_peek_counts_what_was_there_at_its_start_while_producers_write() -> None:
+    producing = Producing()
+    producing.create_queue(DEFAULT, dead_letter=DEFAULT_DLQ, max_receive_count=4)
+    taskhawk.configure(TASKHAWK_QUEUE=APP)
+    for _ in range(12):
+        put(producing, body(task="a.one"), queue=DEFAULT_DLQ)
+    with use_transport(producing):
+        counts = peek_dead_letters(Priority.default)  # it used to run as long as they wrote
+    assert [(kind.task, n) for kind, n in counts.items()] == [("a.one", 12)]
 
 
 def test_requeue_over_http_keeps_body_and_attributes(

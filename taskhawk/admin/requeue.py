@@ -109,16 +109,19 @@ def peek_dead_letters(
 ) -> Counter[DeadLetterKind]:
     """Count the priority's dead letters by task and reason, moving none (a dry run).
 
-    Each message is received (hidden for `hold_s` while counting) and made visible again.
+    Each message is received (hidden for `hold_s` while counting) and made visible again. As a
+    requeue does, it counts what was in the DLQ when it started, and a batch with nothing from
+    before ends it: producers still writing to the DLQ cannot keep it going.
     """
     run = _Run(Priority.parse(priority), current_transport(), hold_s)
     counts: Counter[DeadLetterKind] = Counter()
     try:
         while limit is None or counts.total() < limit:
-            fresh = [r for r in run.receive(MAX_BATCH) if run.first_sight(r)]
+            batch = run.receive(MAX_BATCH)
+            run.held.extend(batch)
+            fresh = [r for r in batch if run.first_sight(r) and run.from_before(r)]
             if not fresh:
                 break
-            run.held.extend(fresh)
             for kind in map(DeadLetterKind.of, fresh):
                 if selection.matches(kind) and (limit is None or counts.total() < limit):
                     counts[kind] += 1

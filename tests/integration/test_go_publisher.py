@@ -11,19 +11,20 @@ import json
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import taskhawk
+from taskhawk.admin.devserver_sqs import sqs_promises_kept
 from taskhawk.priority import Priority
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
 from tests.conftest import ACCOUNT_ID, REGION, SECRET_KEY
 from tests.integration.conftest import ROOT, Stack, wait_for
 from tests.integration.go_program import build_go_program
 from tests.integration.test_fifo_worker import _settings, create_fifo_queues
-from tests.support.moto_receive import atomic_receives
 
 pytestmark = pytest.mark.integration
 
@@ -131,13 +132,19 @@ GROUPS = [f"go-customer-{n}" for n in range(5)]
 PER_GROUP = 4
 
 
-def test_go_publishes_fifo_groups_that_the_worker_runs_in_order(
-    stack: Stack, go_publisher: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    atomic_receives(monkeypatch)  # moto's long poll could otherwise break a group's lock
+@pytest.fixture
+def fifo_app(stack: Stack) -> Iterator[None]:
     create_fifo_queues(stack)
     taskhawk.configure({**_settings(stack), "TASKHAWK_FIFO": True})
     stack.env["SETTINGS_MODULE"] = "tests.integration.fifo_settings"
+    with sqs_promises_kept():  # as the dev-server: moto's long poll could break a group's lock
+        yield
+
+
+@pytest.mark.usefixtures("fifo_app")
+def test_go_publishes_fifo_groups_that_the_worker_runs_in_order(
+    stack: Stack, go_publisher: Path
+) -> None:
     (stack.state / f"fail-once-{GROUPS[1]}-1").touch()  # a retry must not let #2 overtake #1
 
     def ordered(group: str, n: int) -> dict[str, Any]:

@@ -48,9 +48,9 @@ def record_body(n: int) -> str:
     )
 
 
-def requeue(rig: Rig, timeout: float) -> subprocess.CompletedProcess[str]:
+def requeue(rig: Rig, timeout: float, *options: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "taskhawk.cli", "requeue-dlq", "--priority", "default"]
-    command += ["--settings", "tests.reliability.worker_settings"]
+    command += ["--settings", "tests.reliability.worker_settings", *options]
     return subprocess.run(
         command, env=rig.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
     )
@@ -67,7 +67,7 @@ def test_requeue_ends_while_a_worker_dead_letters_the_poison_again(rig: Rig) -> 
     worker = rig.start_worker()
     worker.wait_listening()
     started = time.monotonic()
-    result = requeue(rig, timeout=60)
+    result = requeue(rig, timeout=60, "--unknown-tasks")  # their names, knowingly
     took = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     assert re.search(r"^requeued 3 messages from \S+ to \S+$", result.stdout, re.M), result.stdout
