@@ -58,13 +58,11 @@ def dev_server() -> Iterator[dict[str, Any]]:
     )
     try:
         assert process.stdout is not None
-        values: dict[str, Any] = {}
-        for line in process.stdout:
-            if line.startswith("# taskhawk dev-server ready"):
-                break
-            if line.startswith("{"):
-                values = json.loads(line)
-        assert values, "the dev-server printed no settings"
+        # With --format json stdout is the settings object alone, printed once the server
+        # serves and its queues are provisioned (its comments go to stderr).
+        line = process.stdout.readline()
+        assert line.startswith("{"), f"the dev-server printed no settings: {line!r}"
+        values: dict[str, Any] = json.loads(line)
         yield values
     finally:
         kill_group(process)  # type: ignore[arg-type]
