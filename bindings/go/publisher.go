@@ -30,7 +30,7 @@ type Config struct {
 	// delay travels as `metadata.eta`).
 	LambdaApp *bool
 	// FIFO queues and topics (TASKHAWK_FIFO): names end in `.fifo`, every call needs a message
-	// group (WithGroup), and delays are refused.
+	// group (WithGroup, or a tenant), and delays are refused.
 	FIFO bool
 	// ContentBasedDeduplication: the FIFO queues deduplicate by content
 	// (TASKHAWK_FIFO_CONTENT_BASED_DEDUPLICATION), so a call without WithDeduplicationID is
@@ -42,6 +42,10 @@ type Config struct {
 	Region string
 	// DefaultHeaders are headers every message carries; a call's own headers win.
 	DefaultHeaders map[string]string
+	// DefaultTenantHeader names a header whose value is the tenant of a call without one
+	// (WithTenant), as TASKHAWK_DEFAULT_TENANT_HEADER does in Python: its message group, which
+	// makes a standard queue fair between tenants. Empty: only WithTenant sets a tenant.
+	DefaultTenantHeader string
 	// MaxFormatVersion is the newest message format the app's consumers read, as
 	// TASKHAWK_MAX_FORMAT_VERSION says in Python: a call that needs a newer one (a delay beyond
 	// 900 s, an expiry) is refused. Upgrade every consumer first; empty, the newest this
@@ -133,10 +137,32 @@ func (p *Publisher) prepare(call wire.Call, traceContext *wire.TraceContext) (*w
 		maps.Copy(headers, call.Headers)
 		call.Headers = headers
 	}
+	if call.Tenant == nil && p.config.DefaultTenantHeader != "" {
+		tenant, err := p.defaultTenant(call.Headers)
+		if err != nil {
+			return nil, err
+		}
+		call.Tenant = tenant
+	}
 	options := wire.Options{
 		Newest: p.config.MaxFormatVersion, TraceContext: traceContext, Now: p.config.Now, NewID: p.config.NewID,
 	}
 	return wire.Prepare(call, p.app, options)
+}
+
+// defaultTenant is the value of the header DefaultTenantHeader names, nil when the message has
+// none; a value SQS would refuse as a group is refused naming the header it came from.
+func (p *Publisher) defaultTenant(headers map[string]string) (*string, error) {
+	name := p.config.DefaultTenantHeader
+	tenant, given := headers[name]
+	if !given {
+		return nil, nil
+	}
+	var invalid *wire.ValidationError
+	if err := wire.CheckFIFOID(tenant, "tenant"); errors.As(err, &invalid) {
+		return nil, &wire.ValidationError{Path: invalid.Path, Reason: "header " + strconv.Quote(name) + " (DefaultTenantHeader): " + invalid.Reason}
+	}
+	return &tenant, nil
 }
 
 // Publish publishes one call; its message id. A *wire.ValidationError means nothing was sent;

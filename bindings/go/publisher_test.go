@@ -295,6 +295,59 @@ func TestFIFOGroupsKeepTheirOrderInOneRequest(t *testing.T) {
 	}
 }
 
+func TestATenantReachesSQSAndSNSAsTheGroup(t *testing.T) {
+	fake := &fakeAWS{}
+	p := publisher(t, fake, taskhawk.Config{})
+	export := taskhawk.NewTask[[]int, taskhawk.NoKwargs]("tasks.export_rows").WithTenant("acme")
+	if _, err := export.Publish(context.Background(), p, []int{1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	sent := fake.requests[0].(*sqs.SendMessageInput)
+	if aws.ToString(sent.MessageGroupId) != "acme" || sent.MessageDeduplicationId != nil {
+		t.Fatalf("group %v, deduplication id %v", aws.ToString(sent.MessageGroupId), sent.MessageDeduplicationId)
+	}
+	fake = &fakeAWS{}
+	p = publisher(t, fake, taskhawk.Config{Topology: wire.SNS, AccountID: "000000000000", Region: "us-east-1"})
+	if _, err := export.Publish(context.Background(), p, []int{1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if published := fake.requests[0].(*sns.PublishInput); aws.ToString(published.MessageGroupId) != "acme" {
+		t.Fatalf("topic group %v", aws.ToString(published.MessageGroupId))
+	}
+}
+
+func TestTheDefaultTenantComesFromItsHeader(t *testing.T) {
+	fake := &fakeAWS{}
+	p := publisher(t, fake, taskhawk.Config{DefaultHeaders: map[string]string{"tenant_id": "acme"}, DefaultTenantHeader: "tenant_id"})
+	export := taskhawk.NewTask[[]int, taskhawk.NoKwargs]("tasks.export_rows")
+	cases := []struct {
+		task  taskhawk.Task[[]int, taskhawk.NoKwargs]
+		group string
+	}{
+		{export, "acme"},
+		{export.WithHeaders(map[string]string{"tenant_id": "globex"}), "globex"},
+		{export.WithHeaders(map[string]string{"tenant_id": "globex"}).WithTenant("initech"), "initech"},
+	}
+	for _, c := range cases {
+		prepared, err := p.Prepare(c.task.Call([]int{1}, nil))
+		if err != nil || prepared.Destination.MessageGroupID != c.group {
+			t.Fatalf("want group %s: %+v, %v", c.group, prepared, err)
+		}
+	}
+	_, err := p.Prepare(export.WithHeaders(map[string]string{"tenant_id": "acme corp"}).Call([]int{1}, nil))
+	var invalid *wire.ValidationError
+	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), `header "tenant_id" (DefaultTenantHeader): a tenant is`) {
+		t.Fatalf("a header SQS would refuse as a group: %v", err)
+	}
+	if len(fake.requests) != 0 {
+		t.Fatalf("sent %d requests", len(fake.requests))
+	}
+	p = publisher(t, &fakeAWS{}, taskhawk.Config{DefaultHeaders: map[string]string{"tenant_id": "acme"}})
+	if prepared, err := p.Prepare(export.Call([]int{1}, nil)); err != nil || prepared.Destination.MessageGroupID != "" {
+		t.Fatalf("no DefaultTenantHeader, no tenant: %+v, %v", prepared, err)
+	}
+}
+
 func TestALongDelayTravelsAsETA(t *testing.T) {
 	fake := &fakeAWS{}
 	p := publisher(t, fake, taskhawk.Config{})

@@ -30,6 +30,7 @@ type Task[Args, Kwargs any] struct {
 	expires  wire.When
 	group    *string
 	dedup    *string
+	tenant   *string
 }
 
 // NewTask defines the task registered as `name` in the consumer, e.g. `tasks.send_email`.
@@ -96,6 +97,14 @@ func (t Task[Args, Kwargs]) WithDeduplicationID(id string) Task[Args, Kwargs] {
 	return t
 }
 
+// WithTenant is the tenant the task runs for: its messages carry it as their message group, so
+// a standard queue serves tenants fairly (SQS fair queues: one busy tenant no longer delays the
+// others); on a FIFO app it is the group (a different WithGroup is refused).
+func (t Task[Args, Kwargs]) WithTenant(tenant string) Task[Args, Kwargs] {
+	t.tenant = &tenant
+	return t
+}
+
 // Call is the call of this task with these arguments, as the publisher takes it.
 func (t Task[Args, Kwargs]) Call(args Args, kwargs Kwargs) wire.Call {
 	return wire.Call{
@@ -108,6 +117,7 @@ func (t Task[Args, Kwargs]) Call(args Args, kwargs Kwargs) wire.Call {
 		Expires:         t.expires,
 		Group:           t.group,
 		DeduplicationID: t.dedup,
+		Tenant:          t.tenant,
 	}
 }
 

@@ -2,8 +2,8 @@
 every priority, in both topologies (SQS queues; SNS topics, whose queues the session's moto
 server subscribes with raw delivery), one at a time and in batches, with headers, a delay
 (DelaySeconds, format 1.0) and an expiry (format 1.1); a real `taskhawk worker` runs each
-exactly once with the intended arguments. And for a FIFO app, groups published in batches run
-in publish order."""
+exactly once with the intended arguments. For a FIFO app, groups published in batches run in
+publish order; on a standard queue a call's tenant reaches SQS as its message group."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import taskhawk
 from taskhawk.admin.devserver_sqs import sqs_promises_kept
 from taskhawk.priority import Priority
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
-from tests.conftest import ACCOUNT_ID, REGION, SECRET_KEY
+from tests.conftest import ACCOUNT_ID, REGION, SECRET_KEY, boto_client
 from tests.integration.conftest import ROOT, Stack, wait_for
 from tests.integration.go_program import build_go_program
 from tests.integration.test_fifo_worker import _settings, create_fifo_queues
@@ -133,18 +133,18 @@ PER_GROUP = 4
 
 
 @pytest.fixture
-def fifo_app(stack: Stack) -> Iterator[None]:
-    create_fifo_queues(stack)
-    taskhawk.configure({**_settings(stack), "TASKHAWK_FIFO": True})
-    stack.env["SETTINGS_MODULE"] = "tests.integration.fifo_settings"
+def promises_kept() -> Iterator[None]:
     with sqs_promises_kept():  # as the dev-server: moto's long poll could break a group's lock
         yield
 
 
-@pytest.mark.usefixtures("fifo_app")
+@pytest.mark.usefixtures("promises_kept")
 def test_go_publishes_fifo_groups_that_the_worker_runs_in_order(
     stack: Stack, go_publisher: Path
 ) -> None:
+    create_fifo_queues(stack)
+    taskhawk.configure({**_settings(stack), "TASKHAWK_FIFO": True})
+    stack.env["SETTINGS_MODULE"] = "tests.integration.fifo_settings"
     (stack.state / f"fail-once-{GROUPS[1]}-1").touch()  # a retry must not let #2 overtake #1
 
     def ordered(group: str, n: int) -> dict[str, Any]:
@@ -169,6 +169,35 @@ def test_go_publishes_fifo_groups_that_the_worker_runs_in_order(
     for group in GROUPS:
         finished = [e["n"] for e in stack.events(group) if e["event"] == "finished"]
         assert finished == list(range(PER_GROUP)), (group, stack.events(group))
+
+
+def test_a_go_tenant_reaches_sqs_as_the_message_group(stack: Stack, go_publisher: Path) -> None:
+    tenants = {"tenant-single": "acme", "tenant-batch-0": "acme", "tenant-batch-1": "globex"}
+    calls = {
+        token: call(token, Priority.default, {}, tenant=tenant) for token, tenant in tenants.items()
+    }
+    untenanted = call("no-tenant", Priority.default, {})
+    steps = [
+        {"batch": False, "calls": [calls["tenant-single"]]},
+        {"batch": True, "calls": [calls["tenant-batch-0"], calls["tenant-batch-1"], untenanted]},
+    ]  # fmt: skip
+    publish_from_go(go_publisher, stack, "sqs", steps)
+    sqs = boto_client("sqs", stack.endpoint)
+    url = stack.url(queue_name(stack.queue, Priority.default))
+    groups: dict[str, str | None] = {}
+
+    def received() -> bool:
+        response = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+            MessageSystemAttributeNames=["All"],
+        )  # fmt: skip
+        for message in response.get("Messages", []):
+            token = json.loads(message["Body"])["args"][0]
+            groups[token] = message["Attributes"].get("MessageGroupId")
+        return len(groups) == len(tenants) + 1
+
+    wait_for(received, "the four messages on the default queue", timeout=30)
+    assert groups == {**tenants, "no-tenant": None}
 
 
 def test_the_go_example_of_the_docs_reaches_the_python_worker(

@@ -8,10 +8,11 @@ import (
 	"strconv"
 )
 
-// FIFO apps: the message group of each message and its deduplication id (publisher rule `fifo`,
-// schema/README.md), decided as taskhawk/ordering.py decides them. Tasks of one group run one at
-// a time, in publish order; SQS drops a message whose deduplication id it saw in the last five
-// minutes, so by default the id is the message id (every publish is new).
+// The message group of each message and its deduplication id (publisher rules `fifo` and
+// `tenants`, schema/README.md), decided as taskhawk/ordering.py decides them. On FIFO apps tasks
+// of one group run one at a time, in publish order; SQS drops a message whose deduplication id it
+// saw in the last five minutes, so by default the id is the message id (every publish is new). A
+// tenant is the group: on a standard queue that makes it a fair queue, on a FIFO app the group.
 
 // FIFOIDMaxLength is the longest message group or deduplication id SQS and SNS take.
 const FIFOIDMaxLength = 128
@@ -23,43 +24,72 @@ var fifoID = regexp.MustCompile(`^[!-~]{1,128}$`)
 func IsFIFOID(value string) bool { return fifoID.MatchString(value) }
 
 // CheckFIFOID refuses, naming the send parameter it travels in, what SQS would refuse as a
-// group (name "group") or a deduplication id (name "deduplication id").
+// group (name "group"), a deduplication id (name "deduplication id") or a tenant (name
+// "tenant", which travels as the group).
 func CheckFIFOID(value, name string) error {
 	if IsFIFOID(value) {
 		return nil
 	}
-	parameter := "MessageGroupId"
-	if name != "group" {
+	parameter, what := "MessageGroupId", "a FIFO "+name
+	switch name {
+	case "tenant":
+		what = "a tenant"
+	case "deduplication id":
 		parameter = "MessageDeduplicationId"
 	}
-	return invalid(parameter, "a FIFO "+name+" is 1-"+strconv.Itoa(FIFOIDMaxLength)+
+	return invalid(parameter, what+" is 1-"+strconv.Itoa(FIFOIDMaxLength)+
 		" letters, digits or ASCII punctuation, not "+strconv.QuoteToASCII(value))
 }
 
-// FIFOIDs sets the group and deduplication id of one message of `app` whose id is
-// `messageID` on `destination`: none for a standard app (which refuses a group or a
-// deduplication id: its queues keep no order); for a FIFO app the call's group (required) and
-// its deduplication id, else the message id, else none when the queues deduplicate by content.
-// A nil group or deduplication id is one the caller did not give.
-func FIFOIDs(group, deduplicationID *string, app App, messageID string, destination *Destination) error {
-	if group != nil {
-		if err := CheckFIFOID(*group, "group"); err != nil {
-			return err
+// Ordering is what a call asks of its message's group: a FIFO app's group and deduplication id,
+// and its tenant. A nil one is one the caller did not give.
+type Ordering struct {
+	Group           *string
+	DeduplicationID *string
+	Tenant          *string
+}
+
+// check refuses what SQS would refuse among the ids given.
+func (o Ordering) check() error {
+	names := map[string]*string{"group": o.Group, "deduplication id": o.DeduplicationID, "tenant": o.Tenant}
+	for _, name := range []string{"group", "deduplication id", "tenant"} {
+		if value := names[name]; value != nil {
+			if err := CheckFIFOID(*value, name); err != nil {
+				return err
+			}
 		}
 	}
-	if deduplicationID != nil {
-		if err := CheckFIFOID(*deduplicationID, "deduplication id"); err != nil {
-			return err
-		}
+	return nil
+}
+
+// FIFOIDs sets the group and deduplication id of one message of `app` whose id is `messageID`
+// on `destination`: for a standard app the tenant as the group, if any (it refuses a group or a
+// deduplication id: its queues keep no order); for a FIFO app the call's group or tenant
+// (required; a tenant and a different group are refused) and its deduplication id, else the
+// message id, else none when the queues deduplicate by content.
+func FIFOIDs(ordering Ordering, app App, messageID string, destination *Destination) error {
+	if err := ordering.check(); err != nil {
+		return err
 	}
+	group, deduplicationID, tenant := ordering.Group, ordering.DeduplicationID, ordering.Tenant
 	if !app.FIFO {
-		if group == nil && deduplicationID == nil {
-			return nil
+		if group != nil || deduplicationID != nil {
+			return invalid("MessageGroupId", "a group or a deduplication id needs a FIFO app (FIFO: true); the standard queues of this app keep no order (a tenant gives them fairness)")
 		}
-		return invalid("MessageGroupId", "a group or a deduplication id needs a FIFO app (FIFO: true); the standard queues of this app keep no order")
+		if tenant != nil {
+			destination.MessageGroupID = *tenant
+		}
+		return nil
+	}
+	if group != nil && tenant != nil && *group != *tenant {
+		return invalid("MessageGroupId", "on a FIFO app the tenant is the message group: group "+
+			strconv.Quote(*group)+" and tenant "+strconv.Quote(*tenant)+" disagree")
 	}
 	if group == nil {
-		return invalid("MessageGroupId", "a FIFO app publishes each task in a message group: give one (WithGroup), e.g. the customer id whose tasks must keep their order")
+		group = tenant
+	}
+	if group == nil {
+		return invalid("MessageGroupId", "a FIFO app publishes each task in a message group: give one (WithGroup, or WithTenant), e.g. the customer id whose tasks must keep their order")
 	}
 	destination.MessageGroupID = *group
 	switch {

@@ -44,6 +44,9 @@ type Call struct {
 	// Group is the FIFO message group (nil: none given); DeduplicationID its deduplication id.
 	Group           *string
 	DeduplicationID *string
+	// Tenant is the message group on any app (nil: none given): on a standard queue or topic it
+	// makes SQS serve tenants fairly (fair queues); on a FIFO app it is the group.
+	Tenant *string
 }
 
 // Prepared is a message ready to send: what the transport is given, and where.
@@ -218,7 +221,7 @@ func Prepare(call Call, app App, options Options) (*Prepared, error) {
 		return nil, err
 	}
 	destination := DestinationFor(app, priority)
-	if err := FIFOIDs(call.Group, call.DeduplicationID, app, id, &destination); err != nil {
+	if err := FIFOIDs(Ordering{Group: call.Group, DeduplicationID: call.DeduplicationID, Tenant: call.Tenant}, app, id, &destination); err != nil {
 		return nil, err
 	}
 	if destination.Transport == SQS {

@@ -188,6 +188,35 @@ func TestFIFOApps(t *testing.T) {
 	refused(t, err, "MessageGroupId", "ASCII punctuation")
 }
 
+func TestATenantIsTheMessageGroup(t *testing.T) {
+	tenant, other := "acme", "globex"
+	prepared, err := prepare(t, wire.Call{Tenant: &tenant}, sqsApp, wire.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if where := prepared.Destination; where.MessageGroupID != tenant || where.MessageDeduplicationID != "" {
+		t.Fatalf("a standard queue's tenant: %+v", where)
+	}
+	fifo := wire.App{Queue: "Dev-Shop", Topology: wire.SQS, FIFO: true}
+	prepared, err = prepare(t, wire.Call{Tenant: &tenant}, fifo, wire.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if where := prepared.Destination; where.MessageGroupID != tenant || where.MessageDeduplicationID != prepared.ID {
+		t.Fatalf("a FIFO app's tenant: %+v", where)
+	}
+	if _, err = prepare(t, wire.Call{Tenant: &tenant, Group: &tenant}, fifo, wire.Options{}); err != nil {
+		t.Fatalf("a tenant and the same group: %v", err)
+	}
+	_, err = prepare(t, wire.Call{Tenant: &tenant, Group: &other}, fifo, wire.Options{})
+	refused(t, err, "MessageGroupId", "the tenant is the message group")
+	_, err = prepare(t, wire.Call{Tenant: &tenant, Group: &other}, sqsApp, wire.Options{})
+	refused(t, err, "MessageGroupId", "needs a FIFO app")
+	spaced := "acme corp"
+	_, err = prepare(t, wire.Call{Tenant: &spaced}, sqsApp, wire.Options{})
+	refused(t, err, "MessageGroupId", "a tenant is 1-128")
+}
+
 func TestHeadersBecomeAttributesWhenAtMostNine(t *testing.T) {
 	headers := map[string]string{}
 	for _, name := range strings.Split("a b c d e f g h i", " ") {

@@ -136,6 +136,10 @@ func callOf(input map[string]any) (wire.Call, error) {
 		value := text(deduplication)
 		call.DeduplicationID = &value
 	}
+	if tenant, ok := input["tenant"]; ok {
+		value := text(tenant)
+		call.Tenant = &value
+	}
 	return call, nil
 }
 

@@ -45,6 +45,7 @@ type plan struct {
 			DelayS   *float64          `json:"delay_s"`
 			ExpiresS *float64          `json:"expires_s"`
 			Group    *string           `json:"group"`
+			Tenant   *string           `json:"tenant"`
 		} `json:"calls"`
 	} `json:"steps"`
 }
@@ -85,6 +86,9 @@ func main() {
 			}
 			if call.Group != nil {
 				task = task.WithGroup(*call.Group)
+			}
+			if call.Tenant != nil {
+				task = task.WithTenant(*call.Tenant)
 			}
 			calls[index] = task.Call(call.Args, call.Kwargs)
 		}
