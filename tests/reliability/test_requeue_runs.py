@@ -67,7 +67,7 @@ def test_requeue_ends_while_a_worker_dead_letters_the_poison_again(rig: Rig) -> 
     worker = rig.start_worker()
     worker.wait_listening()
     started = time.monotonic()
-    result = requeue(rig, timeout=60, "--unknown-tasks")  # their names, knowingly
+    result = requeue(rig, 60, "--unknown-tasks")  # their names, knowingly
     took = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     assert re.search(r"^requeued 3 messages from \S+ to \S+$", result.stdout, re.M), result.stdout
