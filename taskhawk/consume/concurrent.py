@@ -239,8 +239,8 @@ class ConcurrentConsumer:
             self._settled(held, False)
 
     def _release(self, held: _Held) -> None:
-        self.consumer.inflight.release(held.received.receipt)
-        hide(self.consumer.transport, held.received, 0)
+        if self.consumer.inflight.release(held.received.receipt):  # else lost: left alone
+            hide(self.consumer.transport, held.received, 0)
         self.pool.decided(held.position, False)
 
     def _release_waiting(self) -> None:

@@ -136,11 +136,29 @@ class InFlight:
             if held is not None:
                 held.started = True
 
-    def release(self, receipt: str) -> None:
-        """Stop keeping this message: its decided fate rules its visibility from now on."""
+    def ours(self, receipt: str) -> bool:
+        """Whether the message is still this worker's: not lost to another consumer. Asked
+        before anything is sent on its behalf (a dead letter, a send-back), which would be a
+        second copy of a message another consumer may be running."""
         with self._lock:
+            return self._lost_now(receipt) is None
+
+    def release(self, receipt: str) -> bool:
+        """Stop keeping this message: its decided fate rules its visibility from now on.
+        Whether it was still ours; a lost one must not be touched at all (its receipt is
+        stale, and another consumer may hold it)."""
+        with self._lock:
+            lost = self._lost_now(receipt)
             self._held.pop(receipt, None)
             self._lost.pop(receipt, None)
+        return lost is None
+
+    def _lost_now(self, receipt: str) -> ReceivedMessage | None:
+        """Called with the lock held: the message, when it is lost (found so now, or before)."""
+        held = self._held.get(receipt)
+        if held is not None and ran_out(held.expires_at, now := time.monotonic()):
+            self._lose(held, now)
+        return self._lost.get(receipt)
 
     def _lose(self, held: _Held, now: float) -> None:
         """Called with the lock held: give up a message whose visibility ran out."""
@@ -150,18 +168,18 @@ class InFlight:
             self._lost[received.receipt] = received
         log_lost(received, now - held.expires_at, held.finished)
 
-    def finish(self, receipt: str) -> None:
-        """The message is done: delete it soon, and keep it hidden until then (unless it was
-        lost to another consumer meanwhile: then it is left alone)."""
+    def finish(self, receipt: str) -> bool:
+        """The message is done: delete it soon, and keep it hidden until then. False when it
+        was lost to another consumer meanwhile: then it is left alone."""
         with self._lock:
-            held = self._held.get(receipt)
-            if held is not None and ran_out(held.expires_at, now := time.monotonic()):
-                self._lose(held, now)
+            self._lost_now(receipt)
             lost = self._lost.pop(receipt, None)
             if lost is not None:
                 log_finished_lost(lost)
-            if held is None or lost is not None:
-                return
+                return False
+            held = self._held.get(receipt)
+            if held is None:
+                return True
             if not held.finished:
                 held.finished = True
                 self._finished_count += 1
@@ -169,6 +187,7 @@ class InFlight:
             ready = self._finished_count >= MAX_BATCH
         if ready:
             self.flush()
+        return True
 
     def flush(self) -> None:
         """Delete every finished message now (batch end, shutdown)."""
@@ -255,7 +274,7 @@ class InFlight:
             receipt = held.received.receipt
             if receipt not in failed:
                 del self._held[receipt]
-            elif held.expires_at <= now:
+            elif ran_out(held.expires_at, now):
                 del self._held[receipt]
                 given_up += 1
         if failed:

@@ -18,6 +18,7 @@ from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, isolated
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.inflight import InFlight, heartbeat_interval
+from taskhawk.consume.lost import log_finished_lost
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
@@ -189,9 +190,11 @@ class Consumer:
 
     def hold_back(self, received: ReceivedMessage, position: int) -> None:
         """A later message of a FIFO group whose earlier message failed: not run, made visible
-        again at once; SQS delivers it only after the failed one, so the group keeps its order."""
-        self.inflight.release(received.receipt)
-        hide(self.transport, received, 0)
+        again at once; SQS delivers it only after the failed one, so the group keeps its order.
+        One whose visibility ran out meanwhile is another consumer's now: left alone."""
+        receipt = received.receipt
+        if self.inflight.usable(receipt) and self.inflight.release(receipt):
+            hide(self.transport, received, 0)
         if self.observer is not None:
             self.observer.decided(position, False)
         logger.info(
@@ -213,13 +216,22 @@ class Consumer:
         self, decision: Decision, received: ReceivedMessage, dead_letter_queue: str
     ) -> bool:
         """Finished messages, and dead letters the DLQ accepted, are deleted (kept hidden
-        until then): True. Anything else is hidden for its retry delay and comes back."""
+        until then): True. Anything else is hidden for its retry delay and comes back. A
+        message lost to another consumer meanwhile is left alone, whatever its decision: no
+        copy sent on, no visibility change, no delete (False)."""
+        receipt = received.receipt
+        if not self.inflight.ours(receipt):
+            self.inflight.finish(receipt)  # forgets it, and says it finished lost
+            return False
         if decision.deletes or self._sent_on(decision, received, dead_letter_queue):
-            self.inflight.finish(received.receipt)
+            if not self.inflight.finish(receipt):
+                return False
             if decision.sends_back:  # two copies until this delete: no buffering
                 self.inflight.flush()
             return True
-        self.inflight.release(received.receipt)  # from here on, its decision rules
+        if not self.inflight.release(receipt):  # from here on, its decision rules
+            log_finished_lost(received)
+            return False
         delay = decision.delay_s
         if decision.action is Action.DEAD_LETTER:  # the DLQ refused it: kept, so it can't spin
             delay = self.executor.backoff.delay(received.receive_count)
