@@ -169,23 +169,25 @@ class ConcurrentConsumer:
 
     def _carry(self, held: _Held) -> None:
         """One message, in a carrier thread, as the one-at-a-time consumer handles it."""
-        consumer, received = self.consumer, held.received
         deleted = False
         try:
             if self.stopping:  # received, never started: another worker may have it now
                 self._release(held)
-            elif consumer.inflight.usable(received.receipt):
+            else:
                 with self._turns.turn(alone=self._suspected(held)):
                     deleted = self._run(held)
         finally:
             self._settled(held, deleted)
 
     def _run(self, held: _Held) -> bool:
-        """Whether it is done with; released instead when shutdown came while it waited."""
+        """Whether it is done with; released instead when shutdown came while it waited, and
+        skipped when its visibility ran out meanwhile (a turn can take long)."""
         if self.stopping:
             self._release(held)
             return False
         received = held.received
+        if not self.consumer.inflight.usable(received.receipt):
+            return False
         handle = partial(self.consumer.handle, received, held.dead_letter_queue, held.position)
         fields = {"queue": received.queue, "transport_id": received.transport_id}
         return isolated(handle, _kept, fields)

@@ -119,7 +119,7 @@ class InFlight:
             held = self._held.get(receipt)
             if self._lost.pop(receipt, None) is not None:  # the heartbeat found it lost
                 return False
-            if held is None or held.expires_at > time.monotonic():
+            if held is None or not ran_out(held.expires_at, time.monotonic()):
                 return True
             del self._held[receipt]
         logger.warning(
