@@ -20,10 +20,12 @@ from taskhawk import Priority
 from taskhawk.consume.concurrent import ConcurrentConsumer, _Held
 from taskhawk.consume.crash_watch import (
     RUNNING,
+    SETTLED,
     WAITING,
     BatchSlot,
     CrashLedger,
     DeadChild,
+    read_dead_child,
     settle_dead_children,
 )
 from taskhawk.consume.slot_pool import SlotPool
@@ -399,3 +401,13 @@ def test_a_message_whose_visibility_ran_out_while_it_waited_for_its_turn_is_not_
     carrier.join(10)
     assert ran == [] and log.calls() == 0
 
+
+@pytest.mark.usefixtures("memory")
+def test_a_skipped_message_is_recorded_settled_not_waiting() -> None:
+    runner, held, batch_slots, _ = lost_batch(2)
+    time.sleep(0.6)
+    runner._carry(held[0])
+    dead = read_dead_child(batch_slots[0])
+    assert dead is not None and ran == []
+    assert dead.messages.get(SETTLED) == [("t0", "r0")]  # not released by a parent: not ours
+    assert dead.messages.get(WAITING) == [("t1", "r1")]

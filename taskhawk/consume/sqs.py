@@ -169,6 +169,8 @@ class Consumer:
                 fields = {"queue": queue, "transport_id": received.transport_id}
                 if not isolated(handle, _kept, fields) and group is not None:
                     failed_groups.add(group)
+            elif self.observer is not None:  # skipped: another consumer's now, not waiting
+                self.observer.decided(position, False)
         self.inflight.flush()
         if self.observer is not None:
             self.observer.received([])
