@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
+from taskhawk.consume.crash_watch import LEDGER_ENTRIES
 from taskhawk.consume.execute import isolated
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.loop_watchdog import LoopWatchdog
@@ -47,8 +48,9 @@ __all__ = ["MAX_CONCURRENCY", "ConcurrentConsumer"]
 logger = logging.getLogger("taskhawk.consumer")
 
 MAX_RECEIVE_PAUSE_S = 30.0
-# A thread and a shared crash record slot (mostly untouched memory) per message in flight.
-MAX_CONCURRENCY = 1000
+# A thread and a shared crash record slot (mostly untouched memory) per message in flight; the
+# crash ledger keeps twice this many entries, so one death never pushes out a counted crasher.
+MAX_CONCURRENCY = LEDGER_ENTRIES // 2
 
 
 @dataclass(frozen=True, slots=True)
