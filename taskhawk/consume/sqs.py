@@ -19,6 +19,7 @@ from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redeliv
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.inflight import InFlight, heartbeat_interval
 from taskhawk.consume.lost import log_finished_lost
+from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent, left_alone
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
@@ -30,15 +31,6 @@ from taskhawk.transport.limits import LONG_POLL_S, SHORT_POLL_S, check_batch_siz
 __all__ = ["Consumer", "ShutdownEvent", "listen_for_messages"]
 
 logger = logging.getLogger("taskhawk.consumer")
-
-MAX_RECEIVE_PAUSE_S = 30
-
-
-class ShutdownEvent(Protocol):
-    """threading.Event or multiprocessing.Event."""
-
-    def is_set(self) -> bool: ...
-    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 def listen_for_messages(
@@ -111,7 +103,7 @@ class Consumer:
         self.executor = Executor(self.settings, Redelivery.QUEUE)
         self.inflight = InFlight(self.transport, self.visibility_s, heartbeat_s)
         self.observer = observer
-        self._receive_pause = 0.0
+        self.receive_pause = ReceivePause()
 
     def run(
         self,
@@ -153,9 +145,9 @@ class Consumer:
             raise
         except Exception as error:  # SQS unreachable: wait, then try again
             self.inflight.flush()  # deletes that failed in the outage get another try
-            self._pause_after_receive_error(queue, error, shutdown_event)
+            self.receive_pause.after_error(queue, error, shutdown_event)
             return 0
-        self._receive_pause = 0.0
+        self.receive_pause.reset()
         self.inflight.hold(batch, received_at)
         if self.observer is not None:
             self.observer.received(batch)
@@ -167,7 +159,7 @@ class Consumer:
             elif self.inflight.usable(received.receipt):
                 handle = partial(self.handle, received, dead_letter_queue, position)
                 fields = {"queue": queue, "transport_id": received.transport_id}
-                if not isolated(handle, _kept, fields) and group is not None:
+                if not isolated(handle, left_alone, fields) and group is not None:
                     failed_groups.add(group)
             elif self.observer is not None:  # skipped: another consumer's now, not waiting
                 self.observer.decided(position, False)
@@ -251,21 +243,3 @@ class Consumer:
         if decision.action is Action.DEFER and decision.sends_back:
             return send_back(self.transport, received, decision.delay_s)
         return False  # a message not due yet is hidden until due (`consume.deferral`)
-
-    def _pause_after_receive_error(
-        self, queue: str, error: Exception, shutdown_event: ShutdownEvent | None
-    ) -> None:
-        self._receive_pause = min(max(1.0, self._receive_pause * 2), MAX_RECEIVE_PAUSE_S)
-        logger.error(
-            "receive from %s failed, next try in %.0fs: %s", queue, self._receive_pause, error,
-            extra={"queue": queue},
-        )  # fmt: skip
-        if shutdown_event is not None:
-            shutdown_event.wait(self._receive_pause)
-        else:
-            time.sleep(self._receive_pause)
-
-
-def _kept(error: Exception) -> bool:
-    """A message whose handling failed is left alone: it comes back after its visibility."""
-    return False
