@@ -17,7 +17,8 @@ from typing import Protocol
 from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, isolated
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
-from taskhawk.consume.inflight import InFlight, heartbeat_interval
+from taskhawk.consume.heartbeat_interval import heartbeat_interval
+from taskhawk.consume.inflight import InFlight
 from taskhawk.consume.lost import log_finished_lost
 from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent, left_alone
 from taskhawk.consume.visibility import extender, hide

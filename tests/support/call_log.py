@@ -42,6 +42,12 @@ class CallLog:
     def change_visibility(self, queue: str, receipt: str, seconds: int) -> None:
         self.visibility.append((receipt, seconds))
 
+    def change_visibility_batch(
+        self, queue: str, receipts: Sequence[str], seconds: int
+    ) -> dict[str, str]:
+        self.visibility.extend((receipt, seconds) for receipt in receipts)
+        return {}
+
     def calls(self) -> int:
         """How many calls changed anything."""
         return len(self.sent) + len(self.deleted) + len(self.visibility)
