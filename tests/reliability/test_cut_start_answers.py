@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.reliability.conftest import Rig, RunLog, record_figures, settle, unexpected_tracebacks
+from tests.reliability.conftest import Rig, RunLog, settle, unexpected_tracebacks
 from tests.reliability.proxy import CountingProxy
 from tests.reliability.tasks import EVENTS, record
+from tests.support.figures import record_figures
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,9 @@ import uuid
 import pytest
 
 from tests.conftest import boto_client
-from tests.reliability.conftest import Rig, RunLog, record_figures, settle
+from tests.reliability.conftest import Rig, RunLog, settle
 from tests.reliability.tasks import EVENTS
+from tests.support.figures import record_figures
 from tests.support.worker_rig import kill_group
 
 pytestmark = pytest.mark.integration

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 import taskhawk
-from tests.reliability.conftest import Rig, record_figures, settle
+from tests.reliability.conftest import Rig, settle
 from tests.reliability.tasks import record, sleep, slow_then_fails_once
+from tests.support.figures import record_figures
 
 pytestmark = pytest.mark.integration
 

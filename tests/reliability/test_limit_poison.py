@@ -9,7 +9,8 @@ import pytest
 from taskhawk.consume.dead_letter import REASON_ATTRIBUTE
 from taskhawk.transport.limits import SQS_MAX_BYTES, transport_size
 from tests.conftest import boto_client
-from tests.reliability.conftest import Rig, record_figures, settle, take_all
+from tests.reliability.conftest import Rig, settle, take_all
+from tests.support.figures import record_figures
 
 pytestmark = pytest.mark.integration
 
