@@ -131,3 +131,37 @@ def test_a_message_still_held_in_time_is_hidden_for_its_retry() -> None:
     consumer.inflight.hold([message], time.monotonic())
     assert consumer.handle(message, DLQ, 0) is False
     assert [receipt for receipt, _ in log.visibility] == ["old-receipt"]
+
+
+@taskhawk.task(name="tests.lost.outlives")
+def outlives() -> None:
+    time.sleep(1.4)  # longer than the 1 s visibility: its batch-mate runs out meanwhile
+
+
+@pytest.mark.usefixtures("configured")
+def test_a_batch_mate_skipped_for_its_visibility_is_recorded_settled() -> None:
+    taskhawk.configure(TASKHAWK_QUEUE=APP, TASKHAWK_HEARTBEAT_INTERVAL_S=0)
+    observer = Observer()
+    batch = [received(outlives, "slow"), received(works, "skipped")]
+    log = CallLog(batch)
+    consumer = Consumer(
+        [Priority.default], num_messages=2, visibility_timeout_s=1, transport=log,
+        observer=observer,
+    )  # fmt: skip
+    consumer.poll(0, wait_s=0)
+    assert (1, False) in observer.decisions  # not left waiting: a parent would release it
+    assert [receipt for receipt, _ in log.visibility] == []
+
+
+class Raising(Observer):
+    def starting(self, index: int, received: ReceivedMessage) -> str | None:
+        raise RuntimeError("the crash record could not be written")
+
+
+@pytest.mark.usefixtures("configured")
+def test_a_message_whose_handling_raised_is_recorded_settled_not_running() -> None:
+    observer = Raising()
+    log = CallLog([received(works)])
+    consumer = Consumer([Priority.default], transport=log, observer=observer)
+    consumer.poll(0, wait_s=0)
+    assert observer.decisions == [(0, False)]  # a later death of its process does not blame it

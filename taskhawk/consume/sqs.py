@@ -157,17 +157,24 @@ class Consumer:
             group = received.group_id
             if group is not None and group in failed_groups:
                 self.hold_back(received, position)
-            elif self.inflight.usable(received.receipt):
-                handle = partial(self.handle, received, dead_letter_queue, position)
-                fields = {"queue": queue, "transport_id": received.transport_id}
-                if not isolated(handle, left_alone, fields) and group is not None:
-                    failed_groups.add(group)
-            elif self.observer is not None:  # skipped: another consumer's now, not waiting
-                self.observer.decided(position, False)
+            elif not self._run_one(received, dead_letter_queue, position) and group is not None:
+                failed_groups.add(group)
         self.inflight.flush()
         if self.observer is not None:
             self.observer.received([])
         return len(batch)
+
+    def _run_one(self, received: ReceivedMessage, dead_letter_queue: str, position: int) -> bool:
+        """`handle`, unless its visibility ran out before its turn; whether it is done with. One
+        skipped, or whose handling raised, is recorded settled: not waiting, not running."""
+        done = False
+        if self.inflight.usable(received.receipt):
+            handle = partial(self.handle, received, dead_letter_queue, position)
+            fields = {"queue": received.queue, "transport_id": received.transport_id}
+            done = isolated(handle, left_alone, fields)
+        if not done and self.observer is not None:
+            self.observer.decided(position, False)
+        return done
 
     def handle(self, received: ReceivedMessage, dead_letter_queue: str, position: int = 0) -> bool:
         """Run one message and carry out its decision (deletes are buffered); whether it is
@@ -188,10 +195,15 @@ class Consumer:
         again at once; SQS delivers it only after the failed one, so the group keeps its order.
         One whose visibility ran out meanwhile is another consumer's now: left alone."""
         receipt = received.receipt
-        if self.inflight.usable(receipt) and self.inflight.release(receipt):
+        ours = self.inflight.usable(receipt) and self.inflight.release(receipt)
+        if ours:
             hide(self.transport, received, 0)
         if self.observer is not None:
             self.observer.decided(position, False)
+        if ours:
+            self._log_held_back(received)
+
+    def _log_held_back(self, received: ReceivedMessage) -> None:
         logger.info(
             "held back a message of group %s: an earlier message of the group failed",
             received.group_id,
