@@ -17,20 +17,26 @@ from opentelemetry import trace
 
 import taskhawk
 from taskhawk import Priority
-from taskhawk.consume.concurrent import ConcurrentConsumer
+from taskhawk.consume.concurrent import ConcurrentConsumer, _Held
 from taskhawk.consume.crash_watch import (
     RUNNING,
+    SETTLED,
     WAITING,
     BatchSlot,
     CrashLedger,
     DeadChild,
+    read_dead_child,
     settle_dead_children,
 )
 from taskhawk.consume.slot_pool import SlotPool
 from taskhawk.consume.sqs import Consumer
 from taskhawk.consume.turns import Turns
+from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.current import use_transport
+from taskhawk.transport.limits import MAX_BATCH
+from taskhawk.transport.memory import MemoryTransport
 from taskhawk.transport.naming import AppNames
+from tests.support.call_log import CallLog
 from tests.support.otel import collecting
 from tests.test_consumer import Recording
 
@@ -352,3 +358,56 @@ def test_a_death_among_batches_blames_none_of_the_messages_running_in_them(
     assert ledger.refusal("t0") is None and ledger.refusal("t1") is None
     settle_dead_children(memory, dead[:1], ledger, "killed by SIGKILL")  # t0 alone this time
     assert "killed its worker process 1 times" in (ledger.refusal("t0") or "")
+
+
+ran: list[str] = []
+
+
+@taskhawk.task(name="conc.records")
+def records(key: str) -> None:
+    ran.append(key)
+
+
+def lost_batch(count: int) -> tuple[ConcurrentConsumer, list[_Held], list[BatchSlot], CallLog]:
+    """A runner holding a batch of `count` messages, the first of them received long ago."""
+    ran.clear()
+    memory = MemoryTransport()
+    with use_transport(memory):
+        for n in range(count):
+            records.dispatch(f"m{n}")
+    messages = [
+        ReceivedMessage(QUEUE, out.body, f"r{n}", dict(out.attributes), 1, f"t{n}")
+        for n, (_, out) in enumerate(memory.sent)
+    ]
+    log = CallLog()
+    batch_slots = slots(1)
+    pool = SlotPool(batch_slots)
+    consumer = Consumer([Priority.default], observer=pool, transport=log, visibility_timeout_s=30)
+    runner = ConcurrentConsumer(consumer, MAX_BATCH, pool)
+    first = pool.take(messages)
+    consumer.inflight.hold(messages[:1], time.monotonic() - 29.5)  # lost in 0.25 s
+    consumer.inflight.hold(messages[1:], time.monotonic())
+    held = [_Held(message, DLQ, first + n) for n, message in enumerate(messages)]
+    return runner, held, batch_slots, log
+
+
+@pytest.mark.usefixtures("memory")
+def test_a_message_whose_visibility_ran_out_while_it_waited_for_its_turn_is_not_run() -> None:
+    runner, held, _, log = lost_batch(1)
+    carrier = threading.Thread(target=runner._carry, args=(held[0],))
+    with runner._turns.turn(alone=True):  # a suspect runs alone: the message waits
+        carrier.start()
+        time.sleep(0.6)
+    carrier.join(10)
+    assert ran == [] and log.calls() == 0
+
+
+@pytest.mark.usefixtures("memory")
+def test_a_skipped_message_is_recorded_settled_not_waiting() -> None:
+    runner, held, batch_slots, _ = lost_batch(2)
+    time.sleep(0.6)
+    runner._carry(held[0])
+    dead = read_dead_child(batch_slots[0])
+    assert dead is not None and ran == []
+    assert dead.messages.get(SETTLED) == [("t0", "r0")]  # not released by a parent: not ours
+    assert dead.messages.get(WAITING) == [("t1", "r1")]

@@ -251,3 +251,16 @@ def test_a_lambda_fifo_poison_record_between_good_ones_does_not_hold_its_group(
     assert process_messages_for_lambda_consumer(event) == {"batchItemFailures": []}
     assert runs == [("ada", 0), ("ada", 2)]
     assert memory.bodies(DLQ) == ["not json"]
+
+
+def test_a_fifo_message_due_beyond_what_its_receives_can_hold_is_dead_lettered_with_a_reason(
+    memory: MemoryTransport, fake: FakeClock
+) -> None:
+    _send(memory, _bill_body(1, eta=int((fake.now + 30 * 86400) * 1000)), "ada")  # 30 days out
+    consumer = Consumer([Priority.default], num_messages=10)
+    for _ in range(6):  # the redrive policy allows 4 receives
+        consumer.poll(0, wait_s=0)
+        fake.advance(43200)
+    assert runs == [] and memory.bodies(QUEUE) == []
+    (attributes,) = memory.attributes(DLQ)
+    assert "further out than a FIFO queue can hold it back" in attributes[REASON_ATTRIBUTE]

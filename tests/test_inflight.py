@@ -13,6 +13,7 @@ import pytest
 from taskhawk.consume.inflight import InFlight
 from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.memory import MemoryTransport
+from tests.support.call_log import CallLog
 from tests.support.worker_rig import wait_for
 
 QUEUE = "TASKHAWK-INFLIGHT"
@@ -80,3 +81,52 @@ def test_a_message_that_ran_out_while_waiting_its_turn_is_not_run() -> None:
         inflight.hold([message("other")], time.monotonic())
         wait_for(lambda: "other" in calls.extended, "a heartbeat", timeout=5)
         assert not inflight.usable("waiting")
+
+
+class SlowAnswers(CallLog):
+    """Every visibility request takes a tenth of a second to answer, as over a slow link."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[int] = []
+
+    def change_visibility(self, queue: str, receipt: str, seconds: int) -> None:
+        time.sleep(0.1)
+        super().change_visibility(queue, receipt, seconds)
+
+    def change_visibility_batch(
+        self, queue: str, receipts: Sequence[str], seconds: int
+    ) -> dict[str, str]:
+        time.sleep(0.1)
+        self.requests.append(len(receipts))
+        return super().change_visibility_batch(queue, receipts, seconds)
+
+
+def test_a_beat_over_many_messages_with_slow_answers_keeps_every_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="taskhawk")
+    slow = SlowAnswers()
+    messages = [message(f"m{n}") for n in range(40)]
+    with InFlight(slow, VISIBILITY_S, heartbeat_s=0.5) as inflight:
+        inflight.hold(messages, time.monotonic())
+        time.sleep(4.5)  # one by one, a beat would take 4 s: longer than the visibility
+        assert inflight.pending() == 40
+        for held in messages:
+            assert inflight.ours(held.receipt)
+    assert "lost a message" not in caplog.text
+    assert slow.requests and max(slow.requests) <= 10
+    assert {receipt for receipt, _ in slow.visibility} == {m.receipt for m in messages}
+
+
+def test_a_release_waits_for_the_extension_in_flight() -> None:
+    """Else the extension could land after a retry delay set at release, and undo it."""
+    slow = SlowAnswers()
+    with InFlight(slow, VISIBILITY_S, heartbeat_s=0.2) as inflight:
+        inflight.hold([message("m")], time.monotonic())
+        wait_for(
+            lambda: bool(inflight._extending), "an extension in flight", timeout=5, interval=0.01
+        )
+        answered = len(slow.requests)
+        assert inflight.release("m")
+        assert len(slow.requests) == answered + 1  # answered before the release went on

@@ -1,5 +1,6 @@
 """The repository's layout rules: imports among its own modules form no cycle, and no tracked file
-holds an absolute path of the machine it was written on.
+holds an absolute path of the machine it was written on, and no runtime function is longer than
+forty lines.
 
 An import inside a function counts (hiding a cycle there is what this guards against); one under
 `if TYPE_CHECKING:` does not (it never runs), nor does a module importing a package that
@@ -181,3 +182,20 @@ def test_machine_paths_are_found_and_urls_are_not(tmp_path: Path) -> None:
     (tmp_path / "c.md").write_text("ran from \x2fhome/ada/taskhawk\n")
     found = machine_paths(tmp_path, ["a.json", "b.py", "c.md"])
     assert found == ["a.json: \x2ftmp/f... (1 in all)", "c.md: \x2fhome/a... (1 in all)"]
+
+
+MAX_FUNCTION_LINES = 40
+
+
+def test_no_runtime_function_is_longer_than_forty_lines() -> None:
+    """Generated code aside; a longer function wants a helper with a name saying its job."""
+    long: list[str] = []
+    for name, path in module_files(ROOT, ("taskhawk",)).items():
+        if "._generated" in name:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{name}.{node.name}: {lines} lines")
+    assert long == []

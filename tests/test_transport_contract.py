@@ -121,6 +121,20 @@ def test_extended_visibility_hides_the_message(
     assert transport.receive(queue, max_messages=1, wait_seconds=0) == []
 
 
+def test_a_batch_visibility_change_says_which_receipts_it_did_not_change(
+    transport_and_queue: tuple[Transport, str, str],
+) -> None:
+    transport, queue, _ = transport_and_queue
+    transport.send(Destination("queue", queue), [outgoing("x"), outgoing("y")])
+    received = transport.receive(queue, max_messages=10, wait_seconds=1, visibility_timeout=1)
+    assert len(received) == 2
+    transport.delete(queue, [received[1].receipt])
+    receipts = [m.receipt for m in received]
+    assert list(transport.change_visibility_batch(queue, receipts, 60)) == [receipts[1]]
+    time.sleep(1.2)
+    assert transport.receive(queue, max_messages=1, wait_seconds=0) == []  # x stays hidden
+
+
 def test_aws_clients_honour_timeouts_endpoints_and_session_token(moto_endpoint: str) -> None:
     settings = Settings(
         **{k.lower(): v for k, v in aws_settings(moto_endpoint).items()},

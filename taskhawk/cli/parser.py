@@ -165,7 +165,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", help="what to do (each has --help)"
     )
-    common = [_common()]
+    _commands(commands, [_common()])
+    return parser
+
+
+def _commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: list[argparse.ArgumentParser],
+) -> None:
+    """The table of subcommands, each with its summary and options."""
 
     def command(name: str, summary: str, *, settings: bool = True) -> argparse.ArgumentParser:
         return commands.add_parser(
@@ -197,7 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
     _purge(command("purge", "delete every message of a priority's queue or dead-letter queue"))
     _dev_server(command("dev-server", "run a local SQS/SNS endpoint for development"))
     _validate(command("validate", "check a message body against the schema", settings=False))
-    return parser
 
 
 def _validate(validate: argparse.ArgumentParser) -> None:

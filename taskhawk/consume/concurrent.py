@@ -30,11 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
+from taskhawk.consume.crash_watch import LEDGER_ENTRIES
 from taskhawk.consume.execute import isolated
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.loop_watchdog import LoopWatchdog
+from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent, left_alone
 from taskhawk.consume.slot_pool import SlotPool
-from taskhawk.consume.sqs import Consumer, ShutdownEvent
+from taskhawk.consume.sqs import Consumer
 from taskhawk.consume.turns import Turns
 from taskhawk.consume.visibility import hide
 from taskhawk.coroutines import serving
@@ -46,9 +48,9 @@ __all__ = ["MAX_CONCURRENCY", "ConcurrentConsumer"]
 
 logger = logging.getLogger("taskhawk.consumer")
 
-MAX_RECEIVE_PAUSE_S = 30.0
-# A thread and a shared crash record slot (mostly untouched memory) per message in flight.
-MAX_CONCURRENCY = 1000
+# A thread and a shared crash record slot (mostly untouched memory) per message in flight; the
+# crash ledger keeps twice this many entries, so one death never pushes out a counted crasher.
+MAX_CONCURRENCY = LEDGER_ENTRIES // 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ class ConcurrentConsumer:
         self._waiting: dict[str, deque[_Held]] = {}  # FIFO group with one running -> the rest
         self._stopping = False
         self._shutdown: ShutdownEvent | None = None
-        self._pause_s = 0.0
+        self._pause = ReceivePause()
         self._carriers: ThreadPoolExecutor | None = None
         self._turns = Turns()
 
@@ -139,9 +141,9 @@ class ConcurrentConsumer:
             raise
         except Exception as error:  # SQS unreachable: wait, then try again
             consumer.inflight.flush()
-            self._pause_after_receive_error(queue, error, shutdown_event)
+            self._pause.after_error(queue, error, shutdown_event)
             return 0
-        self._pause_s = 0.0
+        self._pause.reset()
         if not batch:
             return 0
         consumer.inflight.hold(batch, received_at)
@@ -169,26 +171,28 @@ class ConcurrentConsumer:
 
     def _carry(self, held: _Held) -> None:
         """One message, in a carrier thread, as the one-at-a-time consumer handles it."""
-        consumer, received = self.consumer, held.received
         deleted = False
         try:
             if self.stopping:  # received, never started: another worker may have it now
                 self._release(held)
-            elif consumer.inflight.usable(received.receipt):
+            else:
                 with self._turns.turn(alone=self._suspected(held)):
                     deleted = self._run(held)
         finally:
             self._settled(held, deleted)
 
     def _run(self, held: _Held) -> bool:
-        """Whether it is done with; released instead when shutdown came while it waited."""
+        """Whether it is done with; released instead when shutdown came while it waited, and
+        skipped when its visibility ran out meanwhile (a turn can take long)."""
         if self.stopping:
             self._release(held)
             return False
         received = held.received
+        if not self.consumer.inflight.usable(received.receipt):
+            return False
         handle = partial(self.consumer.handle, received, held.dead_letter_queue, held.position)
         fields = {"queue": received.queue, "transport_id": received.transport_id}
-        return isolated(handle, _kept, fields)
+        return isolated(handle, left_alone, fields)
 
     def _suspected(self, held: _Held) -> bool:
         """Running when a process died among others: run alone (`taskhawk.consume.turns`)."""
@@ -239,8 +243,8 @@ class ConcurrentConsumer:
             self._settled(held, False)
 
     def _release(self, held: _Held) -> None:
-        self.consumer.inflight.release(held.received.receipt)
-        hide(self.consumer.transport, held.received, 0)
+        if self.consumer.inflight.release(held.received.receipt):  # else lost: left alone
+            hide(self.consumer.transport, held.received, 0)
         self.pool.decided(held.position, False)
 
     def _release_waiting(self) -> None:
@@ -263,18 +267,3 @@ class ConcurrentConsumer:
                 self._release(held)
             finally:
                 self._settled(held, False)
-
-    def _pause_after_receive_error(
-        self, queue: str, error: Exception, shutdown_event: ShutdownEvent
-    ) -> None:
-        self._pause_s = min(max(1.0, self._pause_s * 2), MAX_RECEIVE_PAUSE_S)
-        logger.error(
-            "receive from %s failed, next try in %.0fs: %s", queue, self._pause_s, error,
-            extra={"queue": queue},
-        )  # fmt: skip
-        shutdown_event.wait(self._pause_s)
-
-
-def _kept(error: Exception) -> bool:
-    """A message whose handling failed is left alone: it comes back after its visibility."""
-    return False

@@ -41,8 +41,11 @@ __all__ = [
 logger = logging.getLogger("taskhawk.worker")
 
 SLOT_BYTES = 64 * 1024  # a batch's queue name, ids and receipts (AWS receipts are < 1 KiB)
-LEDGER_BYTES = 64 * 1024
-LEDGER_ENTRIES = 500  # the most recent crashers; older ones have long reached the DLQ
+# The most recent crashers and suspects: twice the most messages one process may hold
+# (`taskhawk.consume.concurrent.MAX_CONCURRENCY` is half of this), so one death with every place
+# taken, which makes each of its messages a suspect, never pushes out a counted crasher.
+LEDGER_ENTRIES = 2000
+LEDGER_BYTES = LEDGER_ENTRIES * 160  # an entry is its transport id (AWS: <= 100) and a death
 WAITING, RUNNING, TO_DELETE, SETTLED = 0, 1, 2, 3
 
 
@@ -186,13 +189,33 @@ class CrashLedger:
         self._load()
         count = self._entries.pop(transport_id, [0, how])[0] + (1 if alone else 0)
         self._entries[transport_id] = [count, how]
-        while len(self._entries) > LEDGER_ENTRIES:
-            del self._entries[next(iter(self._entries))]
-        data = json.dumps(self._entries).encode()[:LEDGER_BYTES]
+        data = self._fitted()
         self.length.value = 0
         _store(self.text, data)
         self.length.value = len(data)
         self.version.value += 1
+        self._seen_version = self.version.value  # what it holds is what it wrote
+
+    def _fitted(self) -> bytes:
+        """The entries as JSON, after dropping whole ones until at most LEDGER_ENTRIES remain
+        and it fits (a cut JSON would not load): suspects never blamed first, then crashers,
+        oldest first."""
+        data = json.dumps(self._entries).encode()
+        if len(self._entries) > LEDGER_ENTRIES or len(data) > LEDGER_BYTES:
+            self._drop_oldest()
+            data = json.dumps(self._entries).encode()
+        return data
+
+    def _drop_oldest(self) -> None:
+        sizes = {tid: len(json.dumps({tid: entry})) for tid, entry in self._entries.items()}
+        total = sum(sizes.values())  # each "id": [n, how] plus its separator and braces
+        order = [tid for tid, entry in self._entries.items() if not entry[0]]
+        order += [tid for tid, entry in self._entries.items() if entry[0]]
+        for victim in order:
+            if len(self._entries) <= LEDGER_ENTRIES and total <= LEDGER_BYTES:
+                return
+            total -= sizes[victim]
+            del self._entries[victim]
 
     def refusal(self, transport_id: str) -> str | None:
         """Child side: why this message must not run again, if it must not."""

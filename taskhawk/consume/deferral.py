@@ -10,7 +10,9 @@ what a consumer does whenever it can:
 - a longer wait, or a message on the last receive its redrive policy allows (hidden, it would be
   moved to the dead-letter queue on its next receive), is sent back, delayed at most 15 minutes;
   from a FIFO queue, which takes no per-message delay and must keep its group's order, it is
-  hidden for as long as SQS allows instead.
+  hidden for as long as SQS allows instead, until its last allowed receive: then no queue can
+  hold it back any longer (hidden again, it would reach the dead-letter queue unrun and without
+  a reason), so it is dead-lettered with a reason naming its eta (`fifo_cannot_hold`).
 
 Hiding costs one receive against the redrive policy (SQS counts every receive); a send-back
 starts the count afresh. A send-back is the only deferral with a window for a duplicate: from
@@ -29,7 +31,7 @@ from taskhawk import clock
 from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.limits import MAX_DELAY_S, MAX_VISIBILITY_S
 
-__all__ = ["HIDDEN", "SENT_BACK", "Deferral", "plan_deferral"]
+__all__ = ["HIDDEN", "SENT_BACK", "Deferral", "fifo_cannot_hold", "plan_deferral"]
 
 HIDDEN = "hidden"
 SENT_BACK = "sent_back"
@@ -60,6 +62,12 @@ def plan_deferral(
     if wait <= longest and received.receive_count < max_receive_count:
         return Deferral(HIDDEN, wait)
     return Deferral(SENT_BACK, min(wait, MAX_DELAY_S))
+
+
+def fifo_cannot_hold(received: ReceivedMessage, max_receive_count: int, *, fifo: bool) -> bool:
+    """A FIFO message not due on the last receive its redrive policy allows: hiding it again
+    would only move it to the dead-letter queue unrun, with no reason, at its next receive."""
+    return fifo and received.receive_count >= max_receive_count
 
 
 def _longest_hiding(received: ReceivedMessage) -> int:

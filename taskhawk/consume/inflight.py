@@ -5,7 +5,8 @@ then, another worker receives it and the task runs twice. So, while a message wa
 a batch, runs, or is finished but not yet deleted, this keeper:
 
 - re-extends it every heartbeat interval (a fraction of the visibility timeout, so the first
-  extension comes well before expiry) back to the full visibility timeout;
+  extension comes well before expiry) back to the full visibility timeout, ten to a request,
+  without holding up anything else while SQS answers;
 - deletes finished messages in batches of up to ten, at once when ten are ready and otherwise
   within a second, from its own thread, so a slow task never holds up its batch-mates' deletes;
 - retries a delete that failed (an endpoint outage) while the receipt can still be valid, and
@@ -28,37 +29,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 
-from taskhawk.consume.lost import log_finished_lost, log_lost, ran_out
-from taskhawk.consume.visibility import set_visibility
-from taskhawk.exceptions import ConfigurationError
+from taskhawk.consume.lost import (
+    log_finished_lost,
+    log_lost,
+    log_not_deleted,
+    log_not_extended,
+    log_skipped,
+    ran_out,
+    warn_outlived,
+)
+from taskhawk.consume.visibility import set_visibility_batch
 from taskhawk.transport import ReceivedMessage, Transport
 from taskhawk.transport.limits import MAX_BATCH
 
-__all__ = ["STALE_DELETE_S", "InFlight", "heartbeat_interval"]
+__all__ = ["STALE_DELETE_S", "InFlight"]
 
 logger = logging.getLogger("taskhawk.consumer")
 
 # A finished message waits at most about this long for its delete (batched with others that
 # finish meanwhile), and is kept extended until then.
 STALE_DELETE_S = 0.1
-
-
-def heartbeat_interval(setting: float | None, visibility_s: int) -> float | None:
-    """The heartbeat of a worker whose messages are hidden for `visibility_s`: the setting
-    (TASKHAWK_HEARTBEAT_INTERVAL_S), or a third of the visibility timeout when it is None;
-    None (off) when it is 0. A beat slower than half the visibility timeout could come after
-    the message reappeared, so it is refused."""
-    if setting is None:
-        return visibility_s / 3 if visibility_s > 0 else None
-    if setting == 0:
-        return None
-    if not 0 < setting <= visibility_s / 2:
-        raise ConfigurationError(
-            f"TASKHAWK_HEARTBEAT_INTERVAL_S={setting} cannot keep messages hidden for "
-            f"{visibility_s}s: set it to at most half the visibility timeout "
-            f"({visibility_s / 2:g}), leave it unset for a third of it, or 0 to turn it off"
-        )
-    return float(setting)
 
 
 @dataclass
@@ -87,14 +77,14 @@ class InFlight:
         self._visibility_s = visibility_s
         self._heartbeat_s = heartbeat_s
         self._held: dict[str, _Held] = {}
-        self._lock = threading.Lock()  # a beat or flush in progress finishes before release
+        self._lock = threading.Lock()  # a flush in progress finishes before release
+        self._extended = threading.Condition(self._lock)
+        self._extending: set[str] = set()  # receipts of the extension request in flight
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_beat = float("inf")
         self._finished_since: float | None = None
-        # Finished and not yet deleted: counted as they finish, recounted at each delete (a
-        # release may leave it high, which only brings a delete forward).
-        self._finished_count = 0
+        self._finished_count = 0  # finished, not deleted: recounted at each delete
         self._lost: dict[str, ReceivedMessage] = {}  # lost, and not yet finished or skipped
 
     def __enter__(self) -> InFlight:
@@ -128,14 +118,10 @@ class InFlight:
             held = self._held.get(receipt)
             if self._lost.pop(receipt, None) is not None:  # the heartbeat found it lost
                 return False
-            if held is None or held.expires_at > time.monotonic():
+            if held is None or not ran_out(held.expires_at, time.monotonic()):
                 return True
             del self._held[receipt]
-        logger.warning(
-            "skipped a message whose visibility timeout ran out while it waited its turn; it "
-            "is received again (a longer visibility timeout or the heartbeat prevents this)",
-            extra={"queue": held.received.queue, "transport_id": held.received.transport_id},
-        )
+        log_skipped(held.received)
         return False
 
     def start(self, receipt: str) -> None:
@@ -145,11 +131,28 @@ class InFlight:
             if held is not None:
                 held.started = True
 
-    def release(self, receipt: str) -> None:
-        """Stop keeping this message: its decided fate rules its visibility from now on."""
+    def ours(self, receipt: str) -> bool:
+        """Whether it is still this worker's, not lost to another consumer: asked before a copy
+        is sent on (a dead letter, a send-back), a second copy of what another may be running."""
         with self._lock:
+            return self._lost_now(receipt) is None
+
+    def release(self, receipt: str) -> bool:
+        """Stop keeping this message: its decided fate rules its visibility from now on. Whether
+        it was still ours; a lost one is not to be touched at all (its receipt is stale)."""
+        with self._extended:  # an extension in flight would undo what is decided next
+            self._extended.wait_for(lambda: receipt not in self._extending)
+            lost = self._lost_now(receipt)
             self._held.pop(receipt, None)
             self._lost.pop(receipt, None)
+        return lost is None
+
+    def _lost_now(self, receipt: str) -> ReceivedMessage | None:
+        """Called with the lock held: the message, when it is lost (found so now, or before)."""
+        held = self._held.get(receipt)
+        if held is not None and ran_out(held.expires_at, now := time.monotonic()):
+            self._lose(held, now)
+        return self._lost.get(receipt)
 
     def _lose(self, held: _Held, now: float) -> None:
         """Called with the lock held: give up a message whose visibility ran out."""
@@ -159,18 +162,14 @@ class InFlight:
             self._lost[received.receipt] = received
         log_lost(received, now - held.expires_at, held.finished)
 
-    def finish(self, receipt: str) -> None:
-        """The message is done: delete it soon, and keep it hidden until then (unless it was
-        lost to another consumer meanwhile: then it is left alone)."""
+    def finish(self, receipt: str) -> bool:
+        """The message is done: delete it soon, and keep it hidden until then. False when it
+        was lost to another consumer meanwhile: then it is left alone."""
         with self._lock:
-            held = self._held.get(receipt)
-            if held is not None and ran_out(held.expires_at, now := time.monotonic()):
-                self._lose(held, now)
-            lost = self._lost.pop(receipt, None)
-            if lost is not None:
-                log_finished_lost(lost)
-            if held is None or lost is not None:
-                return
+            self._lost_now(receipt)
+            lost, held = self._lost.pop(receipt, None), self._held.get(receipt)
+            if lost is not None or held is None:
+                return lost is None or log_finished_lost(lost)
             if not held.finished:
                 held.finished = True
                 self._finished_count += 1
@@ -178,6 +177,7 @@ class InFlight:
             ready = self._finished_count >= MAX_BATCH
         if ready:
             self.flush()
+        return True
 
     def flush(self) -> None:
         """Delete every finished message now (batch end, shutdown)."""
@@ -208,32 +208,60 @@ class InFlight:
         with self._lock:
             if self._finished_since is not None and now - self._finished_since >= STALE_DELETE_S:
                 self._delete_finished()
-            if now >= self._next_beat:
-                self._beat(now)
+            beat = self._heartbeat_s is not None and now >= self._next_beat
+            if beat and self._heartbeat_s is not None:
+                self._next_beat = now + self._heartbeat_s if self._held else float("inf")
             self._warn_expired(now)
-
-    def _beat(self, now: float) -> None:
-        assert self._heartbeat_s is not None  # only scheduled with a heartbeat
-        self._next_beat = now + self._heartbeat_s if self._held else float("inf")
+            chunks = self._chunks() if beat else []
         failed: list[str] = []
-        for held in list(self._held.values()):
-            if ran_out(held.expires_at, now):  # never extended: another consumer may have it
-                self._lose(held, now)
-                continue
-            received = held.received
-            try:
-                set_visibility(
-                    self._transport, received.queue, received.receipt, self._visibility_s
-                )
-            except Exception as error:  # it may return early; nothing is lost
-                failed.append(f"{held.received.transport_id}: {error}")
-                continue
-            held.expires_at, held.warned = now + self._visibility_s, False
+        for queue, receipts in chunks:
+            failed += self._extend(queue, receipts)
         if failed:
-            logger.warning(
-                "heartbeat could not extend %d of %d messages: %s",
-                len(failed), len(self._held), "; ".join(failed[:3]),
-            )  # fmt: skip
+            log_not_extended(failed, self.pending())
+
+    def _chunks(self) -> list[tuple[str, list[str]]]:
+        """Called with the lock held: what a beat extends, by queue, ten to a request."""
+        by_queue: dict[str, list[str]] = {}
+        for held in self._held.values():
+            by_queue.setdefault(held.received.queue, []).append(held.received.receipt)
+        return [
+            (queue, receipts[start : start + MAX_BATCH])
+            for queue, receipts in by_queue.items()
+            for start in range(0, len(receipts), MAX_BATCH)
+        ]
+
+    def _extend(self, queue: str, receipts: list[str]) -> list[str]:
+        """One ChangeMessageVisibilityBatch, sent without the lock (a slow answer holds up
+        nothing else), for those of `receipts` still held and in time now (each is decided by
+        the clock of its own request, not the beat's start); what could not be extended."""
+        with self._lock:
+            now = time.monotonic()
+            for receipt in receipts:
+                held = self._held.get(receipt)
+                if held is not None and ran_out(held.expires_at, now):
+                    self._lose(held, now)  # never extended: another consumer may have it
+            wanted = [receipt for receipt in receipts if receipt in self._held]
+            self._extending.update(wanted)
+        if not wanted:
+            return []
+        sent_at = time.monotonic()
+        try:
+            problems = set_visibility_batch(self._transport, queue, wanted, self._visibility_s)
+        finally:
+            with self._extended:
+                self._extending.difference_update(wanted)
+                self._extended.notify_all()
+        failed: list[str] = []
+        with self._lock:
+            for receipt in wanted:
+                held = self._held.get(receipt)
+                if held is None:  # settled meanwhile: its own fate rules it
+                    continue
+                if receipt in problems:  # it may return early; nothing is lost
+                    failed.append(f"{held.received.transport_id}: {problems[receipt]}")
+                else:
+                    held.expires_at, held.warned = sent_at + self._visibility_s, False
+        return failed
 
     def _delete_finished(self) -> None:
         """Called with the lock held. Failed deletes stay for the next try while their receipt
@@ -266,29 +294,15 @@ class InFlight:
             receipt = held.received.receipt
             if receipt not in failed:
                 del self._held[receipt]
-            elif held.expires_at <= now:
+            elif ran_out(held.expires_at, now):
                 del self._held[receipt]
                 given_up += 1
         if failed:
-            logger.error(
-                "%d finished messages not deleted from %s (%d retried while still hidden, %d "
-                "given up: their visibility ran out, so they will run again)",
-                len(failed), queue, len(failed) - given_up, given_up,
-                extra={"queue": queue, "not_deleted": len(failed), "given_up": given_up},
-            )  # fmt: skip
+            log_not_deleted(queue, len(failed), given_up)
 
     def _warn_expired(self, now: float) -> None:
         for held in self._held.values():
             if not held.started or held.finished or held.warned or held.expires_at > now:
                 continue
             held.warned = True
-            logger.warning(
-                "a running task outlived its message's visibility timeout (%ds): another "
-                "worker may run it too; %s",
-                self._visibility_s,
-                "the heartbeat could not extend it"
-                if self._heartbeat_s
-                else "turn the heartbeat on (TASKHAWK_HEARTBEAT_INTERVAL_S) or lengthen the "
-                "visibility timeout",
-                extra={"queue": held.received.queue, "transport_id": held.received.transport_id},
-            )
+            warn_outlived(held.received, self._visibility_s, heartbeat=bool(self._heartbeat_s))

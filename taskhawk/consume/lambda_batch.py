@@ -22,11 +22,16 @@ from taskhawk.registry import registered_tasks
 from taskhawk.settings import Settings
 from taskhawk.transport.naming import FIFO_SUFFIX
 
-__all__ = ["MAX_LANES", "concurrent_lanes", "run_lanes"]
+__all__ = ["MAX_LANES", "concurrent_lanes", "from_fifo_queue", "run_lanes"]
 
 MAX_LANES = 100  # records (or FIFO groups) run at once; each is carried by a thread
 
 Record = Mapping[str, Any]
+
+
+def from_fifo_queue(record: Record) -> bool:
+    """Whether a Lambda SQS record came from a FIFO queue (its source ARN names one)."""
+    return str(record.get("eventSourceARN", "")).endswith(FIFO_SUFFIX)
 
 
 def concurrent_lanes(
@@ -37,7 +42,7 @@ def concurrent_lanes(
     async tasks, or a FIFO event whose whole batch keeps its order."""
     if len(records) < 2 or not any(task.is_async for task in registered_tasks().values()):
         return None
-    fifo = str(records[0].get("eventSourceARN", "")).endswith(FIFO_SUFFIX)
+    fifo = from_fifo_queue(records[0])
     if fifo and not settings.taskhawk_lambda_fifo_skip_group_on_error:
         return None
     lanes: dict[object, list[Record]] = {}

@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 
 from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Executor, Origin, Redelivery, isolated
-from taskhawk.consume.lambda_batch import concurrent_lanes, run_lanes
+from taskhawk.consume.lambda_batch import concurrent_lanes, from_fifo_queue, run_lanes
 from taskhawk.consume.large_payload import delete_payloads, settle_lambda_record
 from taskhawk.consume.outcomes import logger
 from taskhawk.consume.visibility import extender, hide
@@ -25,7 +25,6 @@ from taskhawk.exceptions import TaskhawkError, ValidationError, summarize_failur
 from taskhawk.settings import Settings, get_settings
 from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.current import current_transport
-from taskhawk.transport.naming import FIFO_SUFFIX
 
 __all__ = [
     "BatchItemFailure",
@@ -98,7 +97,7 @@ def _sqs_event(records: list[Any], executor: Executor) -> PartialBatchResponse:
             partial(_sqs_record, executor, record), _failed, _sqs_fields(record)
         ):
             failures.append(BatchItemFailure(itemIdentifier=str(record.get("messageId", ""))))
-            if str(record.get("eventSourceARN", "")).endswith(FIFO_SUFFIX):
+            if from_fifo_queue(record):
                 failed_groups.add(group)
     return PartialBatchResponse(batchItemFailures=failures)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from taskhawk import clock
 from taskhawk.consume.decision import Action, Decision, Redelivery
-from taskhawk.consume.deferral import plan_deferral
+from taskhawk.consume.deferral import fifo_cannot_hold, plan_deferral
 from taskhawk.settings import Settings
 from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.naming import FIFO_SUFFIX
@@ -64,7 +64,16 @@ def _defer(
 ) -> Decision:
     """Hidden until due, or sent back (`taskhawk.consume.deferral`), after its log line."""
     fifo = received.queue.endswith(FIFO_SUFFIX)
-    plan = plan_deferral(due_in_s, received, settings.taskhawk_max_receive_count, fifo=fifo)
+    limit = settings.taskhawk_max_receive_count
+    if fifo_cannot_hold(received, limit, fifo=fifo):
+        reason = (
+            f"not due for {_duration(due_in_s)}: its eta is further out than a FIFO queue can "
+            f"hold it back ({limit} receives, each hiding it at most 12 hours; it cannot be "
+            "sent back delayed without losing its place in its group)"
+        )
+        logger.error("task not due: %s, %s", message.task, reason, extra=fields)
+        return Decision(Action.DEAD_LETTER, fields, reason=reason)
+    plan = plan_deferral(due_in_s, received, limit, fifo=fifo)
     how = "sent back delayed" if plan.sends_back else "hidden"
     logger.info(
         "task not due yet: %s, due in %s; %s %ds",

@@ -27,6 +27,7 @@ class SlotPool:
         self._slots = list(slots)
         self._free = list(reversed(range(len(self._slots))))
         self._left: dict[int, int] = {}
+        self._decided: set[int] = set()  # positions whose decision is recorded
         self._lock = threading.Lock()
 
     def take(self, batch: Sequence[ReceivedMessage]) -> int:
@@ -53,14 +54,22 @@ class SlotPool:
 
     def decided(self, position: int, to_delete: bool) -> None:
         number, index = divmod(position, MAX_BATCH)
+        with self._lock:
+            self._decided.add(position)
         self._slots[number].decided(index, to_delete)
 
     def settled(self, position: int) -> bool:
-        """One message of the batch at `position` is settled; True for the batch's last."""
-        number = position // MAX_BATCH
+        """One message of the batch at `position` is settled; True for the batch's last. One
+        not decided (skipped: its visibility ran out; or its handling raised) is recorded as
+        settled, so a dead process's parent neither releases nor counts it."""
+        number, index = divmod(position, MAX_BATCH)
         with self._lock:
+            undecided = position not in self._decided
+            self._decided.discard(position)
             left = self._left[number] - 1
             self._left[number] = left
+        if undecided:
+            self._slots[number].decided(index, False)
         return left == 0
 
     def give_back(self, position: int) -> None:

@@ -17,8 +17,11 @@ from typing import Protocol
 from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, isolated
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
-from taskhawk.consume.inflight import InFlight, heartbeat_interval
+from taskhawk.consume.heartbeat_interval import heartbeat_interval
+from taskhawk.consume.inflight import InFlight
 from taskhawk.consume.large_payload import PayloadCleanup
+from taskhawk.consume.lost import log_finished_lost
+from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent, left_alone
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
@@ -30,15 +33,6 @@ from taskhawk.transport.limits import LONG_POLL_S, SHORT_POLL_S, check_batch_siz
 __all__ = ["Consumer", "ShutdownEvent", "listen_for_messages"]
 
 logger = logging.getLogger("taskhawk.consumer")
-
-MAX_RECEIVE_PAUSE_S = 30
-
-
-class ShutdownEvent(Protocol):
-    """threading.Event or multiprocessing.Event."""
-
-    def is_set(self) -> bool: ...
-    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 def listen_for_messages(
@@ -112,7 +106,7 @@ class Consumer:
         self.payloads = PayloadCleanup(self.settings)
         self.inflight = InFlight(self.transport, self.visibility_s, heartbeat_s, self.payloads)
         self.observer = observer
-        self._receive_pause = 0.0
+        self.receive_pause = ReceivePause()
 
     def run(
         self,
@@ -154,9 +148,9 @@ class Consumer:
             raise
         except Exception as error:  # SQS unreachable: wait, then try again
             self.inflight.flush()  # deletes that failed in the outage get another try
-            self._pause_after_receive_error(queue, error, shutdown_event)
+            self.receive_pause.after_error(queue, error, shutdown_event)
             return 0
-        self._receive_pause = 0.0
+        self.receive_pause.reset()
         self.inflight.hold(batch, received_at)
         if self.observer is not None:
             self.observer.received(batch)
@@ -165,15 +159,24 @@ class Consumer:
             group = received.group_id
             if group is not None and group in failed_groups:
                 self.hold_back(received, position)
-            elif self.inflight.usable(received.receipt):
-                handle = partial(self.handle, received, dead_letter_queue, position)
-                fields = {"queue": queue, "transport_id": received.transport_id}
-                if not isolated(handle, _kept, fields) and group is not None:
-                    failed_groups.add(group)
+            elif not self._run_one(received, dead_letter_queue, position) and group is not None:
+                failed_groups.add(group)
         self.inflight.flush()
         if self.observer is not None:
             self.observer.received([])
         return len(batch)
+
+    def _run_one(self, received: ReceivedMessage, dead_letter_queue: str, position: int) -> bool:
+        """`handle`, unless its visibility ran out before its turn; whether it is done with. One
+        skipped, or whose handling raised, is recorded settled: not waiting, not running."""
+        done = False
+        if self.inflight.usable(received.receipt):
+            handle = partial(self.handle, received, dead_letter_queue, position)
+            fields = {"queue": received.queue, "transport_id": received.transport_id}
+            done = isolated(handle, left_alone, fields)
+        if not done and self.observer is not None:
+            self.observer.decided(position, False)
+        return done
 
     def handle(self, received: ReceivedMessage, dead_letter_queue: str, position: int = 0) -> bool:
         """Run one message and carry out its decision (deletes are buffered); whether it is
@@ -191,11 +194,18 @@ class Consumer:
 
     def hold_back(self, received: ReceivedMessage, position: int) -> None:
         """A later message of a FIFO group whose earlier message failed: not run, made visible
-        again at once; SQS delivers it only after the failed one, so the group keeps its order."""
-        self.inflight.release(received.receipt)
-        hide(self.transport, received, 0)
+        again at once; SQS delivers it only after the failed one, so the group keeps its order.
+        One whose visibility ran out meanwhile is another consumer's now: left alone."""
+        receipt = received.receipt
+        ours = self.inflight.usable(receipt) and self.inflight.release(receipt)
+        if ours:
+            hide(self.transport, received, 0)
         if self.observer is not None:
             self.observer.decided(position, False)
+        if ours:
+            self._log_held_back(received)
+
+    def _log_held_back(self, received: ReceivedMessage) -> None:
         logger.info(
             "held back a message of group %s: an earlier message of the group failed",
             received.group_id,
@@ -215,16 +225,25 @@ class Consumer:
         self, decision: Decision, received: ReceivedMessage, dead_letter_queue: str
     ) -> bool:
         """Finished messages, and dead letters the DLQ accepted, are deleted (kept hidden
-        until then): True. Anything else is hidden for its retry delay and comes back."""
+        until then): True. Anything else is hidden for its retry delay and comes back. A
+        message lost to another consumer meanwhile is left alone, whatever its decision: no
+        copy sent on, no visibility change, no delete (False)."""
+        receipt = received.receipt
+        if not self.inflight.ours(receipt):
+            self.inflight.finish(receipt)  # forgets it, and says it finished lost
+            return False
         forwarded = not decision.deletes and self._sent_on(decision, received, dead_letter_queue)
         if decision.deletes or forwarded:
             if forwarded:  # its copy points to the same large payload, if it has one
-                self.payloads.keep(received.receipt)
-            self.inflight.finish(received.receipt)
+                self.payloads.keep(receipt)
+            if not self.inflight.finish(receipt):
+                return False
             if decision.sends_back:  # two copies until this delete: no buffering
                 self.inflight.flush()
             return True
-        self.inflight.release(received.receipt)  # from here on, its decision rules
+        if not self.inflight.release(receipt):  # from here on, its decision rules
+            log_finished_lost(received)
+            return False
         delay = decision.delay_s
         if decision.action is Action.DEAD_LETTER:  # the DLQ refused it: kept, so it can't spin
             delay = self.executor.backoff.delay(received.receive_count)
@@ -242,21 +261,3 @@ class Consumer:
         if decision.action is Action.DEFER and decision.sends_back:
             return send_back(self.transport, received, decision.delay_s)
         return False  # a message not due yet is hidden until due (`consume.deferral`)
-
-    def _pause_after_receive_error(
-        self, queue: str, error: Exception, shutdown_event: ShutdownEvent | None
-    ) -> None:
-        self._receive_pause = min(max(1.0, self._receive_pause * 2), MAX_RECEIVE_PAUSE_S)
-        logger.error(
-            "receive from %s failed, next try in %.0fs: %s", queue, self._receive_pause, error,
-            extra={"queue": queue},
-        )  # fmt: skip
-        if shutdown_event is not None:
-            shutdown_event.wait(self._receive_pause)
-        else:
-            time.sleep(self._receive_pause)
-
-
-def _kept(error: Exception) -> bool:
-    """A message whose handling failed is left alone: it comes back after its visibility."""
-    return False

@@ -7,7 +7,7 @@ retry delays and by the heartbeat; every value is checked against SQS's range fi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from taskhawk.priority import Priority
 from taskhawk.settings import get_settings
@@ -15,7 +15,13 @@ from taskhawk.transport import ReceivedMessage, Transport
 from taskhawk.transport.current import current_transport
 from taskhawk.transport.limits import check_visibility
 
-__all__ = ["extend_visibility_timeout", "extender", "hide", "set_visibility"]
+__all__ = [
+    "extend_visibility_timeout",
+    "extender",
+    "hide",
+    "set_visibility",
+    "set_visibility_batch",
+]
 
 logger = logging.getLogger("taskhawk.consumer")
 
@@ -23,6 +29,18 @@ logger = logging.getLogger("taskhawk.consumer")
 def set_visibility(transport: Transport, queue: str, receipt: str, seconds: int) -> None:
     """Hide the received message for `seconds` from now (0..43200; 0 releases it)."""
     transport.change_visibility(queue, receipt, check_visibility(seconds))
+
+
+def set_visibility_batch(
+    transport: Transport, queue: str, receipts: Sequence[str], seconds: int
+) -> dict[str, str]:
+    """set_visibility for up to ten messages of one queue in one request; those not changed,
+    each with the reason (an error of the request itself is each one's)."""
+    check_visibility(seconds)
+    try:
+        return transport.change_visibility_batch(queue, receipts, seconds)
+    except Exception as error:
+        return dict.fromkeys(receipts, str(error))
 
 
 def hide(transport: Transport, received: ReceivedMessage, seconds: int) -> bool:

@@ -41,7 +41,7 @@ from taskhawk.consume.crash_watch import (
 )
 from taskhawk.consume.health_file import HealthFile, ProgressStamp, StampingObserver
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_interval
-from taskhawk.consume.inflight import heartbeat_interval
+from taskhawk.consume.heartbeat_interval import heartbeat_interval
 from taskhawk.consume.preflight import check_worker_start
 from taskhawk.consume.slot_pool import SlotPool
 from taskhawk.consume.sqs import BatchObserver, Consumer

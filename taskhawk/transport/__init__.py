@@ -82,7 +82,7 @@ class SendResult:
 
 
 class Transport(Protocol):
-    """Four operations; every backend (AWS, in-memory) implements exactly these."""
+    """Five operations; every backend (AWS, in-memory) implements exactly these."""
 
     def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendResult:
         """Send up to ten messages in one request; say what became of each."""
@@ -102,3 +102,9 @@ class Transport(Protocol):
 
     def change_visibility(self, queue: str, receipt: str, seconds: int) -> None:
         """Hide a received message for `seconds` more (0 makes it visible again now)."""
+
+    def change_visibility_batch(
+        self, queue: str, receipts: Sequence[str], seconds: int
+    ) -> dict[str, str]:
+        """Hide up to ten received messages for `seconds` more, in one request; the receipts
+        not changed, each with the reason."""

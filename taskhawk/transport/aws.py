@@ -28,7 +28,10 @@ from taskhawk.transport.limits import LONG_POLL_S, SHORT_POLL_S
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.type_defs import DeleteMessageBatchRequestEntryTypeDef
+    from mypy_boto3_sqs.type_defs import (
+        ChangeMessageVisibilityBatchRequestEntryTypeDef,
+        DeleteMessageBatchRequestEntryTypeDef,
+    )
 
 __all__ = ["AWSTransport"]
 
@@ -164,6 +167,36 @@ class AWSTransport:
             )
         except (ClientError, BotoCoreError) as error:
             raise TransportError(f"changing visibility on {queue} failed: {error}") from error
+
+    def change_visibility_batch(
+        self, queue: str, receipts: Sequence[str], seconds: int
+    ) -> dict[str, str]:
+        requested: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
+            {"Id": str(i), "ReceiptHandle": r, "VisibilityTimeout": seconds}
+            for i, r in enumerate(receipts)
+        ]
+        try:
+            response = self._sqs.change_message_visibility_batch(
+                QueueUrl=self.queue_url(queue), Entries=requested
+            )
+        except (ClientError, BotoCoreError, TransportError) as error:
+            return dict.fromkeys(receipts, f"changing visibility on {queue} failed: {error}")
+        return _not_changed(receipts, response)
+
+
+def _not_changed(receipts: Sequence[str], response: Any) -> dict[str, str]:
+    """The receipts an answer does not report changed, with SQS's reason (a cut answer is not
+    read as "all changed")."""
+    changed = {str(entry.get("Id")) for entry in response.get("Successful") or []}
+    failed = {
+        str(entry.get("Id")): f"{entry.get('Code')}: {entry.get('Message')}"
+        for entry in response.get("Failed") or []
+    }
+    return {
+        r: failed.get(str(i), "not in the answer")
+        for i, r in enumerate(receipts)
+        if str(i) not in changed or str(i) in failed
+    }
 
 
 def _not_deleted(receipts: Sequence[str], response: Any) -> list[str]:

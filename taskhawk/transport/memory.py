@@ -170,6 +170,17 @@ class MemoryTransport:
                     return
         raise LookupError(f"receipt not found in {queue} (deleted, or received again since)")
 
+    def change_visibility_batch(
+        self, queue: str, receipts: Sequence[str], seconds: int
+    ) -> dict[str, str]:
+        failed: dict[str, str] = {}
+        for receipt in receipts:
+            try:
+                self.change_visibility(queue, receipt, seconds)
+            except LookupError as error:
+                failed[receipt] = str(error)
+        return failed
+
     def bodies(self, queue: str) -> list[str]:
         """Every message on a queue, visible or in flight, oldest first."""
         with self._changed:

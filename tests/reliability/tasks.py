@@ -87,6 +87,20 @@ def _attempt(name: str) -> int:
         return attempt
 
 
+@task(name="rel.slow_first_run_fails")
+def slow_first_run_fails(n: int, seconds: float, *, metadata: Metadata | None = None) -> None:
+    """Every run takes `seconds`; the first then fails: a frozen worker's failure, when the
+    message is another worker's by then."""
+    assert metadata is not None
+    attempt = _attempt(f"slow-first-{n}")
+    append_event("started", n, metadata.id, attempt=attempt)
+    time.sleep(seconds)
+    if attempt == 1:
+        append_event("failed", n, metadata.id, attempt=attempt)
+        raise FirstAttemptFails(f"the first run of {n} fails on purpose")
+    append_event("ran", n, metadata.id, attempt=attempt)
+
+
 @task(name="rel.slow_then_fails_once")
 def slow_then_fails_once(n: int, seconds: float, *, metadata: Metadata | None = None) -> None:
     """The first two runs take `seconds`; the second of them then fails; later runs are quick:

@@ -14,7 +14,7 @@ import pytest
 
 import taskhawk
 from tests.reliability.conftest import Rig, settle
-from tests.reliability.tasks import record, sleep, slow_then_fails_once
+from tests.reliability.tasks import record, sleep, slow_first_run_fails, slow_then_fails_once
 from tests.support.figures import record_figures
 
 pytestmark = pytest.mark.integration
@@ -52,6 +52,30 @@ def test_a_resumed_worker_leaves_a_message_it_lost_to_its_new_runner(rig: Rig) -
     assert "finished a task whose message was lost to another consumer: not deleted" in log
     assert "lost a message" not in other.log
     record_figures("frozen_worker", {"runs": 3, "lost_noticed": 1, "retry_kept": 1})
+
+
+def test_a_resumed_worker_whose_task_failed_leaves_the_lost_message_alone(rig: Rig) -> None:
+    """Its failure would hide the message for the retry delay with its old receipt: under the
+    new runner, which would then see it run a third time beside it."""
+    frozen = rig.start_worker("--visibility-timeout", VISIBILITY)
+    frozen.wait_listening()
+    slow_first_run_fails.dispatch(1, 3.0)
+    first = settle(lambda: started(rig, 1), "the first run to start", timeout=30)
+    os.kill(first["pid"], signal.SIGSTOP)
+    try:
+        rig.start_worker("--visibility-timeout", VISIBILITY)
+        second = settle(lambda: started(rig, 2), "a second worker to take the message", 40)
+    finally:
+        os.kill(first["pid"], signal.SIGCONT)
+    assert second["pid"] != first["pid"]
+    settle(lambda: rig.counts(rig.main) == (0, 0), "the queue to be empty", 30)
+    time.sleep(3)  # a message hidden for the 1 s retry delay would have run again by now
+    starts = [e["attempt"] for e in rig.events() if e["event"] == "started"]
+    assert sorted(starts) == [1, 2]
+    log = frozen.log
+    assert "finished a task whose message was lost to another consumer" in log
+    assert "could not set visibility" not in log
+    record_figures("frozen_worker_failed", {"runs": 2, "lost_left_alone": 1})
 
 
 def test_a_task_that_finished_just_before_a_freeze_is_not_run_again(rig: Rig) -> None:
