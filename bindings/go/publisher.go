@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -57,6 +58,11 @@ type Config struct {
 	// attributes, in its order, in the room the headers leave of SQS's ten, never in the body
 	// (decision trace-context), so a Python worker's task span joins the publisher's trace.
 	TraceContext func(ctx context.Context, carrier *wire.TraceContext)
+	// LargePayloads, when set, sends messages over the destination's limit (or its threshold,
+	// or all) through S3, as the Python library's TASKHAWK_LARGE_PAYLOAD_* settings do: the body
+	// is put in the bucket and the message carries a pointer that Python workers, Lambda
+	// handlers and AWS's extended client libraries read.
+	LargePayloads *LargePayloads
 	// Now and NewID replace the wall clock and the random message ids (tests).
 	Now   func() time.Time
 	NewID func() string
@@ -74,6 +80,11 @@ type Publisher struct {
 func New(cfg aws.Config, config Config) (*Publisher, error) {
 	if config.Region == "" {
 		config.Region = cfg.Region
+	}
+	if config.LargePayloads != nil && config.LargePayloads.Client == nil {
+		large := *config.LargePayloads
+		large.Client = s3.NewFromConfig(cfg, func(options *s3.Options) { options.UsePathStyle = cfg.BaseEndpoint != nil })
+		config.LargePayloads = &large
 	}
 	return NewWithClients(sqs.NewFromConfig(cfg), sns.NewFromConfig(cfg), config)
 }
@@ -95,6 +106,13 @@ func NewWithClients(sqsClient SQSAPI, snsClient SNSAPI, config Config) (*Publish
 	if config.MaxFormatVersion != "" && !wire.IsFormatVersion(config.MaxFormatVersion) {
 		return nil, errors.New("taskhawk: MaxFormatVersion " + config.MaxFormatVersion + " is not a format this package knows")
 	}
+	if config.LargePayloads != nil {
+		large := *config.LargePayloads
+		if err := large.check(); err != nil {
+			return nil, err
+		}
+		config.LargePayloads = &large
+	}
 	app := wire.App{
 		Queue: config.Queue, Topology: config.Topology, LambdaApp: config.LambdaApp,
 		FIFO: config.FIFO, ContentBasedDeduplication: config.ContentBasedDeduplication,
@@ -112,13 +130,16 @@ func (p *Publisher) App() wire.App { return p.app }
 // Prepare checks and encodes a call as it would be sent, without sending it; a
 // *wire.ValidationError names the path of the first rule it breaks.
 func (p *Publisher) Prepare(call wire.Call) (*wire.Prepared, error) {
-	return p.prepare(call, nil)
+	message, _, err := p.prepare(call, nil)
+	return message, err
 }
 
 // PrepareContext is Prepare as Publish would do it in ctx: with the trace context
-// Config.TraceContext writes for ctx in the attributes.
+// Config.TraceContext writes for ctx in the attributes. With LargePayloads, a message that
+// would go through S3 is the pointer (nothing is put in S3).
 func (p *Publisher) PrepareContext(ctx context.Context, call wire.Call) (*wire.Prepared, error) {
-	return p.prepare(call, p.traceContext(ctx))
+	message, _, err := p.prepare(call, p.traceContext(ctx))
+	return message, err
 }
 
 // traceContext is what Config.TraceContext writes for ctx, nil without one.
@@ -131,7 +152,8 @@ func (p *Publisher) traceContext(ctx context.Context) *wire.TraceContext {
 	return traceContext
 }
 
-func (p *Publisher) prepare(call wire.Call, traceContext *wire.TraceContext) (*wire.Prepared, error) {
+// prepare is the message as sent and, when it goes as a pointer, the payload to put in S3.
+func (p *Publisher) prepare(call wire.Call, traceContext *wire.TraceContext) (*wire.Prepared, *payload, error) {
 	if len(p.config.DefaultHeaders) > 0 {
 		headers := maps.Clone(p.config.DefaultHeaders)
 		maps.Copy(headers, call.Headers)
@@ -140,14 +162,20 @@ func (p *Publisher) prepare(call wire.Call, traceContext *wire.TraceContext) (*w
 	if call.Tenant == nil && p.config.DefaultTenantHeader != "" {
 		tenant, err := p.defaultTenant(call.Headers)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		call.Tenant = tenant
 	}
 	options := wire.Options{
 		Newest: p.config.MaxFormatVersion, TraceContext: traceContext, Now: p.config.Now, NewID: p.config.NewID,
+		Unlimited: p.config.LargePayloads != nil,
 	}
-	return wire.Prepare(call, p.app, options)
+	message, err := wire.Prepare(call, p.app, options)
+	if err != nil || p.config.LargePayloads == nil {
+		return message, nil, err
+	}
+	message, item := p.config.LargePayloads.offload(message, traceContext)
+	return message, item, nil
 }
 
 // defaultTenant is the value of the header DefaultTenantHeader names, nil when the message has
@@ -187,15 +215,22 @@ func (p *Publisher) Publish(ctx context.Context, call wire.Call) (string, error)
 func (p *Publisher) PublishBatch(ctx context.Context, calls []wire.Call) (BatchResult, error) {
 	traceContext := p.traceContext(ctx)
 	prepared := make([]*wire.Prepared, len(calls))
+	payloads := make([]*payload, len(calls))
 	for index, call := range calls {
-		message, err := p.prepare(call, traceContext)
+		message, item, err := p.prepare(call, traceContext)
 		if err != nil {
 			if len(calls) == 1 {
 				return BatchResult{}, err
 			}
 			return BatchResult{}, &CallError{Index: index, Err: err}
 		}
-		prepared[index] = message
+		prepared[index], payloads[index] = message, item
+	}
+	if large := p.config.LargePayloads; large != nil {
+		// S3 first: a failure there sends nothing.
+		if err := large.store(ctx, payloads); err != nil {
+			return BatchResult{Messages: outcomes(prepared, NotSent, "large payload not stored in S3, nothing sent: "+err.Error())}, nil
+		}
 	}
 	result := BatchResult{Messages: make([]MessageOutcome, len(calls))}
 	for _, chunk := range chunks(prepared) {
@@ -203,6 +238,9 @@ func (p *Publisher) PublishBatch(ctx context.Context, calls []wire.Call) (BatchR
 		for position, index := range chunk.indexes {
 			result.Messages[index] = outcome[position]
 		}
+	}
+	if large := p.config.LargePayloads; large != nil {
+		large.discardUnsent(ctx, payloads, result)
 	}
 	return result, nil
 }

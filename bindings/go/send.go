@@ -197,7 +197,7 @@ func optional(text string) *string {
 func sqsAttributes(attributes map[string]string) map[string]sqstypes.MessageAttributeValue {
 	result := make(map[string]sqstypes.MessageAttributeValue, len(attributes))
 	for name, value := range attributes {
-		result[name] = sqstypes.MessageAttributeValue{DataType: aws.String(wire.AttributeDataType), StringValue: aws.String(value)}
+		result[name] = sqstypes.MessageAttributeValue{DataType: aws.String(attributeDataType(name)), StringValue: aws.String(value)}
 	}
 	return result
 }
@@ -205,7 +205,7 @@ func sqsAttributes(attributes map[string]string) map[string]sqstypes.MessageAttr
 func snsAttributes(attributes map[string]string) map[string]snstypes.MessageAttributeValue {
 	result := make(map[string]snstypes.MessageAttributeValue, len(attributes))
 	for name, value := range attributes {
-		result[name] = snstypes.MessageAttributeValue{DataType: aws.String(wire.AttributeDataType), StringValue: aws.String(value)}
+		result[name] = snstypes.MessageAttributeValue{DataType: aws.String(attributeDataType(name)), StringValue: aws.String(value)}
 	}
 	return result
 }

@@ -1,7 +1,8 @@
 """From schema files to the text of every file of bindings/go/wire/, in memory and
 deterministic: per format version its types and two compiled validators, then the files of wire
 and transport rules, rendered from codegen/templates/go/ with the values the TypeScript
-templates get (codegen.wire_context), and formatted by gofmt.
+templates get (codegen.wire_context), and the large-payload pointer's reader and writer
+(codegen.pointer), all formatted by gofmt.
 
 Generated files end in `_gen.go`, so hand-written tests beside them are never taken for stale
 output."""
@@ -22,6 +23,7 @@ from codegen.generate import FormatVersionFiles, GeneratedFile, group_by_version
 from codegen.golang.go_regex import regex_expression
 from codegen.golang.go_types import declarations, go_name
 from codegen.golang.go_validator import GoValidator, compile_go
+from codegen.pointer import load_pointer
 from codegen.render import template_environment
 from codegen.schemas import SchemaFile, load_schemas
 from codegen.wire_context import attribute_rules, metadata_properties, wire_context
@@ -58,6 +60,8 @@ def generate_go(schema_dir: Path) -> list[GeneratedFile]:
     context = _rules_context(versions, schemas)
     for name in RULE_FILES:
         files.append(_file(name, env.get_template(f"go/{name}.go.jinja").render(**context)))
+    pointer = env.get_template("go/pointer.go.jinja").render(pointer=load_pointer(schema_dir))
+    files.append(_file("pointer", pointer))
     return sorted(files, key=lambda file: file.name)
 
 

@@ -39,12 +39,14 @@ def go_publisher(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_go_program(ROOT / "bindings" / "go", "./internal/itpublisher", out)
 
 
-def publish_from_go(program: Path, stack: Stack, topology: str, steps: list[Any]) -> list[str]:
-    """The message ids, in the order of the plan's calls."""
+def publish_from_go(
+    program: Path, stack: Stack, topology: str, steps: list[Any], **plan: Any
+) -> list[str]:
+    """The message ids, in the order of the plan's calls; `plan` adds to the program's plan."""
     given = {
         "endpoint": stack.endpoint, "region": REGION, "accountId": ACCOUNT_ID,
         "accessKeyId": "testing", "secretAccessKey": SECRET_KEY, "queue": stack.queue,
-        "topology": topology, "fifo": topology.endswith("fifo"), "steps": steps,
+        "topology": topology, "fifo": topology.endswith("fifo"), "steps": steps, **plan,
     }  # fmt: skip
     given["topology"] = topology.removesuffix("-fifo")
     result = subprocess.run(

@@ -72,6 +72,9 @@ type Options struct {
 	TraceContext *TraceContext
 	Now          func() time.Time
 	NewID        func() string
+	// Unlimited lets a message of any size through: a publisher that offloads large messages to
+	// S3 decides after preparation what goes as a pointer (Prepared.Limit stays the destination's).
+	Unlimited bool
 }
 
 // NewID is a new random (version 4) UUID, lower case with hyphens.
@@ -237,7 +240,7 @@ func Prepare(call Call, app App, options Options) (*Prepared, error) {
 	body := messageText(message)
 	size := TransportSize(body, attributes)
 	limit := SizeLimit(destination.Transport)
-	if size > limit {
+	if size > limit && !options.Unlimited {
 		return nil, tooLarge(size, limit, strings.ToUpper(string(destination.Transport)))
 	}
 	version := message["metadata"].(map[string]any)["version"].(string)

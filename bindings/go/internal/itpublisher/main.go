@@ -2,11 +2,12 @@
 // endpoint it is given (tests/integration/test_go_publisher.py). It reads one JSON plan on stdin:
 //
 //	{"endpoint", "region", "accountId", "accessKeyId", "secretAccessKey", "queue", "topology",
-//	 "fifo", "steps": [{"batch": bool, "calls": [{"task", "args", "kwargs", "priority",
+//	 "fifo", "largePayloadBucket"?, "steps": [{"batch": bool, "calls": [{"task", "args", "kwargs", "priority",
 //	 "headers", "delay_s"?, "expires_s"?, "group"?}]}]}
 //
 // publishes each step (one call with Publish, or all with PublishBatch), and prints one JSON
-// line: the message ids of each step. Numbers in args and kwargs are passed as written
+// line: the message ids of each step. With a largePayloadBucket, large messages go through S3
+// at the same endpoint. Numbers in args and kwargs are passed as written
 // (json.Number), so the plan's values reach the worker exactly.
 package main
 
@@ -34,6 +35,7 @@ type plan struct {
 	Queue           string `json:"queue"`
 	Topology        string `json:"topology"`
 	FIFO            bool   `json:"fifo"`
+	LargePayloads   string `json:"largePayloadBucket"`
 	Steps           []struct {
 		Batch bool `json:"batch"`
 		Calls []struct {
@@ -65,10 +67,14 @@ func main() {
 		}),
 	}
 	lambda := false // the app's queues subscribe to its topics (raw delivery)
-	publisher, err := taskhawk.New(cfg, taskhawk.Config{
+	config := taskhawk.Config{
 		Queue: given.Queue, Topology: wire.Topology(given.Topology), AccountID: given.AccountID,
 		FIFO: given.FIFO, LambdaApp: &lambda,
-	})
+	}
+	if given.LargePayloads != "" {
+		config.LargePayloads = &taskhawk.LargePayloads{Bucket: given.LargePayloads}
+	}
+	publisher, err := taskhawk.New(cfg, config)
 	check(err)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
