@@ -20,17 +20,32 @@ from taskhawk._generated import (
 )
 from taskhawk.exceptions import ValidationError
 from taskhawk.transport.limits import SQS_MAX_BYTES
+from taskhawk.wire.fast_decode import fast_decode
 from taskhawk.wire.json_values import to_json_value
 from taskhawk.wire.legacy import normalize_legacy_shapes
 from taskhawk.wire.models import fill, message_to_dict
 from taskhawk.wire.strict_json import check_unicode_text, parse_strict
 
-__all__ = ["decode", "encode", "validation_errors"]
+__all__ = ["body_text", "decode", "decode_strict", "encode", "validation_errors"]
 
 
 def decode(body: str | bytes) -> Message:
-    """Parse and validate one message body; raise ValidationError naming the path and reason."""
-    text = _as_text(body)
+    """Parse and validate one message body; raise ValidationError naming the path and reason.
+    The typed pass (taskhawk.wire.fast_decode) reads canonical messages; anything it does not
+    vouch for takes the strict path, which alone gives verdicts."""
+    text = body_text(body)
+    message = fast_decode(text)
+    if message is not None:
+        return message
+    return _decode_strict(text)
+
+
+def decode_strict(body: str | bytes) -> Message:
+    """`decode` without the typed pass: the reference its fast path is tested against."""
+    return _decode_strict(body_text(body))
+
+
+def _decode_strict(text: str) -> Message:
     data = parse_strict(text)
     if type(data) is not dict:
         raise ValidationError("$", f"a message must be a JSON object, not {_json_type(data)}")
@@ -50,7 +65,7 @@ def validation_errors(body: str | bytes) -> list[ValidationError]:
         decode(body)
     except ValidationError as first:
         try:
-            data = parse_strict(_as_text(body))
+            data = parse_strict(body_text(body))
             format_version = _format_version(data) if type(data) is dict else None
         except ValidationError:
             return [first]
@@ -80,7 +95,8 @@ def encode(message: Message) -> str:
         raise
 
 
-def _as_text(body: str | bytes) -> str:
+def body_text(body: str | bytes) -> str:
+    """The text of a body within the size limit, or ValidationError saying why not."""
     # Nothing larger than SQS's limit (in UTF-8 bytes) can arrive, so anything larger is hostile.
     if len(body) > SQS_MAX_BYTES:  # a str has at least as many bytes as characters
         raise ValidationError("$", f"body is {len(body)} long, over the {SQS_MAX_BYTES} limit")

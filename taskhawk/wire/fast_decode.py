@@ -1,0 +1,90 @@
+"""The fast decode: one typed pass through the generated Structs, then the format's own rules
+that such a decoder does not enforce. Pure functions, no I/O.
+
+`fast_decode` accepts only what the strict path (taskhawk.wire.codec) accepts, with the same
+value, and answers None on any doubt: a refusal, a legacy shape, anything it cannot vouch for.
+The caller then runs the strict path, so every refusal keeps its verdict, its decision name
+and its JSON path. tests/test_fast_decode.py holds the two paths against each other.
+
+The rules beyond JSON Schema (schema/README.md) and how they are checked here:
+- duplicate-keys: every member has one colon outside strings, so with no `\\u003a` escape
+  (the only other spelling of a colon) the members decoded plus the colons inside strings
+  must equal the colons in the text; a member lost to a duplicate key shows as one colon
+  too many;
+- safe-integers, non-finite-numbers, bounded-input: one walk of the free values (args, kwargs
+  and the headers) by `checked_member_count`, which also counts their members;
+- unicode-text: a body that is ASCII without a `\\u` escape cannot hold a lone surrogate;
+  any other is walked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+
+from taskhawk._generated import FORMAT_VERSIONS, FormatVersion, Message
+from taskhawk._generated.structs import DECODER, METADATA_MODELS
+from taskhawk._generated.structs import Message as TypedMessage
+from taskhawk.wire.json_values import checked_member_count
+from taskhawk.wire.models import fill
+from taskhawk.wire.strict_json import colons_in_strings, has_lone_surrogate
+
+__all__ = ["fast_decode"]
+
+
+def fast_decode(text: str) -> Message | None:
+    """The message `text` holds when the typed pass vouches for it; None otherwise."""
+    try:
+        typed = DECODER.decode(text)
+    except (msgspec.MsgspecError, RecursionError, UnicodeError):  # a str with a lone surrogate
+        return None
+    if not typed.passes_post_check():
+        return None
+    containers = typed.containers()
+    inner = checked_member_count(containers)
+    if inner < 0:
+        return None
+    members = typed.members() + inner
+    colons = text.count(":")
+    if members != colons and (
+        _ESCAPED_COLON.search(text) is not None
+        or members + colons_in_strings([typed.texts(), containers]) != colons
+    ):
+        return None
+    if not (text.isascii() and "\\u" not in text) and has_lone_surrogate(
+        [typed.texts(), containers]
+    ):
+        return None
+    return _to_model(typed)
+
+
+_ESCAPED_COLON = re.compile(r"\\u003[aA]")
+
+
+def _to_model(typed: TypedMessage) -> Message:
+    struct = typed.metadata
+    format_version = _FORMAT_OF[type(struct)]
+    metadata: dict[str, Any] = {"version": format_version.version}
+    for name in struct.__struct_fields__:
+        value = getattr(struct, name)
+        if value is not msgspec.UNSET:
+            metadata[name] = value
+    data = {
+        "id": typed.id,
+        "headers": typed.headers,
+        "task": typed.task,
+        "args": typed.args,
+        "kwargs": typed.kwargs,
+    }
+    return fill(format_version, metadata, data)
+
+
+def _format_of() -> dict[type, FormatVersion]:
+    if set(METADATA_MODELS) != set(FORMAT_VERSIONS):  # both generated from schema/
+        raise RuntimeError("taskhawk._generated is out of date: run `make generate`")
+    return {METADATA_MODELS[version]: FORMAT_VERSIONS[version] for version in FORMAT_VERSIONS}
+
+
+_FORMAT_OF = _format_of()
