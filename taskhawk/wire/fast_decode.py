@@ -20,7 +20,6 @@ The rules beyond JSON Schema (schema/README.md) and how they are checked here:
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import msgspec
 
@@ -28,7 +27,6 @@ from taskhawk._generated import FORMAT_VERSIONS, FormatVersion, Message
 from taskhawk._generated.structs import DECODER, METADATA_MODELS
 from taskhawk._generated.structs import Message as TypedMessage
 from taskhawk.wire.json_values import checked_member_count
-from taskhawk.wire.models import fill
 from taskhawk.wire.strict_json import colons_in_strings, has_lone_surrogate
 
 __all__ = ["fast_decode"]
@@ -64,27 +62,38 @@ _ESCAPED_COLON = re.compile(r"\\u003[aA]")
 
 
 def _to_model(typed: TypedMessage) -> Message:
+    """The frozen dataclasses, filled field by field as `taskhawk.wire.models.fill` does, but
+    straight from the Structs: no mapping is built in between."""
     struct = typed.metadata
-    format_version = _FORMAT_OF[type(struct)]
-    metadata: dict[str, Any] = {"version": format_version.version}
-    for name in struct.__struct_fields__:
+    format_version, names = _FORMAT_OF[type(struct)]
+    metadata = _new(format_version.metadata_model)
+    _set(metadata, "version", format_version.version)
+    for name in names:
         value = getattr(struct, name)
-        if value is not msgspec.UNSET:
-            metadata[name] = value
-    data = {
-        "id": typed.id,
-        "headers": typed.headers,
-        "task": typed.task,
-        "args": typed.args,
-        "kwargs": typed.kwargs,
-    }
-    return fill(format_version, metadata, data)
+        _set(metadata, name, None if value is msgspec.UNSET else value)
+    message = _new(format_version.message_model)
+    _set(message, "id", typed.id)
+    _set(message, "metadata", metadata)
+    _set(message, "headers", typed.headers)
+    _set(message, "task", typed.task)
+    _set(message, "args", typed.args)
+    _set(message, "kwargs", typed.kwargs)
+    return message
 
 
-def _format_of() -> dict[type, FormatVersion]:
-    if set(METADATA_MODELS) != set(FORMAT_VERSIONS):  # both generated from schema/
-        raise RuntimeError("taskhawk._generated is out of date: run `make generate`")
-    return {METADATA_MODELS[version]: FORMAT_VERSIONS[version] for version in FORMAT_VERSIONS}
+def _format_of() -> dict[type, tuple[FormatVersion, tuple[str, ...]]]:
+    """Each metadata Struct's format version and fields; both are generated from schema/, and
+    the dataclass must have exactly the Struct's fields and `version` (its tag)."""
+    found = {}
+    for version, format_version in FORMAT_VERSIONS.items():
+        struct = METADATA_MODELS.get(version)
+        names = tuple(struct.__struct_fields__) if struct else ()
+        if struct is None or {*names, "version"} != set(format_version.metadata_fields):
+            raise RuntimeError("taskhawk._generated is out of date: run `make generate`")
+        found[struct] = (format_version, names)
+    return found
 
 
+_new = object.__new__
+_set = object.__setattr__
 _FORMAT_OF = _format_of()
