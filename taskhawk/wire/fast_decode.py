@@ -20,13 +20,14 @@ The rules beyond JSON Schema (schema/README.md) and how they are checked here:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import msgspec
 
 from taskhawk._generated import FORMAT_VERSIONS, FormatVersion, Message
 from taskhawk._generated.structs import DECODER, METADATA_MODELS
 from taskhawk._generated.structs import Message as TypedMessage
-from taskhawk.wire.json_values import checked_member_count
+from taskhawk.wire.json_values import MAX_SAFE_INTEGER, checked_member_count
 from taskhawk.wire.strict_json import colons_in_strings, has_lone_surrogate
 
 __all__ = ["fast_decode"]
@@ -41,7 +42,7 @@ def fast_decode(text: str) -> Message | None:
     if not typed.passes_post_check():
         return None
     containers = typed.containers()
-    inner = checked_member_count(containers)
+    inner = _flat_member_count(containers)
     if inner < 0:
         return None
     members = typed.members() + inner
@@ -56,6 +57,25 @@ def fast_decode(text: str) -> Message | None:
     ):
         return None
     return _to_model(typed)
+
+
+def _flat_member_count(containers: list[Any]) -> int:
+    """`checked_member_count(containers)`, answered without its walk when every value in them
+    is a string, a boolean, null or a safe integer (most tasks' arguments); anything else, a
+    nested value or a float, takes the walk."""
+    members = 0
+    for container in containers:
+        values = container
+        if type(container) is dict:
+            members += len(container)
+            values = container.values()
+        for value in values:
+            kind = type(value)
+            if kind is str or kind is bool or value is None:
+                continue
+            if kind is not int or not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+                return checked_member_count(containers)
+    return members
 
 
 _ESCAPED_COLON = re.compile(r"\\u003[aA]")
