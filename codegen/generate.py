@@ -10,6 +10,7 @@ from codegen.models import render_models
 from codegen.pointer import pointer_python
 from codegen.render import GeneratorVersions, Renderer, format_python
 from codegen.schemas import SchemaFile, SchemaProblem, load_schemas
+from codegen.structs import struct_module
 from codegen.validators import compile_schema
 
 __all__ = [
@@ -58,6 +59,9 @@ def generate_package(schema_dir: Path) -> list[GeneratedFile]:
                     format_python(renderer.validator_module(schema, source)),
                 )
             )
+    publish = [version.publish for version in versions]
+    structs = renderer.structs_module(struct_module(publish), publish)
+    files.append(GeneratedFile("structs.py", format_python(structs)))
     registry = renderer.registry_module([v.publish for v in versions], schemas)
     files.append(GeneratedFile("__init__.py", format_python(registry)))
     files.append(GeneratedFile(*pointer_python(schema_dir)))

@@ -10,6 +10,7 @@ import jinja2
 
 from codegen.pinned_tools import run_pinned_tool
 from codegen.schemas import SchemaFile
+from codegen.structs import StructModule
 from codegen.validators import ValidatorSource
 
 __all__ = ["GeneratorVersions", "Renderer", "format_python", "template_environment"]
@@ -62,6 +63,9 @@ class Renderer:
             helpers=source.helpers,
             uses_re=source.uses_re,
         )
+
+    def structs_module(self, module: StructModule, sources: list[SchemaFile]) -> str:
+        return self._render("structs.py.jinja", module=module, sources=sources)
 
     def registry_module(self, publish: list[SchemaFile], sources: list[SchemaFile]) -> str:
         return self._render(

@@ -20,18 +20,33 @@ from taskhawk._generated import (
 )
 from taskhawk.exceptions import ValidationError
 from taskhawk.transport.limits import SQS_MAX_BYTES
+from taskhawk.wire.fast_decode import fast_decode
 from taskhawk.wire.json_values import to_json_value
 from taskhawk.wire.legacy import normalize_legacy_shapes
 from taskhawk.wire.models import fill, message_to_dict
 from taskhawk.wire.strict_json import check_unicode_text, parse_strict
 
-__all__ = ["decode", "encode", "validation_errors"]
+__all__ = ["body_text", "decode", "decode_strict", "encode", "validation_errors"]
 
 
 def decode(body: str | bytes, max_bytes: int = SQS_MAX_BYTES) -> Message:
     """Parse and validate one message body; raise ValidationError naming the path and reason.
-    `max_bytes` is the most its source can carry (a queue's limit, or a large payload's)."""
-    text = _as_text(body, max_bytes)
+    `max_bytes` is the most its source can carry (a queue's limit, or a large payload's). The
+    typed pass (taskhawk.wire.fast_decode) reads canonical messages; anything it does not vouch
+    for takes the strict path, which alone gives verdicts."""
+    text = body_text(body, max_bytes)
+    message = fast_decode(text)
+    if message is not None:
+        return message
+    return _decode_strict(text)
+
+
+def decode_strict(body: str | bytes, max_bytes: int = SQS_MAX_BYTES) -> Message:
+    """`decode` without the typed pass: the reference its fast path is tested against."""
+    return _decode_strict(body_text(body, max_bytes))
+
+
+def _decode_strict(text: str) -> Message:
     data = parse_strict(text)
     if type(data) is not dict:
         raise ValidationError("$", f"a message must be a JSON object, not {_json_type(data)}")
@@ -51,7 +66,7 @@ def validation_errors(body: str | bytes) -> list[ValidationError]:
         decode(body)
     except ValidationError as first:
         try:
-            data = parse_strict(_as_text(body))
+            data = parse_strict(body_text(body))
             format_version = _format_version(data) if type(data) is dict else None
         except ValidationError:
             return [first]
@@ -81,7 +96,8 @@ def encode(message: Message) -> str:
         raise
 
 
-def _as_text(body: str | bytes, max_bytes: int = SQS_MAX_BYTES) -> str:
+def body_text(body: str | bytes, max_bytes: int = SQS_MAX_BYTES) -> str:
+    """The text of a body within its source's limit, or ValidationError saying why not."""
     # Nothing larger than its source's limit (in UTF-8 bytes) can arrive: anything larger is
     # hostile.
     if len(body) > max_bytes:  # a str has at least as many bytes as characters

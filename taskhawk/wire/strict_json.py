@@ -22,7 +22,7 @@ from taskhawk.wire.json_values import (
     unsafe_integer_reason,
 )
 
-__all__ = ["check_unicode_text", "has_lone_surrogate", "parse_strict"]
+__all__ = ["check_unicode_text", "colons_in_strings", "has_lone_surrogate", "parse_strict"]
 
 
 class _ParseRefused(ValueError):
@@ -96,7 +96,7 @@ def _parse_plain(text: str) -> Any:
     colons = text.count(":")
     if members == colons:
         return data
-    if "\\u" in text or members + _colons_in_strings(data) != colons:
+    if "\\u" in text or members + colons_in_strings(data) != colons:
         return _DOUBT
     return data
 
@@ -129,7 +129,7 @@ def has_lone_surrogate(data: Any) -> bool:
     return False
 
 
-def _colons_in_strings(data: Any) -> int:
+def colons_in_strings(data: Any) -> int:
     """Colons in every key and string of parsed `data`."""
     colons = 0
     stack = [data]
