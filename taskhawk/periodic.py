@@ -123,12 +123,7 @@ def periodic(
     `timezone`, called with `args` and `kwargs`. Stack several for several schedules. `name`
     (default: the task's name and a hash of the expression) names the Scheduler schedule;
     changing the expression of an unnamed schedule replaces it, anything else updates it."""
-    try:
-        check_expression(expression)
-        check_timezone(timezone)
-        chosen = None if priority is None else Priority.parse(priority)
-    except (TypeError, ValueError) as error:
-        raise ConfigurationError(f"@periodic: {error}") from None
+    chosen = _checked_declaration(expression, timezone, priority)
 
     def declare(task: T) -> T:
         if not isinstance(task, Task):
@@ -150,6 +145,19 @@ def periodic(
         return task
 
     return declare
+
+
+def _checked_declaration(
+    expression: str, timezone: str, priority: Priority | PriorityName | None
+) -> Priority | None:
+    """The declared priority, once the expression and time zone are known good: refused at
+    import, naming what is wrong, rather than at every firing."""
+    try:
+        check_expression(expression)
+        check_timezone(timezone)
+        return None if priority is None else Priority.parse(priority)
+    except (TypeError, ValueError) as error:
+        raise ConfigurationError(f"@periodic: {error}") from None
 
 
 def _default_name(task: str, expression: str, timezone: str) -> str:

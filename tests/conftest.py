@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,11 @@ from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_
 # The reliability figures' report hooks live here, in the conftest every pytest process loads
 # first (a pytest-xdist controller collects nothing, so it never loads tests/reliability/).
 from tests.support import figures
+
+# A pytest-xdist worker ignores SIGINT, and a child inherits an ignored signal: a command the
+# tests interrupt with Ctrl-C would never hear it. Their Ctrl-C is Python's default again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 pytest_runtest_makereport = figures.pytest_runtest_makereport
 pytest_runtest_logreport = figures.pytest_runtest_logreport

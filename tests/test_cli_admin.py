@@ -381,7 +381,7 @@ def test_dev_server_json_format_is_one_object_on_stdout_and_the_rest_on_stderr(
             assert stream is not None
             stream.close()
     endpoint = values["AWS_ENDPOINT_SQS"]
-    assert notes[0] == f"# taskhawk dev-server: local SQS/SNS endpoint {endpoint} (moto)"
+    assert notes[0] == f"# taskhawk dev-server: local SQS/SNS/S3 endpoint {endpoint} (moto)"
     assert environment == [
         f"AWS_ENDPOINT_URL={endpoint}", "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=testing",
         "AWS_SECRET_ACCESS_KEY=testing",

@@ -115,7 +115,7 @@ def _dev_server(directory: Path) -> tuple[Running, dict[str, Any]]:
     directory.mkdir()
     args = ["dev-server", "--port", "0", "--queue", "PERIODIC", "--format", "json"]
     server = Running(args, directory, clean_env())
-    server.wait_for("# taskhawk dev-server ready", stream="stdout", timeout=60)
+    server.wait_for("# taskhawk dev-server ready", stream="stderr", timeout=60)
     (line,) = [line for line in server.stdout.splitlines() if line.startswith("{")]
     return server, json.loads(line)
 

@@ -76,7 +76,7 @@ def examples_for(endpoint: str) -> Path:
         target = _copies_root[0] / f"copy{len(_copies)}"
         shutil.copytree(EXAMPLES, target, ignore=shutil.ignore_patterns("__pycache__"))
         settings = target / "settings.py"
-        assert settings.read_text().count(DEV_SERVER_URL) == 3
+        assert settings.read_text().count(DEV_SERVER_URL) == 4  # SQS, SNS, Scheduler, S3
         settings.write_text(settings.read_text().replace(DEV_SERVER_URL, endpoint))
         _copies[endpoint] = target
     return _copies[endpoint]

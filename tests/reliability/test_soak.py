@@ -5,7 +5,7 @@ the visibility timeout (kept hidden by the default heartbeat) and one task that 
 process (it must reach the DLQ alone, after two crashes). Nothing may be lost; only a task whose
 process was killed while running it may run twice.
 
-N is TASKHAWK_SOAK_N (default 600: every fault above happens at least once; a larger N repeats
+N is TASKHAWK_SOAK_N (default 1000: every fault above happens at least once; a larger N repeats
 them). Run alone with `pytest -m soak -s`. The queue is fed in rounds while the worker drains it,
 so moto's per-call cost (which grows with depth) stays flat.
 """
@@ -34,7 +34,7 @@ from tests.support.figures import record_figures
 
 
 def soak_size() -> int:
-    return int(os.environ.get("TASKHAWK_SOAK_N", "600"))
+    return int(os.environ.get("TASKHAWK_SOAK_N", "1000"))
 
 
 # A killed child's messages come back after 8 s (--visibility-timeout).
@@ -45,7 +45,9 @@ RESTART_AT = 0.70  # SIGTERM the whole worker, then start it again
 WORKER_ARGS = ("--processes", "2", "--num-messages", "10", "--visibility-timeout", "8")
 LONG_TASKS = {100_000 + i: at for i, at in enumerate((0.2, 0.5, 0.8))}  # n -> fraction fed
 LONG_TASK_S = 9.0  # longer than the visibility timeout: only the heartbeat keeps it hidden
-CRASHER = (200_000, 0.3)  # n, fraction fed: a task that SIGKILLs its own process
+# n, fraction fed: a task that SIGKILLs its own process. Early, so that both its crashes (8 s
+# apart, the visibility timeout) fall before the restart, whose new worker counts crashes anew.
+CRASHER = (200_000, 0.02)
 
 RECEIVE_COUNT = re.compile(r"task succeeded: rel\.record .* receive_count=(\d+)")
 GIVEN_UP = re.compile(r"(\d+) given up: their visibility ran out")
