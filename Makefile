@@ -83,11 +83,12 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 # The integration tests run a Node publisher built from the TypeScript package.
-# PYTEST_WORKERS pytest-xdist processes (more than the cores: most integration tests wait on
-# worker processes and the endpoint); PYTEST_WORKERS=0 runs them in this process.
-PYTEST_WORKERS ?= 4
+# PYTEST_WORKERS pytest-xdist processes (three times the cores: most integration tests wait on
+# worker processes and the endpoint), each taking the next test as it finishes one (worksteal);
+# PYTEST_WORKERS=0 runs them in this process. The slowest tests are named at the end.
+PYTEST_WORKERS ?= 6
 unit: $(STAMP) $(TS_BUILT) $(NODE_STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15
 
 # Every check, side by side: TEST_JOBS at a time (make -j), each one's output printed whole when
 # it ends, and a failure in any fails the run. One target builds the shared stamps once.
