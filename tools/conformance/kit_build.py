@@ -42,11 +42,30 @@ HARNESS = ("case_results", "case_values", "consumer_suite", "corpus", "generated
            "testee_session", "transport_checks")  # fmt: skip
 LIBRARY = ("exceptions.py", "priority.py", "_generated", "wire", "transport/__init__.py",
            "transport/limits.py", "transport/naming.py")  # fmt: skip
+# The library's typed fast decode needs msgspec. The kit decodes by the strict path alone, which
+# gives every verdict (the fast path only ever answers what the strict path would): its copy of
+# wire/fast_decode.py vouches for nothing, and the Structs that module reads are left out.
+LEFT_OUT = ("_generated/structs.py",)
+_FAST_DECODE = "wire/fast_decode.py"
+_NO_FAST_DECODE = '''"""The kit's fast decode vouches for nothing: every message takes the strict
+path (wire/codec.py), which alone gives verdicts, and the kit needs nothing installed."""
+
+from __future__ import annotations
+
+from taskhawk_conformance._taskhawk._generated import Message
+
+__all__ = ["fast_decode"]
+
+
+def fast_decode(text: str) -> Message | None:
+    """None: the strict path decodes `text`."""
+    return None
+'''
 DOCUMENTS = ("contract-tests/README.md", "schema/README.md")
 _IMPORT = re.compile(r"^(\s*)from (tools\.conformance|taskhawk)(\.| import )", re.M)
 # A module-level import the kit cannot satisfy (a lazy one, in a function the kit never calls,
 # such as Corpus.problems's jsonschema, is left: it says why where it stands).
-_FOREIGN = re.compile(r"^(from|import) (tools|taskhawk|codegen|jsonschema)\b", re.M)
+_FOREIGN = re.compile(r"^(from|import) (tools|taskhawk|codegen|jsonschema|msgspec)\b", re.M)
 _INIT = '''"""taskhawk-conformance {version}: the Taskhawk contract suite (publisher testees and
 consumer vectors) for message formats {formats}, built from the taskhawk repository. `corpus/`
 holds the cases; `corpus/contract-tests/README.md` describes the testee protocols."""
@@ -86,7 +105,10 @@ def stage(out: Path) -> Path:
         _copy(ROOT / "tools" / "conformance" / f"{name}.py", package / f"{name}.py")
     for part in LIBRARY:
         for source in _python_files(ROOT / "taskhawk" / part):
-            _copy(source, package / "_taskhawk" / source.relative_to(ROOT / "taskhawk"))
+            name = source.relative_to(ROOT / "taskhawk").as_posix()
+            if name not in (*LEFT_OUT, _FAST_DECODE):
+                _copy(source, package / "_taskhawk" / name)
+    (package / "_taskhawk" / _FAST_DECODE).write_text(_NO_FAST_DECODE, encoding="utf-8")
     (package / "_taskhawk" / "__init__.py").write_text(
         '"""The pure part of the taskhawk library the kit checks messages with (a copy)."""\n'
     )
