@@ -57,15 +57,17 @@ def stop(process: subprocess.Popen[str], timeout: float = 40) -> int:
     return process.returncode
 
 
-def read_settings(stdout: IO[str]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for line in stdout:
-        if line.startswith(READY):
-            return values
-        if line.startswith("{"):  # `--format json`: the settings as one object
-            values = json.loads(line)
-        elif line.startswith("# "):
-            print(f"   {line[2:].rstrip()}")
+def read_settings(stdout: IO[str], stderr: IO[str]) -> dict[str, str]:
+    """`--format json` prints the settings object alone on stdout, once its queues exist; its
+    comments, the ready line among them, go to stderr."""
+    line = stdout.readline()
+    if not line.startswith("{"):
+        raise RuntimeError(f"taskhawk dev-server printed no settings: {line!r}")
+    for comment in stderr:
+        if comment.startswith(READY):
+            return dict(json.loads(line))
+        if comment.startswith("# "):
+            print(f"   {comment[2:].rstrip()}")
     raise RuntimeError("taskhawk dev-server exited before it was ready")
 
 
@@ -120,11 +122,12 @@ def run(state: Path, env: dict[str, str]) -> int:
     server_command = [*TASKHAWK, "dev-server", "--queue", "DEMO", "--max-receive-count", "2"]
     server_command += ["--port", "0", "--format", "json"]
     server_env = {k: v for k, v in env.items() if k != "SETTINGS_MODULE"}  # not configured yet
-    with started(server_command, server_env, stdout=subprocess.PIPE) as server:
-        assert server.stdout is not None
-        values = read_settings(server.stdout)
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    with started(server_command, server_env, **pipes) as server:
+        assert server.stdout is not None and server.stderr is not None
+        values = read_settings(server.stdout, server.stderr)
         print(f"   endpoint {values['AWS_ENDPOINT_SQS']}, queues provisioned")
-        firings(server.stdout)
+        firings(server.stderr)
         env.update(values)
         os.environ.update(env)
         return with_worker(state, env)
