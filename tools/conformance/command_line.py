@@ -19,8 +19,12 @@ from tools.conformance.manifest import manifest_problems, write_manifest
 from tools.conformance.mutant_suite import run_mutants
 from tools.conformance.oracle import oracle_check
 from tools.conformance.replay import replay
-from tools.conformance.report import print_summary, write_junit
-from tools.conformance.suite_commands import SUITES, add_suite_commands, run_suite_command
+from tools.conformance.suite_commands import (
+    SUITES,
+    add_suite_commands,
+    reported,
+    run_suite_command,
+)
 from tools.conformance.vector_checks import run_consumer_cases
 
 __all__ = ["main"]
@@ -55,15 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command in SUITES:
         status = run_suite_command(args, oracle_check)
     else:
-        try:
-            result = _vectors(args)
-        except (OSError, ValueError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        if args.junit:
-            write_junit(result, args.junit)
-        print_summary(result, verbose=args.verbose)
-        status = 0 if result.ok else 1
+        status = reported(lambda: _vectors(args), args)
     return status
 
 

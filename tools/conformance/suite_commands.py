@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from tools.conformance.publisher_suite import PublisherOptions, run_publisher
 from tools.conformance.report import print_summary, write_junit
 from tools.conformance.schema_checks import SchemaCheck
 
-__all__ = ["SUITES", "add_suite_commands", "run_suite_command"]
+__all__ = ["SUITES", "add_suite_commands", "reported", "run_suite_command"]
 
 SUITES = ("publisher", "consumer")
 
@@ -43,8 +44,16 @@ def add_suite_commands(commands: Any) -> None:
 
 def run_suite_command(args: argparse.Namespace, schema_check: SchemaCheck) -> int:
     """Run `publisher` or `consumer`, print the report, write JUnit; the exit status."""
+    if args.command == "publisher":
+        return reported(lambda: _publisher(args, schema_check), args)
+    return reported(lambda: _consumer(args), args)
+
+
+def reported(run: Callable[[], RunResult], args: argparse.Namespace) -> int:
+    """Run a suite and report it (summary, and JUnit when `args.junit` names a file): 0 when
+    every case passed or failed as listed, 1 otherwise, 2 when it could not run."""
     try:
-        result = _publisher(args, schema_check) if args.command == "publisher" else _consumer(args)
+        result = run()
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
