@@ -105,8 +105,10 @@ class ConcurrentConsumer:
                 received = self._receive(index, room, shutdown_event)
                 if progress is not None:
                     progress()
+                consumer.executor.tally.tick()
                 index = 0 if received else (index + 1) % len(consumer.queues)
             self._release_waiting()
+        consumer.executor.tally.log_summary()
         logger.info("consumer stopped listening on %s", names)
 
     @property

@@ -26,6 +26,7 @@ from taskhawk.consume.outcomes import (
     retry_delay,
 )
 from taskhawk.consume.schedule_check import check_schedule
+from taskhawk.consume.tally import UNDECODED, Tally, success_level, summary_interval
 from taskhawk.exceptions import ArgumentsMismatch, IgnoreException, RetryException, ValidationError
 from taskhawk.metadata import Metadata
 from taskhawk.priority import Priority
@@ -63,6 +64,8 @@ class Executor:
         self._post_hook = settings.post_process_hook
         self._telemetry = telemetry_for(settings)
         self._system = SNS if redelivery is Redelivery.LAMBDA else SQS
+        self._success_level = success_level(settings)
+        self.tally = Tally(summary_interval(settings))
 
     def execute(
         self, received: ReceivedMessage, hook_kwargs: Mapping[str, Any], origin: Origin
@@ -71,11 +74,17 @@ class Executor:
         telemetry on, all of it runs in the message's CONSUMER span."""
         telemetry = self._telemetry
         if telemetry is None:
-            return self._execute(received, hook_kwargs, origin, None)
-        with telemetry.consuming(received, self._system) as observed:
-            decision = self._execute(received, hook_kwargs, origin, observed)
-            observed.finished(*outcome_of(decision))
-            return decision
+            decision = self._execute(received, hook_kwargs, origin, None)
+        else:
+            with telemetry.consuming(received, self._system) as observed:
+                decision = self._execute(received, hook_kwargs, origin, observed)
+                observed.finished(*outcome_of(decision))
+        result = decision.result
+        if result is not None and result.outcome is Outcome.SUCCEEDED:  # most, counted quickly
+            self.tally.add(decision.fields["task"], "succeeded")
+        else:
+            self.tally.add(decision.fields.get("task", UNDECODED), outcome_of(decision)[0])
+        return decision
 
     def _execute(
         self,
@@ -152,7 +161,7 @@ class Executor:
         self, result: TaskResult, received: ReceivedMessage, fields: dict[str, Any]
     ) -> Decision:
         if result.done:
-            log_result(result, fields, next_step="")
+            log_result(result, fields, next_step="", success_level=self._success_level)
             return Decision(Action.DELETE, fields, result)
         delay = retry_delay(result, received.receive_count, self.backoff)
         if self.redelivery is Redelivery.QUEUE:

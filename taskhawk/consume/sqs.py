@@ -116,7 +116,8 @@ class Consumer:
     ) -> None:
         """Poll until `loop_count` receives were made or `shutdown_event` is set; `progress()`
         after each poll (and what it ran), so a stuck loop shows. Upstream's heartbeat hook is
-        called meanwhile, when configured."""
+        called meanwhile, when configured. The outcome summary line is logged every
+        TASKHAWK_SUMMARY_INTERVAL_S and when it stops."""
         single = len(self.queues) == 1 and shutdown_event is None
         wait_s = LONG_POLL_S if single else SHORT_POLL_S
         names = ", ".join(queue for queue, _ in self.queues)
@@ -130,7 +131,9 @@ class Consumer:
                 received = self.poll(index, wait_s, shutdown_event)
                 if progress is not None:
                     progress()
+                self.executor.tally.tick()
                 index = 0 if received else (index + 1) % len(self.queues)
+        self.executor.tally.log_summary()
         logger.info("consumer stopped listening on %s", names)
 
     def poll(self, index: int, wait_s: int, shutdown_event: ShutdownEvent | None = None) -> int:
