@@ -28,13 +28,12 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 from taskhawk.consume.crash_watch import LEDGER_ENTRIES
-from taskhawk.consume.execute import isolated
+from taskhawk.consume.execute import unhandled
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.loop_watchdog import LoopWatchdog
-from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent, left_alone
+from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent
 from taskhawk.consume.slot_pool import SlotPool
 from taskhawk.consume.sqs import Consumer
 from taskhawk.consume.turns import Turns
@@ -190,11 +189,12 @@ class ConcurrentConsumer:
             self._release(held)
             return False
         received = held.received
-        if not self.consumer.inflight.usable(received.receipt):
+        if not self.consumer.inflight.begin(received.receipt):
             return False
-        handle = partial(self.consumer.handle, received, held.dead_letter_queue, held.position)
-        fields = {"queue": received.queue, "transport_id": received.transport_id}
-        return isolated(handle, left_alone, fields)
+        try:
+            return self.consumer.handle_started(received, held.dead_letter_queue, held.position)
+        except Exception as error:  # logged; it comes back after its visibility
+            return unhandled(received, error)
 
     def _suspected(self, held: _Held) -> bool:
         """Running when a process died among others: run alone (`taskhawk.consume.turns`)."""

@@ -29,7 +29,9 @@ class Redelivery(enum.Enum):
     CALLER = "caller"  # sync mode and the test recorder: the error is raised to the caller
 
 
-@dataclass(frozen=True, slots=True)
+# Origin and Decision are read-only by convention, not frozen: one of each is made per message,
+# and a frozen class sets every field through `object.__setattr__`, several times the cost.
+@dataclass(slots=True)
 class Origin:
     """Where a message was received, as its task's `Metadata` shows it."""
 
@@ -38,7 +40,7 @@ class Origin:
     extender: Callable[[int], None] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
     """What to do with one received message, and why."""
 

@@ -47,6 +47,7 @@ __all__ = [
     "isolated",
     "outcome_of",
     "task_metadata",
+    "unhandled",
 ]
 
 logger = logging.getLogger("taskhawk.consumer")
@@ -231,8 +232,19 @@ def isolated(
     try:
         return handle()
     except Exception as error:
-        logger.exception(
-            "could not handle a message from %s; it is kept and will be received again",
-            fields.get("queue") or "its source", extra=dict(fields),
-        )  # fmt: skip
+        _log_unhandled(fields)
         return fallback(error)
+
+
+def unhandled(received: ReceivedMessage, error: Exception) -> bool:
+    """In an `except` block around one received message's handling: `isolated`'s log line for
+    `error`; False (the message is left alone, and comes back after its visibility)."""
+    _log_unhandled({"queue": received.queue, "transport_id": received.transport_id})
+    return False
+
+
+def _log_unhandled(fields: Mapping[str, Any]) -> None:
+    logger.exception(
+        "could not handle a message from %s; it is kept and will be received again",
+        fields.get("queue") or "its source", extra=dict(fields),
+    )  # fmt: skip

@@ -124,6 +124,21 @@ class InFlight:
         log_skipped(held.received)
         return False
 
+    def begin(self, receipt: str) -> bool:
+        """`usable`, and when it is, `start`: what running a message asks, under one lock."""
+        with self._lock:
+            held = self._held.get(receipt)
+            if self._lost.pop(receipt, None) is not None:
+                return False
+            if held is None:
+                return True
+            if not ran_out(held.expires_at, time.monotonic()):
+                held.started = True
+                return True
+            del self._held[receipt]
+        log_skipped(held.received)
+        return False
+
     def start(self, receipt: str) -> None:
         """Its task starts now (a running task whose visibility runs out gets a warning)."""
         with self._lock:
@@ -166,14 +181,17 @@ class InFlight:
         """The message is done: delete it soon, and keep it hidden until then. False when it
         was lost to another consumer meanwhile: then it is left alone."""
         with self._lock:
-            self._lost_now(receipt)
-            lost, held = self._lost.pop(receipt, None), self._held.get(receipt)
-            if lost is not None or held is None:
+            held, now = self._held.get(receipt), time.monotonic()
+            if held is None or ran_out(held.expires_at, now):  # lost now, before, or never held
+                if held is not None:
+                    self._lose(held, now)
+                lost = self._lost.pop(receipt, None)
                 return lost is None or log_finished_lost(lost)
             if not held.finished:
                 held.finished = True
                 self._finished_count += 1
-            self._finished_since = self._finished_since or time.monotonic()
+            if self._finished_since is None:
+                self._finished_since = now
             ready = self._finished_count >= MAX_BATCH
         if ready:
             self.flush()

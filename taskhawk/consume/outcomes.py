@@ -43,8 +43,11 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # any other exception, LoggingException included: retried, logged
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TaskResult:
+    """One task run; read-only by convention (not frozen: one is made per message, and a frozen
+    class's construction costs several times as much)."""
+
     outcome: Outcome
     duration_s: float
     error: Exception | None = None

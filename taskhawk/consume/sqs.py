@@ -11,17 +11,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Protocol
 
 from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
-from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, isolated
+from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, unhandled
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.heartbeat_interval import heartbeat_interval
 from taskhawk.consume.inflight import InFlight
 from taskhawk.consume.large_payload import PayloadCleanup
 from taskhawk.consume.lost import log_finished_lost
-from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent, left_alone
+from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
@@ -173,10 +172,11 @@ class Consumer:
         """`handle`, unless its visibility ran out before its turn; whether it is done with. One
         skipped, or whose handling raised, is recorded settled: not waiting, not running."""
         done = False
-        if self.inflight.usable(received.receipt):
-            handle = partial(self.handle, received, dead_letter_queue, position)
-            fields = {"queue": received.queue, "transport_id": received.transport_id}
-            done = isolated(handle, left_alone, fields)
+        if self.inflight.begin(received.receipt):
+            try:
+                done = self.handle_started(received, dead_letter_queue, position)
+            except Exception as error:  # as `isolated`, without its per-message closure
+                done = unhandled(received, error)
         if not done and self.observer is not None:
             self.observer.decided(position, False)
         return done
@@ -185,6 +185,12 @@ class Consumer:
         """Run one message and carry out its decision (deletes are buffered); whether it is
         done with (deleted, or sent on to the DLQ), rather than to come back."""
         self.inflight.start(received.receipt)
+        return self.handle_started(received, dead_letter_queue, position)
+
+    def handle_started(
+        self, received: ReceivedMessage, dead_letter_queue: str, position: int = 0
+    ) -> bool:
+        """`handle` of a message the in-flight keeper already marked started (`begin`)."""
         try:
             decision = self._decide(received, position)
         except BaseException:
@@ -232,13 +238,13 @@ class Consumer:
         message lost to another consumer meanwhile is left alone, whatever its decision: no
         copy sent on, no visibility change, no delete (False)."""
         receipt = received.receipt
+        if decision.deletes:  # finished: False when it was lost meanwhile (left alone, logged)
+            return self.inflight.finish(receipt)
         if not self.inflight.ours(receipt):
             self.inflight.finish(receipt)  # forgets it, and says it finished lost
             return False
-        forwarded = not decision.deletes and self._sent_on(decision, received, dead_letter_queue)
-        if decision.deletes or forwarded:
-            if forwarded:  # its copy points to the same large payload, if it has one
-                self.payloads.keep(receipt)
+        if self._sent_on(decision, received, dead_letter_queue):
+            self.payloads.keep(receipt)  # its copy points to the same large payload, if any
             if not self.inflight.finish(receipt):
                 return False
             if decision.sends_back:  # two copies until this delete: no buffering

@@ -209,20 +209,39 @@ def _not_deleted(receipts: Sequence[str], response: Any) -> list[str]:
 
 def _received(queue: str, raw: Mapping[str, Any], doing: str) -> ReceivedMessage:
     system = raw.get("Attributes") or {}
-    attributes = {
-        name: value["StringValue"]
-        for name, value in (raw.get("MessageAttributes") or {}).items()
-        if isinstance(value, Mapping) and isinstance(value.get("StringValue"), str)
-    }
+    body, receipt, transport_id = raw.get("Body"), raw.get("ReceiptHandle"), raw.get("MessageId")
+    # What botocore parses (plain dicts and str) takes the short way; anything else, and
+    # every missing field, gets its one-line verdict from `promised`.
+    if (
+        type(body) is not str
+        or type(receipt) is not str
+        or type(transport_id) is not str
+        or not (body and receipt and transport_id)
+    ):
+        body, receipt = promised(raw, "Body", doing), promised(raw, "ReceiptHandle", doing)
+        transport_id = promised(raw, "MessageId", doing)
     return ReceivedMessage(
-        queue=queue,
-        body=promised(raw, "Body", doing),
-        receipt=promised(raw, "ReceiptHandle", doing),
-        attributes=attributes,
-        receive_count=int(system.get("ApproximateReceiveCount", "1")),
-        transport_id=promised(raw, "MessageId", doing),
-        raw=raw,
-        sent_at_ms=int(system["SentTimestamp"]) if "SentTimestamp" in system else None,
-        group_id=system.get("MessageGroupId"),
-        deduplication_id=system.get("MessageDeduplicationId"),
+        queue,
+        body,
+        receipt,
+        _string_attributes(raw.get("MessageAttributes")),
+        int(system.get("ApproximateReceiveCount", "1")),
+        transport_id,
+        raw,
+        int(system["SentTimestamp"]) if "SentTimestamp" in system else None,
+        system.get("MessageGroupId"),
+        system.get("MessageDeduplicationId"),
     )
+
+
+def _string_attributes(raw: Any) -> dict[str, str]:
+    """The String (and Number) message attributes' values; binary ones are left out."""
+    if not raw:
+        return {}
+    attributes: dict[str, str] = {}
+    for name, value in raw.items():
+        if type(value) is dict or isinstance(value, Mapping):  # no ABC check for a dict
+            text = value.get("StringValue")
+            if type(text) is str:
+                attributes[name] = text
+    return attributes
