@@ -226,7 +226,8 @@ class CrashLedger:
 
     def refusal(self, transport_id: str) -> str | None:
         """Child side: why this message must not run again, if it must not."""
-        self._load()
+        if self.version.value != self._seen_version:  # asked per message: read only if written
+            self._load()
         entry = self._entries.get(transport_id)
         if entry is None or entry[0] < self.limit:
             return None

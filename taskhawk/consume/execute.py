@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from taskhawk.consume.dead_letter import dead_letter_reason
-from taskhawk.consume.decision import Action, Decision, Origin, Redelivery
+from taskhawk.consume.decision import Action, Decision, Given, MessageSource, Origin, Redelivery
 from taskhawk.consume.firing_guard import check_firing
 from taskhawk.consume.large_payload import message_body, missing_payload
 from taskhawk.consume.outcomes import (
@@ -42,6 +42,8 @@ __all__ = [
     "Action",
     "Decision",
     "Executor",
+    "Given",
+    "MessageSource",
     "Origin",
     "Redelivery",
     "isolated",
@@ -52,6 +54,7 @@ __all__ = [
 
 logger = logging.getLogger("taskhawk.consumer")
 T = TypeVar("T")
+_NO_HOOKS: Mapping[str, Any] = {}  # no hook is set: nothing is called with them
 
 
 class Executor:
@@ -63,22 +66,21 @@ class Executor:
         self.backoff = Backoff.from_settings(settings)
         self._pre_hook = settings.pre_process_hook
         self._post_hook = settings.post_process_hook
+        self._hooked = self._pre_hook is not None or self._post_hook is not None
         self._telemetry = telemetry_for(settings)
         self._system = SNS if redelivery is Redelivery.LAMBDA else SQS
         self._success_level = success_level(settings)
         self.tally = Tally(summary_interval(settings))
 
-    def execute(
-        self, received: ReceivedMessage, hook_kwargs: Mapping[str, Any], origin: Origin
-    ) -> Decision:
+    def execute(self, received: ReceivedMessage, source: MessageSource) -> Decision:
         """Decode, find the task, run hooks and task; the decision, after its log line. With
         telemetry on, all of it runs in the message's CONSUMER span."""
         telemetry = self._telemetry
         if telemetry is None:
-            decision = self._execute(received, hook_kwargs, origin, None)
+            decision = self._execute(received, source, None)
         else:
             with telemetry.consuming(received, self._system) as observed:
-                decision = self._execute(received, hook_kwargs, origin, observed)
+                decision = self._execute(received, source, observed)
                 observed.finished(*outcome_of(decision))
         result = decision.result
         if result is not None and result.outcome is Outcome.SUCCEEDED:  # most, counted quickly
@@ -90,8 +92,7 @@ class Executor:
     def _execute(
         self,
         received: ReceivedMessage,
-        hook_kwargs: Mapping[str, Any],
-        origin: Origin,
+        source: MessageSource,
         observed: Consuming | None,
     ) -> Decision:
         fields: dict[str, Any] = {
@@ -118,7 +119,10 @@ class Executor:
         if timing is not None:  # not due, expired, or a firing already taken: not run now
             return timing
         # Only a task that takes `metadata` gets one: most tasks never see it.
-        metadata = task_metadata(message, origin) if task.accepts_metadata else None
+        metadata = (
+            task_metadata(message, source.origin(received)) if task.accepts_metadata else None
+        )
+        hook_kwargs = source.hook_kwargs(received) if self._hooked else _NO_HOOKS
         try:
             result = self._run(task, message, metadata, hook_kwargs)
         except ArgumentsMismatch as error:  # this message's arguments can never fit its task
@@ -161,7 +165,7 @@ class Executor:
     def _decide(
         self, result: TaskResult, received: ReceivedMessage, fields: dict[str, Any]
     ) -> Decision:
-        if result.done:
+        if result.outcome is Outcome.SUCCEEDED or result.outcome is Outcome.IGNORED:  # done
             log_result(result, fields, next_step="", success_level=self._success_level)
             return Decision(Action.DELETE, fields, result)
         delay = retry_delay(result, received.receive_count, self.backoff)

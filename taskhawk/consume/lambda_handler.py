@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any, TypedDict
 
 from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
-from taskhawk.consume.execute import Action, Executor, Origin, Redelivery, isolated
+from taskhawk.consume.execute import Action, Executor, Given, Origin, Redelivery, isolated
 from taskhawk.consume.lambda_batch import concurrent_lanes, from_fifo_queue, run_lanes
 from taskhawk.consume.large_payload import delete_payloads, settle_lambda_record
 from taskhawk.consume.outcomes import logger
@@ -137,7 +137,7 @@ def _sqs_record(executor: Executor, record: Mapping[str, Any]) -> bool:
     transport = current_transport()
     origin = Origin(received.queue, received.receipt, extender(transport, received))
     hook_kwargs = {"queue_name": received.queue, "sqs_record": record}
-    decision = executor.execute(received, hook_kwargs, origin)
+    decision = executor.execute(received, Given(hook_kwargs, origin))
     if decision.deletes:
         return settle_lambda_record(transport, received, executor.settings)
     if decision.action is Action.DEFER and decision.sends_back:
@@ -171,7 +171,7 @@ def _sns_record(executor: Executor, record: Mapping[str, Any]) -> str | None:
         transport_id=str(sns.get("MessageId", "")),
         raw=record,
     )
-    decision = executor.execute(received, {"sns_record": record}, Origin())
+    decision = executor.execute(received, Given({"sns_record": record}, Origin()))
     if decision.deletes:
         return None
     if decision.action is Action.DEAD_LETTER:

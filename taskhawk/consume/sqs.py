@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
 from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, unhandled
@@ -101,7 +101,7 @@ class Consumer:
         self.queues = [(names.queue(p), names.dead_letter_queue(p)) for p in priorities]
         self.num_messages = num_messages
         self.transport = transport or current_transport()
-        self.executor = Executor(self.settings, Redelivery.QUEUE)
+        self.executor = Executor(self.settings, Redelivery.QUEUE)  # told of messages by `self`
         self.payloads = PayloadCleanup(self.settings)
         self.inflight = InFlight(self.transport, self.visibility_s, heartbeat_s, self.payloads)
         self.observer = observer
@@ -226,9 +226,15 @@ class Consumer:
         if refusal is not None:  # it killed worker processes before: not run again
             fields = {"queue": received.queue, "transport_id": received.transport_id}
             return Decision(Action.DEAD_LETTER, fields, reason=refusal)
-        origin = Origin(received.queue, received.receipt, extender(self.transport, received))
-        hook_kwargs = {"queue_name": received.queue, "sqs_queue_message": received}
-        return self.executor.execute(received, hook_kwargs, origin)
+        return self.executor.execute(received, self)
+
+    def hook_kwargs(self, received: ReceivedMessage) -> dict[str, Any]:
+        """The hooks' arguments (MessageSource), as upstream's SQS consumer gave them."""
+        return {"queue_name": received.queue, "sqs_queue_message": received}
+
+    def origin(self, received: ReceivedMessage) -> Origin:
+        """Where a task taking `metadata` was received from (MessageSource)."""
+        return Origin(received.queue, received.receipt, extender(self.transport, received))
 
     def _carry_out(
         self, decision: Decision, received: ReceivedMessage, dead_letter_queue: str
