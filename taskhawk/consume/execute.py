@@ -147,7 +147,8 @@ class Executor:
             except IgnoreException as ignored:
                 self._post_process(hook_kwargs)
                 return TaskResult(Outcome.IGNORED, time.monotonic() - started, ignored)
-            self._post_process(hook_kwargs)
+            if self._post_hook is not None:  # `_post_process`, without a call when unset
+                self._post_hook(**hook_kwargs)
         except RetryException as error:
             return TaskResult(Outcome.RETRYING, time.monotonic() - started, error)
         except ArgumentsMismatch as error:

@@ -51,7 +51,7 @@ logger = logging.getLogger("taskhawk.consumer")
 STALE_DELETE_S = 0.1
 
 
-@dataclass
+@dataclass(slots=True)
 class _Held:
     received: ReceivedMessage
     expires_at: float  # monotonic time its visibility runs out, as far as we know
