@@ -492,3 +492,13 @@ def test_a_batch_slot_tells_the_parent_what_a_dead_child_held_batch_after_batch(
     slot.ledger.record("b-1", "killed by SIGKILL")
     assert slot.ledger.refusal("b-0") is None
     assert "killed its worker process 1 times" in (slot.ledger.refusal("b-1") or "")
+
+
+def test_a_batch_whose_fields_break_the_slot_lines_is_not_recorded_rather_than_misread() -> None:
+    slot = BatchSlot(multiprocessing.get_context("spawn"))
+    odd = ReceivedMessage("Q", "{}", "r-0\nforged-1\nforged-r1", {}, 1, "m-0")
+    slot.received([odd])
+    assert read_dead_child(slot) is None  # as a batch too large to record: the queue settles it
+    slot.received([ReceivedMessage("Q", "{}", "r-1", {}, 1, "m-1")])
+    dead = read_dead_child(slot)
+    assert dead is not None and dict(dead.messages) == {WAITING: [("m-1", "r-1")]}
