@@ -16,6 +16,7 @@ import taskhawk
 from taskhawk import Priority, listen_for_messages, process_messages_for_lambda_consumer
 from taskhawk.consume.decision import Redelivery
 from taskhawk.consume.execute import Executor
+from taskhawk.consume.sqs import Consumer
 from taskhawk.consume.tally import Tally
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.settings import get_settings
@@ -144,3 +145,13 @@ def test_a_lambda_invocation_ends_with_its_summary(
     process_messages_for_lambda_consumer({"Records": records})
     summaries = [r.getMessage() for r in caplog.records if r.getMessage().startswith(SUMMARY)]
     assert summaries == ["tasks in this invocation: 3 handled: tests.behave succeeded=3"]
+
+
+def test_a_one_thread_consumer_counts_without_a_lock_and_a_shared_tally_takes_one(
+    transport: Recording,
+) -> None:
+    consumer = Consumer([Priority.default])
+    assert consumer.executor.tally._lock is None  # one thread runs its messages
+    consumer.executor.tally.share()  # as ConcurrentConsumer does before its carriers start
+    assert consumer.executor.tally._lock is not None
+    assert Executor(get_settings(), Redelivery.LAMBDA).tally._lock is not None  # the default

@@ -67,6 +67,7 @@ class ConcurrentConsumer:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.consumer = consumer
+        consumer.executor.tally.share()  # its carrier threads count outcomes side by side
         self.concurrency = concurrency
         self.pool = pool
         self._lock = threading.Lock()

@@ -60,7 +60,8 @@ _NO_HOOKS: Mapping[str, Any] = {}  # no hook is set: nothing is called with them
 class Executor:
     """Runs received messages under one app's settings; one per driver."""
 
-    def __init__(self, settings: Settings, redelivery: Redelivery) -> None:
+    def __init__(self, settings: Settings, redelivery: Redelivery, *, shared: bool = True) -> None:
+        """`shared`: several threads may run messages at once (see `Tally`)."""
         self.settings = settings
         self.redelivery = redelivery
         self.backoff = Backoff.from_settings(settings)
@@ -70,7 +71,7 @@ class Executor:
         self._telemetry = telemetry_for(settings)
         self._system = SNS if redelivery is Redelivery.LAMBDA else SQS
         self._success_level = success_level(settings)
-        self.tally = Tally(summary_interval(settings))
+        self.tally = Tally(summary_interval(settings), shared=shared)
 
     def execute(self, received: ReceivedMessage, source: MessageSource) -> Decision:
         """Decode, find the task, run hooks and task; the decision, after its log line. With

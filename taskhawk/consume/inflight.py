@@ -126,7 +126,8 @@ class InFlight:
 
     def begin(self, receipt: str) -> bool:
         """`usable`, and when it is, `start`: what running a message asks, under one lock."""
-        with self._lock:
+        self._lock.acquire()  # not `with`: per message, its __enter__/__exit__ cost a lock again
+        try:
             held = self._held.get(receipt)
             if self._lost.pop(receipt, None) is not None:
                 return False
@@ -136,6 +137,8 @@ class InFlight:
                 held.started = True
                 return True
             del self._held[receipt]
+        finally:
+            self._lock.release()
         log_skipped(held.received)
         return False
 
@@ -180,7 +183,8 @@ class InFlight:
     def finish(self, receipt: str) -> bool:
         """The message is done: delete it soon, and keep it hidden until then. False when it
         was lost to another consumer meanwhile: then it is left alone."""
-        with self._lock:
+        self._lock.acquire()  # as in `begin`
+        try:
             held, now = self._held.get(receipt), time.monotonic()
             if held is None or ran_out(held.expires_at, now):  # lost now, before, or never held
                 if held is not None:
@@ -193,6 +197,8 @@ class InFlight:
             if self._finished_since is None:
                 self._finished_since = now
             ready = self._finished_count >= MAX_BATCH
+        finally:
+            self._lock.release()
         if ready:
             self.flush()
         return True

@@ -101,7 +101,8 @@ class Consumer:
         self.queues = [(names.queue(p), names.dead_letter_queue(p)) for p in priorities]
         self.num_messages = num_messages
         self.transport = transport or current_transport()
-        self.executor = Executor(self.settings, Redelivery.QUEUE)  # told of messages by `self`
+        # Told of messages by `self`; one thread runs them (ConcurrentConsumer shares it).
+        self.executor = Executor(self.settings, Redelivery.QUEUE, shared=False)
         self.payloads = PayloadCleanup(self.settings)
         self.inflight = InFlight(self.transport, self.visibility_s, heartbeat_s, self.payloads)
         self.observer = observer

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import nullcontext
 
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.logs import LOG_LEVELS
@@ -58,19 +59,32 @@ def summary_interval(settings: Settings) -> float | None:
 class Tally:
     """Outcomes by (task, outcome) since the last summary line; one per execution core.
 
-    Counted from the threads that run tasks (several with `--concurrency`), under a lock; the
-    summary is logged from the consume loop."""
+    Counted from the threads that run tasks, under a lock when they are several (`shared`:
+    `--concurrency`, Lambda's lanes); the summary is logged from the consume loop. A lock taken
+    per message cost as much as the rest of the counting, so a one-thread consumer goes
+    without (and `share`s it before a second thread counts)."""
 
-    def __init__(self, interval_s: float | None) -> None:
+    def __init__(self, interval_s: float | None, *, shared: bool = True) -> None:
         self.interval_s = interval_s
         self.counts: dict[tuple[str, str], int] = {}
-        self._lock = threading.Lock()
+        self._lock: threading.Lock | None = None
+        if shared:
+            self.share()
         self._since = time.monotonic()
         self._next = self._since + interval_s if interval_s is not None else float("inf")
 
+    def share(self) -> None:
+        """From now on, counted under a lock: several threads run tasks."""
+        if self._lock is None:
+            self._lock = threading.Lock()
+
     def add(self, task: str, outcome: str) -> None:
         key = (task, outcome)
-        with self._lock:
+        lock = self._lock
+        if lock is None:
+            self.counts[key] = self.counts.get(key, 0) + 1
+            return
+        with lock:
             counts = self.counts
             counts[key] = counts.get(key, 0) + 1
 
@@ -85,7 +99,7 @@ class Tally:
         """Log what was counted (nothing when nothing was), and start counting afresh; `span`
         names what the line covers instead of the seconds ("this invocation")."""
         now = time.monotonic() if now is None else now
-        with self._lock:
+        with self._lock or nullcontext():
             counts, self.counts = self.counts, {}
         elapsed = now - self._since
         self._since = now
