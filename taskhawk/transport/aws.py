@@ -23,7 +23,7 @@ from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, Se
 from taskhawk.transport.aws_answers import entries, promised
 from taskhawk.transport.aws_errors import explain
 from taskhawk.transport.aws_send import SendApi, send_request
-from taskhawk.transport.limits import LONG_POLL_S, SHORT_POLL_S
+from taskhawk.transport.limits import LONG_POLL_S, MAX_BATCH, SHORT_POLL_S
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -150,7 +150,8 @@ class AWSTransport:
 
     def delete(self, queue: str, receipts: Sequence[str]) -> list[str]:
         requested: list[DeleteMessageBatchRequestEntryTypeDef] = [
-            {"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(receipts)
+            {"Id": entry_id, "ReceiptHandle": r}
+            for entry_id, r in zip(_entry_ids(len(receipts)), receipts, strict=True)
         ]
         try:
             response = self._sqs.delete_message_batch(
@@ -204,7 +205,19 @@ def _not_deleted(receipts: Sequence[str], response: Any) -> list[str]:
     account for (a cut answer is not read as "all deleted"; the delete is tried again)."""
     deleted = {str(entry.get("Id")) for entry in response.get("Successful") or []}
     failed = {str(entry.get("Id")) for entry in response.get("Failed") or []}
-    return [r for i, r in enumerate(receipts) if str(i) not in deleted or str(i) in failed]
+    return [
+        r
+        for entry_id, r in zip(_entry_ids(len(receipts)), receipts, strict=True)
+        if entry_id not in deleted or entry_id in failed
+    ]
+
+
+# A batch request's entry ids, "0".."9", made once rather than per entry of every delete.
+_ENTRY_IDS = tuple(str(i) for i in range(MAX_BATCH))
+
+
+def _entry_ids(count: int) -> tuple[str, ...]:
+    return _ENTRY_IDS[:count] if count <= MAX_BATCH else tuple(str(i) for i in range(count))
 
 
 def _received(queue: str, raw: Mapping[str, Any], doing: str) -> ReceivedMessage:
