@@ -219,9 +219,9 @@ class Settings:
         "DEBUG",
         'Level of the "task succeeded" line each task that returned gets. "DEBUG" (the '
         "default): a worker counts successes and logs them, with every other outcome, in its "
-        'summary line (TASKHAWK_SUMMARY_INTERVAL_S); "INFO" logs every success as upstream\'s '
-        "earlier releases and Celery at INFO do. Failures, retries, ignores and dead letters "
-        "keep their own line whatever this says.",
+        'summary line (TASKHAWK_SUMMARY_INTERVAL_S); "INFO" logs every success, as earlier '
+        "releases did and Celery's worker does at INFO. Failures, retries, ignores and dead "
+        "letters keep their own line whatever this says.",
     )
     taskhawk_summary_interval_s: float | None = _setting(
         60,
