@@ -78,15 +78,17 @@ def test_log_format_json_writes_one_object_per_line_with_the_text_fields(
 ) -> None:
     directory, queue = app
     args = ["worker", "--settings", "settings", "--import", "tasks", "--log-format", "json"]
-    worker = Running(args, directory, clean_env())
+    worker = Running([*args, "--log-level", "DEBUG"], directory, clean_env())
     running.append(worker)
     worker.wait_for('"message": "consumer listening on')
     message_id = send_email_message(moto_endpoint, queue)
-    worker.wait_for("task succeeded")
+    worker.wait_for("task succeeded")  # at DEBUG, TASKHAWK_SUCCESS_LOG_LEVEL's default
     assert worker.stop() == 0
     entries = [json.loads(line) for line in worker.stderr.splitlines()]
     (outcome,) = [e for e in entries if e["message"].startswith("task succeeded")]
-    assert outcome["level"] == "INFO" and outcome["logger"] == "taskhawk.consumer"
+    (summary,) = [e for e in entries if e["message"].startswith("tasks in the last")]
+    assert (summary["level"], summary["handled"], summary["succeeded"]) == ("INFO", 1, 1)
+    assert outcome["level"] == "DEBUG" and outcome["logger"] == "taskhawk.consumer"
     assert outcome["process"] == "taskhawk-worker-1"
     assert outcome["task"] == "tasks.send_email" and outcome["message_id"] == message_id
     assert outcome["queue"] == f"TASKHAWK-{queue}"
@@ -152,9 +154,10 @@ def test_worker_processes_use_the_users_log_config(
     worker.wait_for("sending 'Welcome!'", stream="stdout")
     assert worker.stop() == 0
     mine = (directory / "mine.log").read_text()
-    assert "MINE taskhawk-worker-1 taskhawk.consumer task succeeded: tasks.send_email" in mine
+    summary = "MINE taskhawk-worker-1 taskhawk.consumer tasks in the last "
+    assert summary in mine and "1 handled: tasks.send_email succeeded=1" in mine
     assert "MINE MainProcess taskhawk.worker worker stopped" in mine
-    assert "task succeeded" not in worker.stderr  # nothing of taskhawk's own set-up
+    assert "tasks in the last" not in worker.stderr  # nothing of taskhawk's own set-up
 
 
 DJANGO_SETTINGS = """
@@ -226,7 +229,7 @@ def test_a_django_project_is_set_up_before_its_tasks_are_imported(
     worker.wait_for("shop.Order is ready", stream="stdout")
     assert worker.stop(signal.SIGINT) == 0
     # The project's LOGGING reached the worker process that ran the task.
-    assert "task succeeded: shop.tasks.send_email" in (tmp_path / "django.log").read_text()
+    assert "1 handled: shop.tasks.send_email succeeded=1" in (tmp_path / "django.log").read_text()
 
 
 def test_a_redrive_policy_that_disagrees_with_the_setting_is_a_warning_at_start(

@@ -152,7 +152,7 @@ def test_async_tasks_run_many_at_a_time_bounded_by_the_concurrency(
     with taskhawk.batch():
         for n in range(12):
             io.dispatch(f"m{n}")
-    with caplog.at_level(logging.INFO, logger="taskhawk.consumer"):
+    with caplog.at_level(logging.DEBUG, logger="taskhawk.consumer"):  # successes: DEBUG
         serve(5, ended(12))
     assert gauge["async_max"] == 5
     assert memory.bodies(QUEUE) == []  # every one deleted, none left to run again
@@ -251,7 +251,7 @@ def test_an_async_task_that_blocks_the_loop_is_named_in_a_warning(
     memory: Recording, caplog: pytest.LogCaptureFixture
 ) -> None:
     message_id = blocker.dispatch(1.5)
-    with caplog.at_level(logging.INFO, logger="taskhawk.consumer"):
+    with caplog.at_level(logging.DEBUG, logger="taskhawk.consumer"):  # successes: DEBUG
         serve(2, lambda: "task succeeded: conc.blocker" in caplog.text)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(

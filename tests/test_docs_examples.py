@@ -195,7 +195,7 @@ def test_quickstart_dispatch_then_worker(endpoint: str) -> None:
 
     output = example("worker.py", endpoint, settings_module=True)
     assert "sending 'Welcome!' to ada@example.com from noreply@example.com" in output
-    assert "task succeeded: tasks.send_email" in output
+    assert "1 handled: tasks.send_email succeeded=1" in output  # the summary, at its stop
     assert queue_depth(endpoint, queue_name(APP_QUEUE, Priority.default)) == (0, 0)
 
 
@@ -232,8 +232,7 @@ def test_quickstart_with_the_command_line(
         [command, "worker", "--import", "tasks"], example_env(local, settings_module=True)
     )
     worker.wait_for("sending 'Welcome!' to ada@example.com")
-    worker.wait_for("task succeeded: tasks.send_email")
-    assert worker.stop(signal.SIGTERM) == 0, worker.output
+    assert worker.stop(signal.SIGTERM) == 0, worker.output  # then its summary line
     assert server.stop(signal.SIGTERM) == 0, server.output
     page = (DOCS / "quickstart.md").read_text(encoding="utf-8")
     dev_server_sample, worker_sample = re.findall(r"```text\n(.*?)```", page, re.S)[:2]
@@ -428,7 +427,8 @@ def test_hooks(endpoint: str) -> None:
 def test_task_outcomes(endpoint: str) -> None:
     output = example("outcomes.py", endpoint)
     assert "synced" in output
-    assert "INFO task succeeded: billing.sync_invoice" in output
+    assert "INFO tasks in the last " in output
+    assert "4 handled: billing.sync_invoice ignored=1 retried=2 succeeded=1" in output
     assert "INFO task ignored: billing.sync_invoice (invoice was cancelled)" in output
     assert "INFO task retrying: billing.sync_invoice, retry in 120s" in output
     assert "ERROR ledger is locked" in output
@@ -451,8 +451,9 @@ def test_graceful_worker_stops_on_sigterm(
     )
     worker.wait_for("consumer listening on TASKHAWK-DEV-MYAPP")
     example("dispatch.py", endpoint, settings_module=True)
-    worker.wait_for("task succeeded: tasks.send_email")
+    worker.wait_for("sending 'Welcome!' to ada@example.com")
     assert worker.stop(signal.SIGTERM) == 0
+    assert "1 handled: tasks.send_email succeeded=1" in worker.output
     assert worker.output.endswith("worker stopped\n"), worker.output
 
 
@@ -466,7 +467,7 @@ def test_async_tasks_run_many_at_a_time_in_one_worker_process(
         example_env(endpoint, settings_module=True),
     )
     deadline = time.monotonic() + TIMEOUT_S
-    while worker.output.count("task succeeded: pages.fetch_page") < 21:
+    while worker.output.count("fetched https://example.com/") < 21:
         assert time.monotonic() < deadline, worker.output
         time.sleep(0.1)
     assert worker.stop(signal.SIGTERM) == 0, worker.output

@@ -28,13 +28,12 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 from taskhawk.consume.crash_watch import LEDGER_ENTRIES
-from taskhawk.consume.execute import isolated
+from taskhawk.consume.execute import unhandled
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.loop_watchdog import LoopWatchdog
-from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent, left_alone
+from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent
 from taskhawk.consume.slot_pool import SlotPool
 from taskhawk.consume.sqs import Consumer
 from taskhawk.consume.turns import Turns
@@ -68,6 +67,7 @@ class ConcurrentConsumer:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.consumer = consumer
+        consumer.executor.tally.share()  # its carrier threads count outcomes side by side
         self.concurrency = concurrency
         self.pool = pool
         self._lock = threading.Lock()
@@ -105,8 +105,10 @@ class ConcurrentConsumer:
                 received = self._receive(index, room, shutdown_event)
                 if progress is not None:
                     progress()
+                consumer.executor.tally.tick()
                 index = 0 if received else (index + 1) % len(consumer.queues)
             self._release_waiting()
+        consumer.executor.tally.log_summary()
         logger.info("consumer stopped listening on %s", names)
 
     @property
@@ -188,11 +190,12 @@ class ConcurrentConsumer:
             self._release(held)
             return False
         received = held.received
-        if not self.consumer.inflight.usable(received.receipt):
+        if not self.consumer.inflight.begin(received.receipt):
             return False
-        handle = partial(self.consumer.handle, received, held.dead_letter_queue, held.position)
-        fields = {"queue": received.queue, "transport_id": received.transport_id}
-        return isolated(handle, left_alone, fields)
+        try:
+            return self.consumer.handle_started(received, held.dead_letter_queue, held.position)
+        except Exception as error:  # logged; it comes back after its visibility
+            return unhandled(received, error)
 
     def _suspected(self, held: _Held) -> bool:
         """Running when a process died among others: run alone (`taskhawk.consume.turns`)."""

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from taskhawk.consume.outcomes import TaskResult
+from taskhawk.transport import ReceivedMessage
 
-__all__ = ["Action", "Decision", "Origin", "Redelivery"]
+__all__ = ["Action", "Decision", "Given", "MessageSource", "Origin", "Redelivery"]
 
 
 class Action(enum.Enum):
@@ -29,7 +30,9 @@ class Redelivery(enum.Enum):
     CALLER = "caller"  # sync mode and the test recorder: the error is raised to the caller
 
 
-@dataclass(frozen=True, slots=True)
+# Origin and Decision are read-only by convention, not frozen: one of each is made per message,
+# and a frozen class sets every field through `object.__setattr__`, several times the cost.
+@dataclass(slots=True)
 class Origin:
     """Where a message was received, as its task's `Metadata` shows it."""
 
@@ -38,7 +41,7 @@ class Origin:
     extender: Callable[[int], None] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
     """What to do with one received message, and why."""
 
@@ -54,3 +57,27 @@ class Decision:
     def deletes(self) -> bool:
         """Whether the message is done with: finished, or expired."""
         return self.action is Action.DELETE or self.action is Action.EXPIRE
+
+
+class MessageSource(Protocol):
+    """What a driver tells the execution core about a message only when it is needed: the
+    hooks' arguments (when a hook is set) and its origin (when the task takes `metadata`), so
+    most messages never have them built."""
+
+    def hook_kwargs(self, received: ReceivedMessage) -> Mapping[str, Any]: ...
+
+    def origin(self, received: ReceivedMessage) -> Origin: ...
+
+
+@dataclass(slots=True)
+class Given:
+    """A MessageSource whose answers are known up front (a Lambda record, sync mode)."""
+
+    kwargs: Mapping[str, Any]
+    where: Origin
+
+    def hook_kwargs(self, received: ReceivedMessage) -> Mapping[str, Any]:
+        return self.kwargs
+
+    def origin(self, received: ReceivedMessage) -> Origin:
+        return self.where

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from taskhawk.consume.dead_letter import dead_letter_reason
-from taskhawk.consume.decision import Action, Decision, Origin, Redelivery
+from taskhawk.consume.decision import Action, Decision, Given, MessageSource, Origin, Redelivery
 from taskhawk.consume.firing_guard import check_firing
 from taskhawk.consume.large_payload import message_body, missing_payload
 from taskhawk.consume.outcomes import (
@@ -26,6 +26,7 @@ from taskhawk.consume.outcomes import (
     retry_delay,
 )
 from taskhawk.consume.schedule_check import check_schedule
+from taskhawk.consume.tally import UNDECODED, Tally, success_level, summary_interval
 from taskhawk.exceptions import ArgumentsMismatch, IgnoreException, RetryException, ValidationError
 from taskhawk.metadata import Metadata
 from taskhawk.priority import Priority
@@ -41,47 +42,58 @@ __all__ = [
     "Action",
     "Decision",
     "Executor",
+    "Given",
+    "MessageSource",
     "Origin",
     "Redelivery",
     "isolated",
     "outcome_of",
     "task_metadata",
+    "unhandled",
 ]
 
 logger = logging.getLogger("taskhawk.consumer")
 T = TypeVar("T")
+_NO_HOOKS: Mapping[str, Any] = {}  # no hook is set: nothing is called with them
 
 
 class Executor:
     """Runs received messages under one app's settings; one per driver."""
 
-    def __init__(self, settings: Settings, redelivery: Redelivery) -> None:
+    def __init__(self, settings: Settings, redelivery: Redelivery, *, shared: bool = True) -> None:
+        """`shared`: several threads may run messages at once (see `Tally`)."""
         self.settings = settings
         self.redelivery = redelivery
         self.backoff = Backoff.from_settings(settings)
         self._pre_hook = settings.pre_process_hook
         self._post_hook = settings.post_process_hook
+        self._hooked = self._pre_hook is not None or self._post_hook is not None
         self._telemetry = telemetry_for(settings)
         self._system = SNS if redelivery is Redelivery.LAMBDA else SQS
+        self._success_level = success_level(settings)
+        self.tally = Tally(summary_interval(settings), shared=shared)
 
-    def execute(
-        self, received: ReceivedMessage, hook_kwargs: Mapping[str, Any], origin: Origin
-    ) -> Decision:
+    def execute(self, received: ReceivedMessage, source: MessageSource) -> Decision:
         """Decode, find the task, run hooks and task; the decision, after its log line. With
         telemetry on, all of it runs in the message's CONSUMER span."""
         telemetry = self._telemetry
         if telemetry is None:
-            return self._execute(received, hook_kwargs, origin, None)
-        with telemetry.consuming(received, self._system) as observed:
-            decision = self._execute(received, hook_kwargs, origin, observed)
-            observed.finished(*outcome_of(decision))
-            return decision
+            decision = self._execute(received, source, None)
+        else:
+            with telemetry.consuming(received, self._system) as observed:
+                decision = self._execute(received, source, observed)
+                observed.finished(*outcome_of(decision))
+        result = decision.result
+        if result is not None and result.outcome is Outcome.SUCCEEDED:  # most, counted quickly
+            self.tally.add(decision.fields["task"], "succeeded")
+        else:
+            self.tally.add(decision.fields.get("task", UNDECODED), outcome_of(decision)[0])
+        return decision
 
     def _execute(
         self,
         received: ReceivedMessage,
-        hook_kwargs: Mapping[str, Any],
-        origin: Origin,
+        source: MessageSource,
         observed: Consuming | None,
     ) -> Decision:
         fields: dict[str, Any] = {
@@ -108,7 +120,10 @@ class Executor:
         if timing is not None:  # not due, expired, or a firing already taken: not run now
             return timing
         # Only a task that takes `metadata` gets one: most tasks never see it.
-        metadata = task_metadata(message, origin) if task.accepts_metadata else None
+        metadata = (
+            task_metadata(message, source.origin(received)) if task.accepts_metadata else None
+        )
+        hook_kwargs = source.hook_kwargs(received) if self._hooked else _NO_HOOKS
         try:
             result = self._run(task, message, metadata, hook_kwargs)
         except ArgumentsMismatch as error:  # this message's arguments can never fit its task
@@ -133,7 +148,8 @@ class Executor:
             except IgnoreException as ignored:
                 self._post_process(hook_kwargs)
                 return TaskResult(Outcome.IGNORED, time.monotonic() - started, ignored)
-            self._post_process(hook_kwargs)
+            if self._post_hook is not None:  # `_post_process`, without a call when unset
+                self._post_hook(**hook_kwargs)
         except RetryException as error:
             return TaskResult(Outcome.RETRYING, time.monotonic() - started, error)
         except ArgumentsMismatch as error:
@@ -151,8 +167,8 @@ class Executor:
     def _decide(
         self, result: TaskResult, received: ReceivedMessage, fields: dict[str, Any]
     ) -> Decision:
-        if result.done:
-            log_result(result, fields, next_step="")
+        if result.outcome is Outcome.SUCCEEDED or result.outcome is Outcome.IGNORED:  # done
+            log_result(result, fields, next_step="", success_level=self._success_level)
             return Decision(Action.DELETE, fields, result)
         delay = retry_delay(result, received.receive_count, self.backoff)
         if self.redelivery is Redelivery.QUEUE:
@@ -222,8 +238,19 @@ def isolated(
     try:
         return handle()
     except Exception as error:
-        logger.exception(
-            "could not handle a message from %s; it is kept and will be received again",
-            fields.get("queue") or "its source", extra=dict(fields),
-        )  # fmt: skip
+        _log_unhandled(fields)
         return fallback(error)
+
+
+def unhandled(received: ReceivedMessage, error: Exception) -> bool:
+    """In an `except` block around one received message's handling: `isolated`'s log line for
+    `error`; False (the message is left alone, and comes back after its visibility)."""
+    _log_unhandled({"queue": received.queue, "transport_id": received.transport_id})
+    return False
+
+
+def _log_unhandled(fields: Mapping[str, Any]) -> None:
+    logger.exception(
+        "could not handle a message from %s; it is kept and will be received again",
+        fields.get("queue") or "its source", extra=dict(fields),
+    )  # fmt: skip

@@ -51,7 +51,7 @@ logger = logging.getLogger("taskhawk.consumer")
 STALE_DELETE_S = 0.1
 
 
-@dataclass
+@dataclass(slots=True)
 class _Held:
     received: ReceivedMessage
     expires_at: float  # monotonic time its visibility runs out, as far as we know
@@ -124,6 +124,24 @@ class InFlight:
         log_skipped(held.received)
         return False
 
+    def begin(self, receipt: str) -> bool:
+        """`usable`, and when it is, `start`: what running a message asks, under one lock."""
+        self._lock.acquire()  # not `with`: per message, its __enter__/__exit__ cost a lock again
+        try:
+            held = self._held.get(receipt)
+            if self._lost.pop(receipt, None) is not None:
+                return False
+            if held is None:
+                return True
+            if not ran_out(held.expires_at, time.monotonic()):
+                held.started = True
+                return True
+            del self._held[receipt]
+        finally:
+            self._lock.release()
+        log_skipped(held.received)
+        return False
+
     def start(self, receipt: str) -> None:
         """Its task starts now (a running task whose visibility runs out gets a warning)."""
         with self._lock:
@@ -165,16 +183,22 @@ class InFlight:
     def finish(self, receipt: str) -> bool:
         """The message is done: delete it soon, and keep it hidden until then. False when it
         was lost to another consumer meanwhile: then it is left alone."""
-        with self._lock:
-            self._lost_now(receipt)
-            lost, held = self._lost.pop(receipt, None), self._held.get(receipt)
-            if lost is not None or held is None:
+        self._lock.acquire()  # as in `begin`
+        try:
+            held, now = self._held.get(receipt), time.monotonic()
+            if held is None or ran_out(held.expires_at, now):  # lost now, before, or never held
+                if held is not None:
+                    self._lose(held, now)
+                lost = self._lost.pop(receipt, None)
                 return lost is None or log_finished_lost(lost)
             if not held.finished:
                 held.finished = True
                 self._finished_count += 1
-            self._finished_since = self._finished_since or time.monotonic()
+            if self._finished_since is None:
+                self._finished_since = now
             ready = self._finished_count >= MAX_BATCH
+        finally:
+            self._lock.release()
         if ready:
             self.flush()
         return True

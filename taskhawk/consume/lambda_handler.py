@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any, TypedDict
 
 from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
-from taskhawk.consume.execute import Action, Executor, Origin, Redelivery, isolated
+from taskhawk.consume.execute import Action, Executor, Given, Origin, Redelivery, isolated
 from taskhawk.consume.lambda_batch import concurrent_lanes, from_fifo_queue, run_lanes
 from taskhawk.consume.large_payload import delete_payloads, settle_lambda_record
 from taskhawk.consume.outcomes import logger
@@ -61,15 +61,27 @@ def process_messages_for_lambda_consumer(
     records = lambda_event.get("Records")
     if not isinstance(records, list) or not records:
         raise ValidationError("$.Records", "not a Lambda SNS or SQS event: no records")
-    settings = get_settings()
-    if records[0].get("eventSource") == "aws:sqs":
-        executor = Executor(settings, Redelivery.QUEUE)
-        lanes = concurrent_lanes(records, settings, _group_of)
-        if lanes is not None:  # async tasks: records side by side where order does not matter
-            unrun = run_lanes(lanes, partial(_isolated_sqs_record, executor))
-            return _failures([record for record in records if id(record) in unrun])
-        return _sqs_event(records, executor)
-    executor = Executor(settings, Redelivery.LAMBDA)
+    from_sqs = records[0].get("eventSource") == "aws:sqs"
+    executor = Executor(get_settings(), Redelivery.QUEUE if from_sqs else Redelivery.LAMBDA)
+    try:
+        if from_sqs:
+            return _sqs_records(records, executor)
+        _sns_event(records, executor)
+        return None
+    finally:  # the invocation's outcomes in one line, as a worker's every interval
+        executor.tally.log_summary(span="this invocation")
+
+
+def _sqs_records(records: list[Any], executor: Executor) -> PartialBatchResponse:
+    lanes = concurrent_lanes(records, executor.settings, _group_of)
+    if lanes is not None:  # async tasks: records side by side where order does not matter
+        unrun = run_lanes(lanes, partial(_isolated_sqs_record, executor))
+        return _failures([record for record in records if id(record) in unrun])
+    return _sqs_event(records, executor)
+
+
+def _sns_event(records: list[Any], executor: Executor) -> None:
+    settings = executor.settings
     failed: dict[str, str] = {}
     for index, record in enumerate(records):
         fields = {"transport_id": _sns_id(record)}
@@ -79,7 +91,6 @@ def process_messages_for_lambda_consumer(
     if failed:  # Lambda retries the whole event: every record keeps its payload
         raise LambdaRecordsFailed(failed)
     delete_payloads((str((r.get("Sns") or {}).get("Message", "")) for r in records), settings)
-    return None
 
 
 def _sqs_event(records: list[Any], executor: Executor) -> PartialBatchResponse:
@@ -126,7 +137,7 @@ def _sqs_record(executor: Executor, record: Mapping[str, Any]) -> bool:
     transport = current_transport()
     origin = Origin(received.queue, received.receipt, extender(transport, received))
     hook_kwargs = {"queue_name": received.queue, "sqs_record": record}
-    decision = executor.execute(received, hook_kwargs, origin)
+    decision = executor.execute(received, Given(hook_kwargs, origin))
     if decision.deletes:
         return settle_lambda_record(transport, received, executor.settings)
     if decision.action is Action.DEFER and decision.sends_back:
@@ -160,7 +171,7 @@ def _sns_record(executor: Executor, record: Mapping[str, Any]) -> str | None:
         transport_id=str(sns.get("MessageId", "")),
         raw=record,
     )
-    decision = executor.execute(received, {"sns_record": record}, Origin())
+    decision = executor.execute(received, Given({"sns_record": record}, Origin()))
     if decision.deletes:
         return None
     if decision.action is Action.DEAD_LETTER:

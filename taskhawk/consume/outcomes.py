@@ -43,8 +43,11 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # any other exception, LoggingException included: retried, logged
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TaskResult:
+    """One task run; read-only by convention (not frozen: one is made per message, and a frozen
+    class's construction costs several times as much)."""
+
     outcome: Outcome
     duration_s: float
     error: Exception | None = None
@@ -86,18 +89,27 @@ def retry_delay(result: TaskResult, receive_count: int, backoff: Backoff) -> int
 
 
 def log_result(
-    result: TaskResult, fields: Mapping[str, Any], next_step: str, retry_in: int | None = None
+    result: TaskResult,
+    fields: Mapping[str, Any],
+    next_step: str,
+    retry_in: int | None = None,
+    success_level: int = logging.INFO,
 ) -> None:
     """The one line per task outcome. `fields` holds task, message_id, queue, receive_count;
     `next_step` says what happens to a message that is not done ("retry in 30s",
-    LAST_ATTEMPT), `retry_in` the seconds when the queue redelivers it."""
+    LAST_ATTEMPT), `retry_in` the seconds when the queue redelivers it. A success is logged at
+    `success_level` (TASKHAWK_SUCCESS_LOG_LEVEL), and nothing of its line is made when that
+    level is off: the worker's summary line counts it (`taskhawk.consume.tally`)."""
+    succeeded = result.outcome is Outcome.SUCCEEDED
+    if succeeded and not logger.isEnabledFor(success_level):
+        return
     task = fields.get("task")
     extra = {**fields, "duration_s": round(result.duration_s, 3), "outcome": result.outcome.value}
     if retry_in is not None and not result.done:
         extra["retry_in_s"] = retry_in
     error = result.error
-    if result.outcome is Outcome.SUCCEEDED:
-        _info("task succeeded: %s in %.3fs", (task, result.duration_s), extra)
+    if succeeded:
+        _SUCCESS[success_level].log("task succeeded: %s in %.3fs", (task, result.duration_s), extra)
     elif result.outcome is Outcome.IGNORED:
         _info("task ignored: %s (%s)", (task, error), extra)
     elif result.outcome is Outcome.RETRYING:
@@ -111,5 +123,9 @@ def log_result(
         )  # fmt: skip
 
 
-# Outcome lines at INFO, a worker's most frequent, made without the walk up the stack.
+# Outcome lines at INFO, and success lines at any level, made without the walk up the stack.
 _info = CallSite(logger, logging.INFO, log_result).log
+_SUCCESS = {
+    level: CallSite(logger, level, log_result)
+    for level in (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL)
+}

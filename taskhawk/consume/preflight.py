@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from taskhawk.consume.tally import success_level, summary_interval
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
 from taskhawk.registry import registered_tasks
@@ -78,6 +79,7 @@ def check_worker_start(options: StartOptions, settings: Settings) -> WorkerStart
     """Every check; the start report. Run after the task modules were imported."""
     priorities = check_options(options)
     settings.import_dotted_paths()  # hooks and the task class: never a crash loop per process
+    success_level(settings), summary_interval(settings)  # the outcome lines' settings, likewise
     tasks = tuple((name, task.priority.name) for name, task in sorted(registered_tasks().items()))
     if not tasks:
         raise ConfigurationError(

@@ -11,17 +11,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from taskhawk.consume.dead_letter import send_back, send_to_dead_letter
-from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, isolated
+from taskhawk.consume.execute import Action, Decision, Executor, Origin, Redelivery, unhandled
 from taskhawk.consume.heartbeat_hook import heartbeat_hook_calls
 from taskhawk.consume.heartbeat_interval import heartbeat_interval
 from taskhawk.consume.inflight import InFlight
 from taskhawk.consume.large_payload import PayloadCleanup
 from taskhawk.consume.lost import log_finished_lost
-from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent, left_alone
+from taskhawk.consume.receive_pause import ReceivePause, ShutdownEvent
 from taskhawk.consume.visibility import extender, hide
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.priority import Priority
@@ -102,7 +101,8 @@ class Consumer:
         self.queues = [(names.queue(p), names.dead_letter_queue(p)) for p in priorities]
         self.num_messages = num_messages
         self.transport = transport or current_transport()
-        self.executor = Executor(self.settings, Redelivery.QUEUE)
+        # Told of messages by `self`; one thread runs them (ConcurrentConsumer shares it).
+        self.executor = Executor(self.settings, Redelivery.QUEUE, shared=False)
         self.payloads = PayloadCleanup(self.settings)
         self.inflight = InFlight(self.transport, self.visibility_s, heartbeat_s, self.payloads)
         self.observer = observer
@@ -116,7 +116,8 @@ class Consumer:
     ) -> None:
         """Poll until `loop_count` receives were made or `shutdown_event` is set; `progress()`
         after each poll (and what it ran), so a stuck loop shows. Upstream's heartbeat hook is
-        called meanwhile, when configured."""
+        called meanwhile, when configured. The outcome summary line is logged every
+        TASKHAWK_SUMMARY_INTERVAL_S and when it stops."""
         single = len(self.queues) == 1 and shutdown_event is None
         wait_s = LONG_POLL_S if single else SHORT_POLL_S
         names = ", ".join(queue for queue, _ in self.queues)
@@ -130,7 +131,9 @@ class Consumer:
                 received = self.poll(index, wait_s, shutdown_event)
                 if progress is not None:
                     progress()
+                self.executor.tally.tick()
                 index = 0 if received else (index + 1) % len(self.queues)
+        self.executor.tally.log_summary()
         logger.info("consumer stopped listening on %s", names)
 
     def poll(self, index: int, wait_s: int, shutdown_event: ShutdownEvent | None = None) -> int:
@@ -170,10 +173,11 @@ class Consumer:
         """`handle`, unless its visibility ran out before its turn; whether it is done with. One
         skipped, or whose handling raised, is recorded settled: not waiting, not running."""
         done = False
-        if self.inflight.usable(received.receipt):
-            handle = partial(self.handle, received, dead_letter_queue, position)
-            fields = {"queue": received.queue, "transport_id": received.transport_id}
-            done = isolated(handle, left_alone, fields)
+        if self.inflight.begin(received.receipt):
+            try:
+                done = self.handle_started(received, dead_letter_queue, position)
+            except Exception as error:  # as `isolated`, without its per-message closure
+                done = unhandled(received, error)
         if not done and self.observer is not None:
             self.observer.decided(position, False)
         return done
@@ -182,6 +186,12 @@ class Consumer:
         """Run one message and carry out its decision (deletes are buffered); whether it is
         done with (deleted, or sent on to the DLQ), rather than to come back."""
         self.inflight.start(received.receipt)
+        return self.handle_started(received, dead_letter_queue, position)
+
+    def handle_started(
+        self, received: ReceivedMessage, dead_letter_queue: str, position: int = 0
+    ) -> bool:
+        """`handle` of a message the in-flight keeper already marked started (`begin`)."""
         try:
             decision = self._decide(received, position)
         except BaseException:
@@ -217,9 +227,15 @@ class Consumer:
         if refusal is not None:  # it killed worker processes before: not run again
             fields = {"queue": received.queue, "transport_id": received.transport_id}
             return Decision(Action.DEAD_LETTER, fields, reason=refusal)
-        origin = Origin(received.queue, received.receipt, extender(self.transport, received))
-        hook_kwargs = {"queue_name": received.queue, "sqs_queue_message": received}
-        return self.executor.execute(received, hook_kwargs, origin)
+        return self.executor.execute(received, self)
+
+    def hook_kwargs(self, received: ReceivedMessage) -> dict[str, Any]:
+        """The hooks' arguments (MessageSource), as upstream's SQS consumer gave them."""
+        return {"queue_name": received.queue, "sqs_queue_message": received}
+
+    def origin(self, received: ReceivedMessage) -> Origin:
+        """Where a task taking `metadata` was received from (MessageSource)."""
+        return Origin(received.queue, received.receipt, extender(self.transport, received))
 
     def _carry_out(
         self, decision: Decision, received: ReceivedMessage, dead_letter_queue: str
@@ -229,13 +245,13 @@ class Consumer:
         message lost to another consumer meanwhile is left alone, whatever its decision: no
         copy sent on, no visibility change, no delete (False)."""
         receipt = received.receipt
+        if decision.deletes:  # finished: False when it was lost meanwhile (left alone, logged)
+            return self.inflight.finish(receipt)
         if not self.inflight.ours(receipt):
             self.inflight.finish(receipt)  # forgets it, and says it finished lost
             return False
-        forwarded = not decision.deletes and self._sent_on(decision, received, dead_letter_queue)
-        if decision.deletes or forwarded:
-            if forwarded:  # its copy points to the same large payload, if it has one
-                self.payloads.keep(receipt)
+        if self._sent_on(decision, received, dead_letter_queue):
+            self.payloads.keep(receipt)  # its copy points to the same large payload, if any
             if not self.inflight.finish(receipt):
                 return False
             if decision.sends_back:  # two copies until this delete: no buffering

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from taskhawk.consume.execute import Executor, Origin, Redelivery
+from taskhawk.consume.execute import Executor, Given, Origin, Redelivery
 from taskhawk.settings import Settings
 from taskhawk.transport import ReceivedMessage
 
@@ -37,7 +37,7 @@ def run_now(
     )
     hook_kwargs = {"queue_name": queue, "sqs_queue_message": received}
     decision = Executor(settings, Redelivery.CALLER).execute(
-        received, hook_kwargs, Origin(queue=queue)
+        received, Given(hook_kwargs, Origin(queue=queue))
     )
     if decision.error is not None:  # expired tasks are not run either, with a log line, no error
         raise decision.error

@@ -215,6 +215,20 @@ class Settings:
     taskhawk_large_payload_always: bool = _setting(
         False, "Send every message's body through S3, whatever its size (needs the bucket)."
     )
+    taskhawk_success_log_level: str = _setting(
+        "DEBUG",
+        'Level of the "task succeeded" line each task that returned gets. "DEBUG" (the '
+        "default): a worker counts successes and logs them, with every other outcome, in its "
+        'summary line (TASKHAWK_SUMMARY_INTERVAL_S); "INFO" logs every success, as earlier '
+        "releases did and Celery's worker does at INFO. Failures, retries, ignores and dead "
+        "letters keep their own line whatever this says.",
+    )
+    taskhawk_summary_interval_s: float | None = _setting(
+        60,
+        "Every this many seconds, and when it stops, each consuming process logs one INFO line "
+        "counting its task outcomes since the last one, by task (none when it handled nothing); "
+        "a Lambda function logs it at the end of each invocation. None: never.",
+    )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
     # Unknown TASKHAWK_*/AWS_* names of the source (settings.names): a warning for the library,
     # an error for the command.

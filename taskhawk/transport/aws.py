@@ -23,7 +23,7 @@ from taskhawk.transport import Destination, OutgoingMessage, ReceivedMessage, Se
 from taskhawk.transport.aws_answers import entries, promised
 from taskhawk.transport.aws_errors import explain
 from taskhawk.transport.aws_send import SendApi, send_request
-from taskhawk.transport.limits import LONG_POLL_S, SHORT_POLL_S
+from taskhawk.transport.limits import LONG_POLL_S, MAX_BATCH, SHORT_POLL_S
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -150,7 +150,8 @@ class AWSTransport:
 
     def delete(self, queue: str, receipts: Sequence[str]) -> list[str]:
         requested: list[DeleteMessageBatchRequestEntryTypeDef] = [
-            {"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(receipts)
+            {"Id": entry_id, "ReceiptHandle": r}
+            for entry_id, r in zip(_entry_ids(len(receipts)), receipts, strict=True)
         ]
         try:
             response = self._sqs.delete_message_batch(
@@ -204,25 +205,56 @@ def _not_deleted(receipts: Sequence[str], response: Any) -> list[str]:
     account for (a cut answer is not read as "all deleted"; the delete is tried again)."""
     deleted = {str(entry.get("Id")) for entry in response.get("Successful") or []}
     failed = {str(entry.get("Id")) for entry in response.get("Failed") or []}
-    return [r for i, r in enumerate(receipts) if str(i) not in deleted or str(i) in failed]
+    return [
+        r
+        for entry_id, r in zip(_entry_ids(len(receipts)), receipts, strict=True)
+        if entry_id not in deleted or entry_id in failed
+    ]
+
+
+# A batch request's entry ids, "0".."9", made once rather than per entry of every delete.
+_ENTRY_IDS = tuple(str(i) for i in range(MAX_BATCH))
+
+
+def _entry_ids(count: int) -> tuple[str, ...]:
+    return _ENTRY_IDS[:count] if count <= MAX_BATCH else tuple(str(i) for i in range(count))
 
 
 def _received(queue: str, raw: Mapping[str, Any], doing: str) -> ReceivedMessage:
     system = raw.get("Attributes") or {}
-    attributes = {
-        name: value["StringValue"]
-        for name, value in (raw.get("MessageAttributes") or {}).items()
-        if isinstance(value, Mapping) and isinstance(value.get("StringValue"), str)
-    }
+    body, receipt, transport_id = raw.get("Body"), raw.get("ReceiptHandle"), raw.get("MessageId")
+    # What botocore parses (plain dicts and str) takes the short way; anything else, and
+    # every missing field, gets its one-line verdict from `promised`.
+    if (
+        type(body) is not str
+        or type(receipt) is not str
+        or type(transport_id) is not str
+        or not (body and receipt and transport_id)
+    ):
+        body, receipt = promised(raw, "Body", doing), promised(raw, "ReceiptHandle", doing)
+        transport_id = promised(raw, "MessageId", doing)
     return ReceivedMessage(
-        queue=queue,
-        body=promised(raw, "Body", doing),
-        receipt=promised(raw, "ReceiptHandle", doing),
-        attributes=attributes,
-        receive_count=int(system.get("ApproximateReceiveCount", "1")),
-        transport_id=promised(raw, "MessageId", doing),
-        raw=raw,
-        sent_at_ms=int(system["SentTimestamp"]) if "SentTimestamp" in system else None,
-        group_id=system.get("MessageGroupId"),
-        deduplication_id=system.get("MessageDeduplicationId"),
+        queue,
+        body,
+        receipt,
+        _string_attributes(raw.get("MessageAttributes")),
+        int(system.get("ApproximateReceiveCount", "1")),
+        transport_id,
+        raw,
+        int(system["SentTimestamp"]) if "SentTimestamp" in system else None,
+        system.get("MessageGroupId"),
+        system.get("MessageDeduplicationId"),
     )
+
+
+def _string_attributes(raw: Any) -> dict[str, str]:
+    """The String (and Number) message attributes' values; binary ones are left out."""
+    if not raw:
+        return {}
+    attributes: dict[str, str] = {}
+    for name, value in raw.items():
+        if type(value) is dict or isinstance(value, Mapping):  # no ABC check for a dict
+            text = value.get("StringValue")
+            if type(text) is str:
+                attributes[name] = text
+    return attributes

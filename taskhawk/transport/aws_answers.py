@@ -38,7 +38,10 @@ def entries(answer: Any, name: str, doing: str) -> Sequence[Mapping[str, Any]]:
     value = answer.get(name)
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+    if not isinstance(value, list) or not all(
+        type(item) is dict or isinstance(item, Mapping)
+        for item in value  # a dict: no ABC check
+    ):
         raise UnexpectedAnswer(f"{doing}: the endpoint's answer has a malformed {name}")
     return value
 

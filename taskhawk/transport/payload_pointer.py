@@ -57,8 +57,9 @@ class PayloadPointer:
 
 def parse_pointer(body: str) -> PayloadPointer | None:
     """The pointer a body is, or None for any other body (a taskhawk message among them)."""
-    if not body.lstrip().startswith("["):  # cheap: every taskhawk message is an object
-        return None
+    first = body[:1]
+    if first == "{" or (first != "[" and not body.lstrip().startswith("[")):
+        return None  # cheap: every taskhawk message is an object, most without leading space
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):

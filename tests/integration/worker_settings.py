@@ -12,3 +12,4 @@ AWS_ENDPOINT_SQS = os.environ["AWS_ENDPOINT_SQS"]
 AWS_ENDPOINT_SNS = os.environ["AWS_ENDPOINT_SNS"]
 TASKHAWK_QUEUE = os.environ["TASKHAWK_QUEUE"]
 TASKHAWK_RETRY_BACKOFF_BASE_S = 1  # failures come back within seconds
+TASKHAWK_SUCCESS_LOG_LEVEL = "INFO"  # the tests count each success's line

@@ -16,6 +16,7 @@ AWS_ENDPOINT_SNS = os.environ["AWS_ENDPOINT_SNS"]
 TASKHAWK_QUEUE = os.environ["TASKHAWK_QUEUE"]
 TASKHAWK_RETRY_BACKOFF_BASE_S = 1  # failures come back within seconds
 TASKHAWK_RETRY_BACKOFF_MAX_S = 4
+TASKHAWK_SUCCESS_LOG_LEVEL = "INFO"  # the tests read each success's line (its receive count)
 # Overrides a test gives through the environment (see tests/reliability/conftest.py); the
 # library's own defaults apply otherwise.
 if "AWS_CONNECT_TIMEOUT_S" in os.environ:
