@@ -17,6 +17,7 @@ from taskhawk.priority import Priority, PriorityName
 from taskhawk.registry import register
 from taskhawk.schedule import NO_SCHEDULE, Schedule, When
 from taskhawk.settings import get_settings
+from taskhawk.wire.outgoing import Problem, part_problem
 
 if TYPE_CHECKING:
     from taskhawk.metadata import Metadata
@@ -33,7 +34,15 @@ class Invocation(Generic[P, R]):
     Immutable: with_* return a new invocation, so a saved one can be reused without leaking
     headers."""
 
-    __slots__ = ("_headers", "_priority", "ordering", "schedule", "task")
+    __slots__ = (
+        "_headers",
+        "_priority",
+        "header_problem",
+        "ordering",
+        "plain_headers",
+        "schedule",
+        "task",
+    )
 
     def __init__(
         self,
@@ -44,7 +53,13 @@ class Invocation(Generic[P, R]):
         ordering: Ordering = NO_ORDERING,
     ) -> None:
         self.task = task
-        self._headers = MappingProxyType(dict(headers))
+        # Checked here, once per invocation, not at each of its dispatches; a problem is raised
+        # by the dispatch, where today's callers expect it.
+        self.plain_headers: dict[str, str] = dict(headers)
+        self.header_problem: Problem | None = (
+            part_problem("headers", self.plain_headers) if self.plain_headers else None
+        )
+        self._headers = MappingProxyType(self.plain_headers)
         self._priority = priority
         self.schedule = schedule
         self.ordering = ordering
@@ -58,13 +73,17 @@ class Invocation(Generic[P, R]):
         ordering: Ordering | None = None,
     ) -> Invocation[P, R]:
         """A copy with some parts replaced: invocations are immutable."""
-        return Invocation(
+        copy = Invocation(
             self.task,
-            self._headers if headers is None else headers,
+            {} if headers is None else headers,
             self._priority if priority is None else priority,
             self.schedule if schedule is None else schedule,
             self.ordering if ordering is None else ordering,
         )
+        if headers is None:  # the same headers, checked once already
+            copy.plain_headers, copy.header_problem = self.plain_headers, self.header_problem
+            copy._headers = self._headers
+        return copy
 
     @property
     def headers(self) -> Mapping[str, str]:
@@ -140,6 +159,8 @@ class Task(Generic[P, R]):
         self.fn = fn
         self.is_async = _is_async(fn)
         self.name = name
+        # The name is part of every message: checked here, once, and raised by each dispatch.
+        self.name_problem: Problem | None = part_problem("task", name)
         self.priority = priority
         self.accepts_metadata = var_keyword or "metadata" in names
         self.accepts_headers = var_keyword or "headers" in names

@@ -215,6 +215,16 @@ class Settings:
     taskhawk_large_payload_always: bool = _setting(
         False, "Send every message's body through S3, whatever its size (needs the bucket)."
     )
+    taskhawk_validate_outgoing: bool = _setting(
+        False,
+        "Check every dispatched message whole against its format's publish schema, from the "
+        "exact text about to be sent, before it is sent. Off (the default), a dispatch checks "
+        "each part once where it enters (the task name when the task is declared, headers "
+        "with `with_headers`, argument values as they are converted) and refuses bad input "
+        "just the same; on, a library bug that writes a wrong message raises ValidationError "
+        "instead of sending it. The test suite turns it on; it costs about a third of a "
+        "dispatch's CPU.",
+    )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
     # Unknown TASKHAWK_*/AWS_* names of the source (settings.names): a warning for the library,
     # an error for the command.
