@@ -17,6 +17,7 @@ from taskhawk import clock
 from taskhawk.batching import PendingBatch, collecting, current_batch
 from taskhawk.exceptions import ConfigurationError, PublishError, ValidationError
 from taskhawk.priority import Priority
+from taskhawk.schedule import NO_SCHEDULE, Plan
 from taskhawk.sending import Outbound, destination_for, send_all, send_messages
 from taskhawk.settings import Settings, get_settings
 from taskhawk.telemetry import telemetry_for
@@ -138,7 +139,8 @@ def new_message(
     message_id = new_message_id()
     task.check_arguments(args, kwargs, message_id=message_id)
     now_ms = int(clock.now() * 1000)
-    plan = invocation.schedule.plan(now_ms, destination, settings)
+    schedule = invocation.schedule
+    plan = _UNSCHEDULED if schedule is NO_SCHEDULE else schedule.plan(now_ms, destination, settings)
     headers, header_problem = _headers(invocation, settings)
     message = dispatched_message(
         message_id=message_id,
@@ -146,7 +148,7 @@ def new_message(
         args=args,
         kwargs=kwargs,
         headers=headers,
-        priority=invocation.priority.name,
+        priority=invocation.priority_name,
         timestamp_ms=now_ms,
         scheduling=plan.fields,
     )
@@ -158,6 +160,9 @@ def new_message(
     if settings.taskhawk_validate_outgoing:
         check_body(body)
     return Outbound(message, plan.delay_s, group, deduplication_id, body)
+
+
+_UNSCHEDULED = Plan({})  # what NO_SCHEDULE plans, for any dispatch
 
 
 def new_message_id() -> str:

@@ -97,16 +97,20 @@ def _send_all(
 ) -> list[str]:
     context = publishing.trace_context if publishing is not None else None
     offload = Offload.from_settings(settings) if settings is not None else None
-    prepared = [
-        (dest, prepare(dest, items, context, offload)) for dest, items in by_destination.items()
-    ]
-    payloads = [o.payload for _, outgoing in prepared for o in outgoing if o.payload is not None]
+    # Loops, not comprehensions: each of those is a function call, and most sends are one
+    # message to one destination.
+    prepared = []
+    for destination, items in by_destination.items():
+        prepared.append((destination, prepare(destination, items, context, offload)))
+    payloads = _payloads(prepared) if offload is not None else []
     if payloads and settings is not None:  # S3 first: a failure there sends nothing
         keys = [o.message.key for _, outgoing in prepared for o in outgoing]
         store_payloads(payloads, keys, settings)
         if publishing is not None:
             publishing.offloaded(len(payloads), sum(p.size for p in payloads))
-    results = [(destination, _send(destination, outgoing)) for destination, outgoing in prepared]
+    results = []
+    for destination, outgoing in prepared:
+        results.append((destination, _send(destination, outgoing)))
     if payloads and settings is not None:
         discard_unsent(payloads, results, settings)
     if publishing is not None:
@@ -115,6 +119,10 @@ def _send_all(
     if len(results) == 1:  # one destination, most sends: no list of lists to flatten
         return list(results[0][1].sent)
     return [key for _, result in results for key in result.sent]
+
+
+def _payloads(prepared: Sequence[tuple[Destination, Sequence[_Outgoing]]]) -> list[Payload]:
+    return [o.payload for _, outgoing in prepared for o in outgoing if o.payload is not None]
 
 
 def _message(item: Message | Outbound) -> Message:

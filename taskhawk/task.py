@@ -40,6 +40,8 @@ class Invocation(Generic[P, R]):
         "header_problem",
         "ordering",
         "plain_headers",
+        "priority",
+        "priority_name",
         "schedule",
         "task",
     )
@@ -61,6 +63,9 @@ class Invocation(Generic[P, R]):
         )
         self._headers = MappingProxyType(self.plain_headers)
         self._priority = priority
+        # Resolved once: an enum's `name` is a Python-level property, read at every dispatch.
+        self.priority: Priority = priority or task.priority
+        self.priority_name: str = self.priority.name
         self.schedule = schedule
         self.ordering = ordering
 
@@ -88,10 +93,6 @@ class Invocation(Generic[P, R]):
     @property
     def headers(self) -> Mapping[str, str]:
         return self._headers
-
-    @property
-    def priority(self) -> Priority:
-        return self._priority or self.task.priority
 
     def with_headers(self, **headers: str) -> Invocation[P, R]:
         return self._but(headers={**self._headers, **headers})

@@ -132,7 +132,15 @@ def json_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     one. Keys and values that are plain already (most) are taken as they are."""
     if type(kwargs) is dict:
         for key, item in kwargs.items():
-            if not (type(key) is str and key.isascii() and _plain(item)):
+            # ASCII text and safe integers, most arguments, are answered without a call.
+            kind = type(item)
+            if not (type(key) is str and key.isascii()):
+                break
+            if kind is str and item.isascii():
+                continue
+            if kind is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                continue
+            if not _plain(item):
                 break
         else:
             return dict(kwargs)
