@@ -222,8 +222,8 @@ class Settings:
         "each part once where it enters (the task name when the task is declared, headers "
         "with `with_headers`, argument values as they are converted) and refuses bad input "
         "just the same; on, a library bug that writes a wrong message raises ValidationError "
-        "instead of sending it. The test suite turns it on; it costs about a third of a "
-        "dispatch's CPU.",
+        "instead of sending it. The test suite turns it on; a dispatch then costs about two "
+        "thirds more CPU.",
     )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
     # Unknown TASKHAWK_*/AWS_* names of the source (settings.names): a warning for the library,
