@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from taskhawk import clock
 from taskhawk.batching import PendingBatch, collecting, current_batch
 from taskhawk.exceptions import ConfigurationError, PublishError, ValidationError
+from taskhawk.outgoing import Problem, check_body, dispatched_message, part_problem, write
 from taskhawk.priority import Priority
 from taskhawk.schedule import NO_SCHEDULE, Plan
 from taskhawk.sending import Outbound, destination_for, send_all, send_messages
@@ -23,7 +24,6 @@ from taskhawk.settings import Settings, get_settings
 from taskhawk.telemetry import telemetry_for
 from taskhawk.transport import Destination, SendResult
 from taskhawk.wire import Message, encode, message_attributes
-from taskhawk.wire.outgoing import Problem, check_body, dispatched_message, part_problem, write
 
 if TYPE_CHECKING:
     from taskhawk.task import Invocation, Task

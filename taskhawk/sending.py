@@ -178,7 +178,8 @@ def _send(destination: Destination, prepared: Sequence[_Outgoing]) -> SendResult
     if len(prepared) == 1:  # a single dispatch: one request, its result as the transport said
         result = _send_chunk(destination, [prepared[0].message])
     else:
-        result = _merged([_send_chunk(destination, chunk) for chunk in _chunks(prepared)])
+        results = [_send_chunk(destination, chunk) for chunk in _chunks(prepared)]
+        result = results[0] if len(results) == 1 else _merged(results)
     if logger.isEnabledFor(logging.DEBUG):
         for key in result.sent:
             logger.debug("dispatched id=%s to %s %s", key, destination.kind, destination.name)

@@ -13,11 +13,11 @@ from taskhawk.arguments import INJECTED, Arguments
 from taskhawk.coroutines import call_plain, run_to_completion
 from taskhawk.exceptions import ArgumentsMismatch, ConfigurationError
 from taskhawk.ordering import NO_ORDERING, Ordering
+from taskhawk.outgoing import Problem, part_problem
 from taskhawk.priority import Priority, PriorityName
 from taskhawk.registry import register
 from taskhawk.schedule import NO_SCHEDULE, Schedule, When
 from taskhawk.settings import get_settings
-from taskhawk.wire.outgoing import Problem, part_problem
 
 if TYPE_CHECKING:
     from taskhawk.metadata import Metadata

@@ -19,6 +19,7 @@ import pytest
 
 import taskhawk
 from taskhawk import publisher
+from taskhawk.outgoing import write
 from taskhawk.sending import destination_for
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.limits import SNS_MAX_BYTES, transport_size
@@ -267,3 +268,28 @@ def test_the_size_limit_applies_to_the_exact_text_sent(memory: MemoryTransport, 
         invocation.dispatch(filler)
         [(_, sent)] = memory.sent
         assert transport_size(sent.body, sent.attributes) == SNS_MAX_BYTES
+
+
+@pytest.mark.parametrize(
+    "value",
+    [["é", "\x7f", "😀", "\ufffe"], {"k": [1, -2.5, 0.1, True, None]}, 9007199254740991, 1e16],
+    ids=["text", "numbers", "largest safe integer", "float exponent"],
+)
+@pytest.mark.parametrize("expires", [None, 1_700_000_060_000], ids=["format 1.0", "format 1.1"])
+def test_a_dispatch_writes_the_text_wire_encode_writes(value: Any, expires: int | None) -> None:
+    message = build_message(
+        message_id="0d3d8132-07cb-41ee-bcc3-840b8d5e77d6",
+        task=TASK,
+        args=[value],
+        kwargs={"x": value},
+        headers={"h": "é"},
+        priority="high",
+        timestamp_ms=1_700_000_000_000,
+        scheduling={"expires": expires} if expires else None,
+    )
+    reference = encode(message)
+    if value == 1e16:  # the one difference: the stdlib writes 1e+16
+        assert json.loads(write(message)) == json.loads(reference)
+        assert write(message) == reference.replace("e+16", "e16")
+    else:
+        assert write(message) == reference

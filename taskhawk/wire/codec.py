@@ -7,6 +7,7 @@ schema/README.md and named in the errors they raise.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -20,9 +21,9 @@ from taskhawk._generated import (
 from taskhawk.exceptions import ValidationError
 from taskhawk.transport.limits import SQS_MAX_BYTES
 from taskhawk.wire.fast_decode import fast_decode
+from taskhawk.wire.json_values import to_json_value
 from taskhawk.wire.legacy import normalize_legacy_shapes
 from taskhawk.wire.models import fill, message_to_dict
-from taskhawk.wire.outgoing import json_args, json_kwargs, write_json
 from taskhawk.wire.strict_json import check_unicode_text, parse_strict
 
 __all__ = ["body_text", "decode", "decode_strict", "encode", "validation_errors"]
@@ -80,17 +81,19 @@ def validation_errors(body: str | bytes) -> list[ValidationError]:
 
 
 def encode(message: Message) -> str:
-    """Serialise any message after checking all of it: the publish schema (canonical form),
-    then its argument values, which a model built by hand may hold in any Python type. A
-    dispatch, whose parts were checked as they entered, is written by `outgoing.write`."""
+    """Serialise a message after checking it against the publish schema (canonical form)."""
     data = message_to_dict(message)
     format_version = FORMAT_VERSIONS.get(message.metadata.version)
     if format_version is None:
         raise ValidationError("$.metadata.version", f"unknown format {message.metadata.version!r}")
     _validate(format_version.validate_publish, data)
-    data["args"] = json_args(data["args"])
-    data["kwargs"] = json_kwargs(data["kwargs"])
-    return write_json(data)
+    try:
+        return _ENCODER.encode(data)
+    except (TypeError, ValueError):
+        # A model built around build_message: find and name the value JSON cannot carry.
+        to_json_value(data["args"], "$.args")
+        to_json_value(data["kwargs"], "$.kwargs")
+        raise
 
 
 def body_text(body: str | bytes, max_bytes: int = SQS_MAX_BYTES) -> str:
@@ -115,6 +118,7 @@ def body_text(body: str | bytes, max_bytes: int = SQS_MAX_BYTES) -> str:
 
 # Times in metadata: JSON Schema's "integer" allows 1.0, typed readers do not (integer-timestamp).
 _TIMES = ("timestamp", "eta", "expires")
+_ENCODER = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 
 def _format_version(data: dict[str, Any]) -> FormatVersion:

@@ -1,18 +1,19 @@
-"""Writing the messages this library sends: each part checked once, where it enters, and the
-body written by msgspec. Pure functions.
+"""Writing a dispatch's message: each part checked once, where it enters, and the body written
+by msgspec. Pure functions.
 
 A dispatch checks the task name once per task (`part_problem("task", ...)` at declaration),
-headers once per invocation, and argument values as they are converted (`json_values`); the id,
-priority, version and timestamp it makes itself are right by construction. Each part is checked
-by the generated publish validator itself, on a valid message holding that part, so a refusal
-names the same path and reason as a check of the whole message would. `check_body`, that whole
-check of the exact text sent, runs when TASKHAWK_VALIDATE_OUTGOING is on (the test suite turns
-it on), so a library bug that builds a wrong message still shows.
+headers once per invocation, and argument values as they are converted; the id, priority,
+version and timestamp it makes itself are right by construction. Each part is checked by the
+generated publish validator itself, on a valid message holding that part, so a refusal names the
+same path and reason as `wire.encode`, which checks a whole message, would. `check_body`, that
+whole check of the exact text sent, runs when TASKHAWK_VALIDATE_OUTGOING is on (the test suite
+turns it on), so a library bug that builds a wrong message still shows.
 
-The body is written as the stdlib's `json` wrote it with `ensure_ascii`: every character past
-ASCII (and DEL) escaped, so a body is plain ASCII, its size in bytes is its length, and
-characters SQS refuses raw (U+FFFE, U+FFFF) travel escaped. Only float exponents differ
-(`1e16`, not `1e+16`); both are JSON, read alike by every consumer.
+The body is the text `wire.encode` writes (the stdlib's `json` with `ensure_ascii`): every
+character past ASCII (and DEL) escaped, so a body is plain ASCII, its size in bytes is its
+length, and characters SQS refuses raw (U+FFFE, U+FFFF) travel escaped. Only float exponents
+differ (`1e16`, not `1e+16`); both are JSON, read alike by every consumer. This module is not
+part of `wire/`, which stays standard library only (the conformance kit copies it).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ __all__ = [
     "json_kwargs",
     "part_problem",
     "write",
-    "write_json",
 ]
 
 # Where a part breaks the format, and why: (JSON path, reason), raised as ValidationError.
@@ -166,12 +166,7 @@ def write(message: Message) -> str:
     order, every character past ASCII escaped."""
     # msgspec writes a dataclass's fields in order, as message_to_dict would, without the copy.
     complete = message.metadata.version in _COMPLETE
-    return write_json(message if complete else message_to_dict(message))
-
-
-def write_json(data: Any) -> str:
-    """JSON data of plain values (checked) as compact text, every character past ASCII escaped."""
-    raw = _ENCODER.encode(data)
+    raw = _ENCODER.encode(message if complete else message_to_dict(message))
     if raw.isascii() and b"\x7f" not in raw:
         return raw.decode("ascii")
     return _ESCAPED.sub(_escape, raw.decode("utf-8"))
