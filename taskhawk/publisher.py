@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from taskhawk import clock
 from taskhawk.batching import PendingBatch, collecting, current_batch
-from taskhawk.exceptions import ConfigurationError, PublishError
+from taskhawk.exceptions import ConfigurationError, PublishError, ValidationError
+from taskhawk.outgoing import Problem, check_body, dispatched_message, part_problem, write
 from taskhawk.priority import Priority
+from taskhawk.schedule import NO_SCHEDULE, Plan
 from taskhawk.sending import Outbound, destination_for, send_all, send_messages
 from taskhawk.settings import Settings, get_settings
 from taskhawk.telemetry import telemetry_for
 from taskhawk.transport import Destination, SendResult
-from taskhawk.wire import Message, build_message, encode, message_attributes
+from taskhawk.wire import Message, encode, message_attributes
 
 if TYPE_CHECKING:
     from taskhawk.task import Invocation, Task
@@ -69,7 +71,7 @@ def dispatch(
     destination = destination_for(settings, invocation.priority)
     outbound = new_message(invocation, args, kwargs, settings, destination)
     if settings.taskhawk_sync:
-        return run_sync(outbound.message, settings, destination)
+        return run_sync(outbound, settings, destination)
     pending = current_batch()
     if pending is not None:
         pending.add(destination, outbound)
@@ -86,7 +88,7 @@ def dispatch_many(
     destination = destination_for(settings, invocation.priority)
     outbound = [new_message(invocation, a, kw, settings, destination) for a, kw in calls]
     if settings.taskhawk_sync:
-        return [run_sync(item.message, settings, destination) for item in outbound]
+        return [run_sync(item, settings, destination) for item in outbound]
     send_messages(destination, outbound, settings)
     return [item.message.id for item in outbound]
 
@@ -130,24 +132,37 @@ def new_message(
     destination: Destination,
 ) -> Outbound:
     """The message of one call, checked against the task's signature, scheduled as the
-    invocation says, in the oldest format that can carry it."""
+    invocation says, in the oldest format that can carry it, and its body. Each part was checked
+    where it entered (the task name when the task was declared, headers with the invocation,
+    values as they are converted); TASKHAWK_VALIDATE_OUTGOING checks the body whole too."""
     task = invocation.task
     message_id = new_message_id()
     task.check_arguments(args, kwargs, message_id=message_id)
     now_ms = int(clock.now() * 1000)
-    plan = invocation.schedule.plan(now_ms, destination, settings)
-    message = build_message(
+    schedule = invocation.schedule
+    plan = _UNSCHEDULED if schedule is NO_SCHEDULE else schedule.plan(now_ms, destination, settings)
+    headers, header_problem = _headers(invocation, settings)
+    message = dispatched_message(
         message_id=message_id,
         task=task.name,
         args=args,
         kwargs=kwargs,
-        headers={**default_headers(task, settings), **invocation.headers},
-        priority=invocation.priority.name,
+        headers=headers,
+        priority=invocation.priority_name,
         timestamp_ms=now_ms,
         scheduling=plan.fields,
     )
-    group, deduplication_id = invocation.ordering.ids(settings, message_id, message.headers)
-    return Outbound(message, plan.delay_s, group, deduplication_id)
+    group, deduplication_id = invocation.ordering.ids(settings, message_id, headers)
+    problem = header_problem or task.name_problem  # in the order the schema lists them
+    if problem is not None:
+        raise ValidationError(*problem)
+    body = write(message)
+    if settings.taskhawk_validate_outgoing:
+        check_body(body)
+    return Outbound(message, plan.delay_s, group, deduplication_id, body)
+
+
+_UNSCHEDULED = Plan({})  # what NO_SCHEDULE plans, for any dispatch
 
 
 def new_message_id() -> str:
@@ -164,17 +179,32 @@ def default_headers(task: Task[Any, Any], settings: Settings) -> Mapping[str, st
     return dict(hook(task=task)) if hook is not None else {}
 
 
-def run_sync(message: Message, settings: Settings, destination: Destination) -> str:
+def _headers(
+    invocation: Invocation[Any, Any], settings: Settings
+) -> tuple[dict[str, str], Problem | None]:
+    """The message's headers, and what is wrong with them: the invocation's, checked when it
+    was made, unless TASKHAWK_DEFAULT_HEADERS adds some (then the merged ones, once)."""
+    if settings.default_headers_hook is None:
+        return invocation.plain_headers, invocation.header_problem
+    defaults = default_headers(invocation.task, settings)
+    if not defaults:
+        return invocation.plain_headers, invocation.header_problem
+    headers = {**defaults, **invocation.plain_headers}
+    return headers, part_problem("headers", headers)
+
+
+def run_sync(outbound: Outbound, settings: Settings, destination: Destination) -> str:
     """TASKHAWK_SYNC: run the task now, from its encoded text, as a worker would; with
     telemetry on, after a PRODUCER span as a send would have (the run is its consumer)."""
     if not _sync_runners:
         raise ConfigurationError("sync mode needs taskhawk's consumer; import taskhawk first")
+    message = outbound.message
     queue = (
         settings.names.queue(Priority[message.metadata.priority])
         if settings.taskhawk_queue
         else None
     )
-    body = encode(message)
+    body = outbound.body if outbound.body is not None else encode(message)
     attributes = _sync_attributes(message, settings, destination)
     _sync_runners[0](body, attributes, queue=queue, transport_id=message.id, settings=settings)
     return message.id

@@ -13,6 +13,7 @@ from taskhawk.arguments import INJECTED, Arguments
 from taskhawk.coroutines import call_plain, run_to_completion
 from taskhawk.exceptions import ArgumentsMismatch, ConfigurationError
 from taskhawk.ordering import NO_ORDERING, Ordering
+from taskhawk.outgoing import Problem, part_problem
 from taskhawk.priority import Priority, PriorityName
 from taskhawk.registry import register
 from taskhawk.schedule import NO_SCHEDULE, Schedule, When
@@ -33,7 +34,17 @@ class Invocation(Generic[P, R]):
     Immutable: with_* return a new invocation, so a saved one can be reused without leaking
     headers."""
 
-    __slots__ = ("_headers", "_priority", "ordering", "schedule", "task")
+    __slots__ = (
+        "_headers",
+        "_priority",
+        "header_problem",
+        "ordering",
+        "plain_headers",
+        "priority",
+        "priority_name",
+        "schedule",
+        "task",
+    )
 
     def __init__(
         self,
@@ -44,8 +55,17 @@ class Invocation(Generic[P, R]):
         ordering: Ordering = NO_ORDERING,
     ) -> None:
         self.task = task
-        self._headers = MappingProxyType(dict(headers))
+        # Checked here, once per invocation, not at each of its dispatches; a problem is raised
+        # by the dispatch, where today's callers expect it.
+        self.plain_headers: dict[str, str] = dict(headers)
+        self.header_problem: Problem | None = (
+            part_problem("headers", self.plain_headers) if self.plain_headers else None
+        )
+        self._headers = MappingProxyType(self.plain_headers)
         self._priority = priority
+        # Resolved once: an enum's `name` is a Python-level property, read at every dispatch.
+        self.priority: Priority = priority or task.priority
+        self.priority_name: str = self.priority.name
         self.schedule = schedule
         self.ordering = ordering
 
@@ -58,21 +78,21 @@ class Invocation(Generic[P, R]):
         ordering: Ordering | None = None,
     ) -> Invocation[P, R]:
         """A copy with some parts replaced: invocations are immutable."""
-        return Invocation(
+        copy = Invocation(
             self.task,
-            self._headers if headers is None else headers,
+            {} if headers is None else headers,
             self._priority if priority is None else priority,
             self.schedule if schedule is None else schedule,
             self.ordering if ordering is None else ordering,
         )
+        if headers is None:  # the same headers, checked once already
+            copy.plain_headers, copy.header_problem = self.plain_headers, self.header_problem
+            copy._headers = self._headers
+        return copy
 
     @property
     def headers(self) -> Mapping[str, str]:
         return self._headers
-
-    @property
-    def priority(self) -> Priority:
-        return self._priority or self.task.priority
 
     def with_headers(self, **headers: str) -> Invocation[P, R]:
         return self._but(headers={**self._headers, **headers})
@@ -140,6 +160,8 @@ class Task(Generic[P, R]):
         self.fn = fn
         self.is_async = _is_async(fn)
         self.name = name
+        # The name is part of every message: checked here, once, and raised by each dispatch.
+        self.name_problem: Problem | None = part_problem("task", name)
         self.priority = priority
         self.accepts_metadata = var_keyword or "metadata" in names
         self.accepts_headers = var_keyword or "headers" in names

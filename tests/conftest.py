@@ -9,6 +9,7 @@ import os
 import signal
 import uuid
 from collections.abc import Iterator
+from functools import partialmethod
 from typing import Any
 
 import boto3
@@ -19,6 +20,7 @@ import taskhawk
 import taskhawk.settings.loading as settings_module
 from taskhawk.priority import Priority
 from taskhawk.registry import registered_tasks, unregister_all
+from taskhawk.settings import Settings
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name, topic_name
 
 # The reliability figures' report hooks live here, in the conftest every pytest process loads
@@ -47,6 +49,11 @@ def _isolated_taskhawk(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test starts unconfigured, with no tasks registered and no settings env."""
     monkeypatch.delenv("SETTINGS_MODULE", raising=False)
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+    # Every dispatched message is checked whole too, unless a test says otherwise: a library
+    # bug that writes a wrong message fails the test that sends it.
+    monkeypatch.setattr(
+        Settings, "__init__", partialmethod(Settings.__init__, taskhawk_validate_outgoing=True)
+    )
     saved_tasks = dict(registered_tasks())
     saved_configured = settings_module._state.configured
     settings_module._state.configured = None

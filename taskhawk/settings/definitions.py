@@ -229,6 +229,16 @@ class Settings:
         "counting its task outcomes since the last one, by task (none when it handled nothing); "
         "a Lambda function logs it at the end of each invocation. None: never.",
     )
+    taskhawk_validate_outgoing: bool = _setting(
+        False,
+        "Check every dispatched message whole against its format's publish schema, from the "
+        "exact text about to be sent, before it is sent. Off (the default), a dispatch checks "
+        "each part once where it enters (the task name when the task is declared, headers "
+        "with `with_headers`, argument values as they are converted) and refuses bad input "
+        "just the same; on, a library bug that writes a wrong message raises ValidationError "
+        "instead of sending it. The test suite turns it on; a dispatch then costs about two "
+        "thirds more CPU.",
+    )
     source: str = field(default="configure()", compare=False, metadata={"internal": True})
     # Unknown TASKHAWK_*/AWS_* names of the source (settings.names): a warning for the library,
     # an error for the command.
