@@ -39,7 +39,7 @@ def fast_decode(text: str) -> Message | None:
         typed = DECODER.decode(text)
     except (msgspec.MsgspecError, RecursionError, UnicodeError):  # a str with a lone surrogate
         return None
-    if not typed.passes_post_check():
+    if not typed.passes_post_check(text.isascii() and "\\" not in text):
         return None
     containers = typed.containers()
     inner = _flat_member_count(containers)
