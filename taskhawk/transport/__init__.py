@@ -27,11 +27,14 @@ class Destination:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OutgoingMessage:
     """One message to send. `key` identifies it in batch results (the taskhawk message id);
     `delay_s` (standard queues only, 0..900) keeps it invisible for that long after it is sent;
-    `group_id` and `deduplication_id` are for FIFO queues and topics."""
+    `group_id` and `deduplication_id` are for FIFO queues and topics.
+
+    Read-only by convention, not frozen, as `ReceivedMessage` (one is built per dispatch; its
+    `attributes` dict made it unhashable either way)."""
 
     key: str
     body: str
@@ -61,11 +64,12 @@ class ReceivedMessage:
     deduplication_id: str | None = None  # a FIFO queue's: the sender's, or SQS's from the body
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SendResult:
     """What a send request did to each message, by key: every key sent is in exactly one of
     `sent`, `not_sent` (refused, or never reached the endpoint: safe to send again) and
-    `unknown` (the endpoint may have it: sending again could deliver it twice)."""
+    `unknown` (the endpoint may have it: sending again could deliver it twice). Read-only by
+    convention, not frozen, as `OutgoingMessage`."""
 
     sent: tuple[str, ...] = ()
     not_sent: Mapping[str, str] = field(default_factory=dict)
