@@ -96,12 +96,14 @@ unit: $(STAMP) $(TS_BUILT) $(NODE_STAMP)
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15
 
 # Every check, side by side: TEST_JOBS at a time (make -j), each one's output printed whole when
-# it ends, and a failure in any fails the run. One target builds the shared stamps once.
+# it ends, and a failure in any fails the run. One target builds the shared stamps once. The
+# longest, unit, is named first: make starts prerequisites in order, so it takes the first free
+# slot once its stamps are built instead of waiting behind the short checks.
 TEST_JOBS ?= 3
 test:
 	$(MAKE) --no-print-directory -j $(TEST_JOBS) --output-sync=target test-checks
 
-test-checks: check-generated compat lint typecheck docs-html contract typescript go unit
+test-checks: unit check-generated compat lint typecheck docs-html contract typescript go
 
 typescript: $(TS_BUILT)
 	cd $(TS_PACKAGE) && node --test dist/test/
