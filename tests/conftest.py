@@ -106,6 +106,11 @@ def boto_client(service: str, endpoint: str) -> Any:
     )
 
 
+def queue_arn(name: str) -> str:
+    """A queue's ARN as the endpoint gives it, without asking: most tests create eight queues."""
+    return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+
+
 def create_queues(endpoint: str, queue: str, max_receive_count: int = 4) -> dict[str, str]:
     """Queues, DLQs, topics and raw subscriptions for every priority; returns name -> URL."""
     sqs, sns = boto_client("sqs", endpoint), boto_client("sns", endpoint)
@@ -113,20 +118,16 @@ def create_queues(endpoint: str, queue: str, max_receive_count: int = 4) -> dict
     for priority in Priority:
         dlq_name = dead_letter_queue_name(queue, priority)
         dlq_url = sqs.create_queue(QueueName=dlq_name)["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
         name = queue_name(queue, priority)
-        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+        redrive = json.dumps(
+            {"deadLetterTargetArn": queue_arn(dlq_name), "maxReceiveCount": max_receive_count}
+        )
         url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": redrive})["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
         topic_arn = sns.create_topic(Name=topic_name(queue, priority))["TopicArn"]
         sns.subscribe(
             TopicArn=topic_arn,
             Protocol="sqs",
-            Endpoint=arn,
+            Endpoint=queue_arn(name),
             Attributes={"RawMessageDelivery": "true"},
         )
         urls[name], urls[dlq_name] = url, dlq_url

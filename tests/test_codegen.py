@@ -7,8 +7,6 @@ import hashlib
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +18,13 @@ from codegen.render import GeneratorVersions, Renderer
 from codegen.schemas import SchemaFile
 from codegen.validator_compiler import compile_validator
 from codegen.validators import compile_schema
+from tests.support.codegen_runs import DRIFTED_BOUND, drift_runs
+from tests.support.once import once_per_session
 from tests.test_schema_differential import EcmaValidator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schema"
 RENDERER = Renderer(GeneratorVersions.installed())
-
-
-def run_codegen(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "codegen", *arguments],
-        cwd=ROOT, capture_output=True, text=True, check=False, timeout=240,
-    )  # fmt: skip
 
 
 def schema_file(document: dict[str, Any], kind: str = "consume") -> SchemaFile:
@@ -48,9 +41,15 @@ def compiled_module(document: dict[str, Any]) -> dict[str, Any]:
     return namespace
 
 
-@pytest.fixture(scope="module")
-def generated() -> dict[str, str]:
+def _generate(_: Path) -> dict[str, str]:
     return {file.name: file.text for file in generate_package(SCHEMA_DIR)}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Once per session: generation runs the pinned formatters on every module (seconds)."""
+    files: dict[str, str] = once_per_session(tmp_path_factory, "codegen-python", _generate)[1]
+    return files
 
 
 def test_generation_is_deterministic(generated: dict[str, str]) -> None:
@@ -85,20 +84,20 @@ def test_validator_header_names_source_digest_and_do_not_edit(
     assert "raise" not in text.split("def iter_errors")[1]  # no exception on any path
 
 
-def test_check_passes_when_unchanged_and_fails_on_schema_drift(tmp_path: Path) -> None:
-    schemas, out = tmp_path / "schema", tmp_path / "out"
-    shutil.copytree(SCHEMA_DIR, schemas)
-    shutil.copytree(ROOT / "taskhawk" / "_generated", out, ignore=shutil.ignore_patterns("__py*"))
-    unchanged = run_codegen("--schema-dir", str(schemas), "--out", str(out), "--check")
-    assert unchanged.returncode == 0, unchanged.stderr
-    consume = schemas / "message" / "1.0" / "consume.json"
-    document = json.loads(consume.read_text())
-    document["properties"]["task"]["maxLength"] = 255
-    consume.write_text(json.dumps(document, indent=2))
-    drifted = run_codegen("--schema-dir", str(schemas), "--out", str(out), "--check")
-    assert drifted.returncode == 1
-    assert "out of date" in drifted.stderr
-    assert "255" in drifted.stderr
+def test_check_fails_on_schema_drift_and_passes_once_written(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On copies (tests/support/codegen_runs.py); `make check-generated` checks the real tree."""
+    drift = drift_runs(tmp_path_factory)
+    validator = drift.out("--out") / "validate_v1_0_consume.py"
+    assert drift.stale.returncode == 1
+    assert "out of date" in drift.stale.stderr
+    assert f"{validator} (committed)" in drift.stale.stderr
+    words = f'"maxLength", r"must have at most {DRIFTED_BOUND} characters")'
+    assert f"+            yield SchemaViolation(path, {words}" in drift.stale.stderr
+    assert drift.written.returncode == 0, drift.written.stderr
+    assert str(DRIFTED_BOUND) in validator.read_text()
+    assert drift.fresh.returncode == 0, drift.fresh.stderr
 
 
 @pytest.mark.parametrize(

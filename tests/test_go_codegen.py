@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,36 +13,28 @@ from codegen.errors import UnsupportedSchema
 from codegen.golang.go_keywords import go_literal
 from codegen.golang.go_regex import go_regex, regex_expression
 from codegen.golang.go_validator import compile_go
-
-ROOT = Path(__file__).resolve().parent.parent
-GO_WIRE = ROOT / "bindings" / "go" / "wire"
+from tests.support.codegen_runs import drift_runs
 
 pytestmark = pytest.mark.skipif(shutil.which("gofmt") is None, reason="Go is not installed")
 
 
-def codegen_check(go_out: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "codegen", "--check", "--go-out", str(go_out)],
-        cwd=ROOT, capture_output=True, text=True, check=False, timeout=240,
-    )  # fmt: skip
-
-
-def test_check_catches_a_changed_a_missing_and_a_stray_go_file(tmp_path: Path) -> None:
-    copy = tmp_path / "wire"
-    shutil.copytree(GO_WIRE, copy)
-    assert codegen_check(copy).returncode == 0
-    limits = copy / "limits_gen.go"
-    limits.write_text(re.sub(r"MaxBatch( *)= 10", r"MaxBatch\1= 11", limits.read_text()))
-    (copy / "naming_gen.go").unlink()
-    (copy / "old_gen.go").write_text("package wire\n")
-    (copy / "extra_test.go").write_text("package wire_test\n")  # hand-written: not generated
-    result = codegen_check(copy)
+def test_check_catches_a_changed_a_missing_and_a_stray_go_file(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On copies (tests/support/codegen_runs.py): limits_gen.go says MaxBatch = 11,
+    naming_gen.go is gone, old_gen.go is stray and extra_test.go hand-written."""
+    drift = drift_runs(tmp_path_factory)
+    result, go_out = drift.stale, drift.out("--go-out")
     assert result.returncode == 1
     assert re.search(r"^-\s*MaxBatch *= 11$", result.stderr, re.MULTILINE)
     assert re.search(r"^\+\s*MaxBatch *= 10$", result.stderr, re.MULTILINE)
     assert "naming_gen.go (committed)" in result.stderr
     assert "old_gen.go: no schema generates this file" in result.stderr
     assert "extra_test.go" not in result.stderr
+    assert drift.written.returncode == 0, drift.written.stderr
+    assert (go_out / "naming_gen.go").exists() and not (go_out / "old_gen.go").exists()
+    assert (go_out / "extra_test.go").exists()
+    assert drift.fresh.returncode == 0, drift.fresh.stderr
 
 
 def test_regexes_are_spelled_for_re2() -> None:

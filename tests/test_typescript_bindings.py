@@ -10,7 +10,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from taskhawk.transport.naming import (
 )
 from taskhawk.wire import TASK_ATTRIBUTE
 from taskhawk.wire.json_values import MAX_DEPTH, MAX_SAFE_INTEGER
+from tests.support.codegen_runs import DRIFTED_BOUND, drift_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schema"
@@ -69,68 +69,33 @@ def test_every_file_says_it_is_generated_and_names_its_schema_sources(
     assert "JSON.parse" not in "".join(t for n, t in generated.items() if n.startswith("validate"))
 
 
-def other_outputs(tmp_path: Path) -> list[str]:
-    """Codegen's options for its Go and AsyncAPI output, pointed at copies in `tmp_path`: a run
-    that writes must never touch the repository's own (other tests read them meanwhile)."""
-    go_out, asyncapi_out = tmp_path / "go-wire", tmp_path / "asyncapi"
-    shutil.copytree(ROOT / "bindings" / "go" / "wire", go_out)
-    shutil.copytree(ROOT / "asyncapi", asyncapi_out)
-    return ["--go-out", str(go_out), "--asyncapi-out", str(asyncapi_out)]
-
-
-def run_codegen(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "codegen", *arguments],
-        cwd=ROOT, capture_output=True, text=True, check=False, timeout=240,
-    )  # fmt: skip
-
-
 def test_a_changed_bound_reaches_the_typescript_validator_and_a_stale_package_fails_the_check(
-    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    schemas, python_out, ts_out = tmp_path / "schema", tmp_path / "py", tmp_path / "ts"
-    shutil.copytree(SCHEMA_DIR, schemas)
-    shutil.copytree(
-        ROOT / "taskhawk" / "_generated", python_out, ignore=shutil.ignore_patterns("__py*")
-    )
-    shutil.copytree(TS_OUT, ts_out)
-    paths = ["--schema-dir", str(schemas), "--out", str(python_out), "--ts-out", str(ts_out),
-             *other_outputs(tmp_path)]  # fmt: skip
-    assert run_codegen(*paths, "--check").returncode == 0
-    consume = schemas / "message" / "1.0" / "consume.json"
-    document = json.loads(consume.read_text())
-    document["properties"]["task"]["maxLength"] = 255
-    consume.write_text(json.dumps(document, indent=2))
+    """On copies (tests/support/codegen_runs.py); `make check-generated` checks the real tree."""
+    drift = drift_runs(tmp_path_factory)
+    ts_out = drift.out("--ts-out")
+    assert drift.stale.returncode == 1
+    assert "out of date" in drift.stale.stderr
+    assert f"{ts_out / 'validate-v1_0-consume.ts'} (committed)" in drift.stale.stderr
+    assert f"+  if (length > {DRIFTED_BOUND}) return fail" in drift.stale.stderr
 
-    stale = run_codegen(*paths, "--check")
-    assert stale.returncode == 1
-    assert "out of date" in stale.stderr
-    assert f"{ts_out / 'validate-v1_0-consume.ts'} (committed)" in stale.stderr
-    assert "+  if (length > 255) return fail" in stale.stderr
-
-    assert run_codegen(*paths).returncode == 0
+    assert drift.written.returncode == 0, drift.written.stderr
     validator = (ts_out / "validate-v1_0-consume.ts").read_text()
-    assert 'if (length > 255) return fail(path, "maxLength"' in validator
+    assert f'if (length > {DRIFTED_BOUND}) return fail(path, "maxLength"' in validator
     assert validator != (TS_OUT / "validate-v1_0-consume.ts").read_text()
-    assert run_codegen(*paths, "--check").returncode == 0
+    assert drift.fresh.returncode == 0, drift.fresh.stderr
 
 
-def test_a_removed_version_leaves_no_stale_typescript_behind(tmp_path: Path) -> None:
-    python_out, ts_out = tmp_path / "py", tmp_path / "ts"
-    shutil.copytree(
-        ROOT / "taskhawk" / "_generated", python_out, ignore=shutil.ignore_patterns("__py*")
-    )
-    shutil.copytree(TS_OUT, ts_out)
-    (ts_out / "types-v0_9.ts").write_text("// left over\n")
-    others = other_outputs(tmp_path)
-    result = run_codegen("--out", str(python_out), "--ts-out", str(ts_out), *others, "--check")
-    assert result.returncode == 1
-    assert (
-        result.stderr.splitlines()[0]
-        == f"{ts_out / 'types-v0_9.ts'}: no schema generates this file"
-    )
-    assert run_codegen("--out", str(python_out), "--ts-out", str(ts_out), *others).returncode == 0
-    assert not (ts_out / "types-v0_9.ts").exists()
+def test_a_removed_version_leaves_no_stale_typescript_behind(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    drift = drift_runs(tmp_path_factory)
+    stray = drift.out("--ts-out") / "types-v0_9.ts"
+    assert drift.stale.returncode == 1
+    assert f"{stray}: no schema generates this file" in drift.stale.stderr.splitlines()
+    assert drift.written.returncode == 0, drift.written.stderr
+    assert not stray.exists()
 
 
 def test_the_rules_the_schema_cannot_express_are_the_python_librarys() -> None:

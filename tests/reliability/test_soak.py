@@ -139,7 +139,7 @@ class Soak:
                     f"ran {len(self.runs.runs)} of {self.n}, queue {self.rig.counts(self.rig.main)}"
                     f"\n{self.worker.log[-4000:]}"
                 )
-            time.sleep(0.1)
+            time.sleep(0.25)  # a pass asks moto for the depth; four a second keep it fed
         seconds = time.monotonic() - started
         self.exit_codes.append(self.worker.stop())
         return seconds

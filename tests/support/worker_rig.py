@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -108,9 +109,16 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
         raise AssertionError(f"worker {process.pid} did not die after SIGKILL") from None
 
 
+@cache
+def _sqs(endpoint: str) -> Any:
+    """One client per endpoint: tests poll queue depths many times a second, and building a
+    client costs nearly as much as the request (boto3 clients are safe to share)."""
+    return boto_client("sqs", endpoint)
+
+
 def queue_counts(endpoint: str, url: str) -> tuple[int, int]:
     """(visible, in flight) on a queue, as SQS reports them."""
-    attributes = boto_client("sqs", endpoint).get_queue_attributes(
+    attributes = _sqs(endpoint).get_queue_attributes(
         QueueUrl=url,
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     )["Attributes"]
