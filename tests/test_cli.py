@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -235,10 +234,10 @@ def test_dev_server_prints_settings_serves_and_stops_on_sigterm() -> None:
         taskhawk.configure(values)
         sqs = boto_client("sqs", values["AWS_ENDPOINT_SQS"])
         assert sqs.get_queue_url(QueueName="TASKHAWK-DEVTEST-BULK-DLQ")["QueueUrl"]
-        started = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        assert process.wait(10) == 0
-        assert time.monotonic() - started < 5
+        # A dev-server that ignored SIGTERM would still run at the timeout; no tighter bound,
+        # since a loaded machine takes seconds to stop a Python process.
+        assert process.wait(30) == 0
     finally:
         if process.poll() is None:
             process.kill()

@@ -125,7 +125,12 @@ def test_lambda_sqs_dead_letters_deep_and_injected_bodies(
 ) -> None:
     response = process_messages_for_lambda_consumer(sqs_event(good_body(1), DEEP, INJECTED))
     assert response == {"batchItemFailures": []}
-    assert [reason.split(":")[1] for reason in reasons(memory)] == [" $", " $.kwargs.metadata"]
+    # Records of one standard-queue event may be handled side by side: their dead-letter
+    # copies arrive in either order.
+    assert sorted(reason.split(":")[1] for reason in reasons(memory)) == [
+        " $",
+        " $.kwargs.metadata",
+    ]
     assert ran(tmp_path) == [1]
 
 
