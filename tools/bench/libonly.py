@@ -29,16 +29,19 @@ from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
 from tools import ROOT
 from tools.bench import peers_env
+from tools.bench.bare_transport import BareTransport
 from tools.bench.cpu import consumer, worker_logging
 from tools.bench.otel_modes import without_opentelemetry
 from tools.bench.peers import timing
 from tools.bench.workload import HEADERS, TASK_KWARGS
 
-__all__ = ["CHUNK", "OURS", "UPSTREAM", "chunks", "measure", "run"]
+__all__ = ["BARE", "CHUNK", "OURS", "UPSTREAM", "chunks", "measure", "run"]
 
 CHUNK = 50
 OURS = "library-only: taskhawk, dispatch + worker (in-memory transport)"
 UPSTREAM = "library-only: upstream taskhawk 4.7.0, dispatch + listen_for_messages (in-memory)"
+# Reported, no target: the same through a transport as bare as upstream's benchmark backends.
+BARE = "library-only: taskhawk, dispatch + worker (bare transport, as upstream's backends)"
 _runs = [0]
 
 
@@ -48,14 +51,15 @@ def libonly_send_email(to: str, subject: str, order_id: int) -> None:
 
 
 @contextmanager
-def chunks() -> Iterator[Callable[[int], None]]:
+def chunks(bare: bool = False) -> Iterator[Callable[[int], None]]:
     """`chunk(size)`: dispatch `size` messages one at a time, then let the worker's consumer
-    take them, all through one in-memory transport."""
+    take them, all through one in-memory transport (`bare`: BareTransport)."""
     taskhawk.configure({"TASKHAWK_QUEUE": "BENCH-LIBONLY", "AWS_REGION": "us-east-1"})
-    transport = MemoryTransport()
+    memory = None if bare else MemoryTransport()
     invocation = libonly_send_email.with_headers(**HEADERS)
-    with worker_logging(True), use_transport(transport):
-        transport.create_queue(get_settings().names.queue(Priority.default))
+    with worker_logging(True), use_transport(memory or BareTransport()):
+        if memory is not None:
+            memory.create_queue(get_settings().names.queue(Priority.default))
         polling = consumer(10)
 
         def chunk(size: int) -> None:
@@ -69,9 +73,9 @@ def chunks() -> Iterator[Callable[[int], None]]:
             yield chunk
 
 
-def measure(messages: int) -> dict[str, Any]:
+def measure(messages: int, bare: bool = False) -> dict[str, Any]:
     """One round in this process: a warm-up chunk, then `messages` timed."""
-    with chunks() as chunk:
+    with chunks(bare) as chunk:
         chunk(CHUNK)
         _runs[0] = 0
         rate = timing.chunk_rate(chunk, messages, CHUNK)
@@ -82,7 +86,7 @@ def measure(messages: int) -> dict[str, Any]:
 
 def run(messages: int, rounds: int, with_peers: bool) -> dict[str, Any]:
     """Both libraries, alternating, `rounds` times; rates per row and why a row is missing."""
-    rates: dict[str, list[float]] = {OURS: []}
+    rates: dict[str, list[float]] = {OURS: [], BARE: []}
     unavailable: dict[str, str] = {}
     upstream: list[str] | None = None
     if with_peers:
@@ -97,6 +101,7 @@ def run(messages: int, rounds: int, with_peers: bool) -> dict[str, Any]:
     env = peers_env.offline_env(TASK_KWARGS, HEADERS)
     for _ in range(rounds):
         rates[OURS].append(_ours(messages)["per_cpu_s"])
+        rates[BARE].append(_ours(messages, "--bare")["per_cpu_s"])
         if upstream is not None:
             command = [*upstream, "library-only", "--count", str(messages)]
             rates[UPSTREAM].append(peers_env.run_driver(command, env)["per_cpu_s"])
@@ -104,8 +109,8 @@ def run(messages: int, rounds: int, with_peers: bool) -> dict[str, Any]:
     return {"rows": rows, "unavailable": unavailable}
 
 
-def _ours(messages: int) -> dict[str, Any]:
-    command = [sys.executable, "-m", "tools.bench.libonly", "--messages", str(messages)]
+def _ours(messages: int, *flags: str) -> dict[str, Any]:
+    command = [sys.executable, "-m", "tools.bench.libonly", "--messages", str(messages), *flags]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command[1:3])} failed: {done.stderr.strip()[-300:]}")
@@ -129,9 +134,10 @@ def _row(name: str, rates: list[float], messages: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench.libonly", description=__doc__)
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--bare", action="store_true", help="through BareTransport")
     args = parser.parse_args(argv)
     with without_opentelemetry():  # as without the [otel] extra, like the CPU rows
-        print(json.dumps(measure(args.messages)), flush=True)
+        print(json.dumps(measure(args.messages, args.bare)), flush=True)
     return 0
 
 
