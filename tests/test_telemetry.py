@@ -405,7 +405,7 @@ def test_lambda_sqs_and_sns_records_continue_the_trace(
     consumer = one(otel, f"process {topic}")
     assert consumer.attributes is not None and consumer.attributes["messaging.system"] == "aws.sns"
     assert_child(consumer, one(otel, f"send {topic}"))
-    assert ran == ["one", "two", "three"]
+    assert sorted(ran[:2]) == ["one", "two"] and ran[2:] == ["three"]  # the SQS pair: any order
 
 
 UPSTREAM_PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
