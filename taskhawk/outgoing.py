@@ -19,7 +19,6 @@ part of `wire/`, which stays standard library only (the conformance kit copies i
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -28,8 +27,14 @@ import msgspec
 
 from taskhawk._generated import FORMAT_VERSIONS, Message, SchemaViolation
 from taskhawk.exceptions import ValidationError
-from taskhawk.wire.json_values import MAX_SAFE_INTEGER, is_unicode_text, to_json_value
-from taskhawk.wire.models import MESSAGE_FIELDS, fill, format_for, message_to_dict, version_key
+from taskhawk.wire.json_values import MAX_SAFE_INTEGER, is_plain, to_json_value
+from taskhawk.wire.models import (
+    MESSAGE_FIELDS,
+    OLDEST_FIRST,
+    fill,
+    format_for,
+    message_to_dict,
+)
 from taskhawk.wire.strict_json import parse_strict
 
 __all__ = [
@@ -46,7 +51,6 @@ __all__ = [
 Problem = tuple[str, str]
 
 _ENCODER = msgspec.json.Encoder()
-_OLDEST_FIRST = sorted(FORMAT_VERSIONS.values(), key=lambda fv: version_key(fv.version))
 # A valid message of each version, for checking one part in its place.
 _VALID: dict[str, dict[str, Any]] = {
     fv.version: {
@@ -57,13 +61,13 @@ _VALID: dict[str, dict[str, Any]] = {
         "args": [],
         "kwargs": {},
     }
-    for fv in _OLDEST_FIRST
+    for fv in OLDEST_FIRST
 }
 # Versions whose metadata model has no optional field: msgspec writes such a model as it is
 # (a None it would write as null, where the format leaves the field out).
 _COMPLETE = frozenset(
     fv.version
-    for fv in _OLDEST_FIRST
+    for fv in OLDEST_FIRST
     if all(f.default is dataclasses.MISSING for f in dataclasses.fields(fv.metadata_model))
 )
 _ESCAPED = re.compile("[^\x00-\x7e]")
@@ -73,7 +77,7 @@ def part_problem(part: str, value: Any, version: str | None = None) -> Problem |
     """What the publish schema of `version` (of every version, oldest first, when None) says of
     one part (`"task"`, `"headers"`, `"metadata"`) of a message: the first violation, or None.
     Called once per task, per invocation or per scheduled dispatch, never per value."""
-    versions = _OLDEST_FIRST if version is None else [FORMAT_VERSIONS[version]]
+    versions = OLDEST_FIRST if version is None else [FORMAT_VERSIONS[version]]
     for format_version in versions:
         try:
             format_version.validate_publish({**_VALID[format_version.version], part: value})
@@ -98,7 +102,7 @@ def dispatched_message(
     bad one) and checks the scheduling fields, when there are any, against their format."""
     converted_args = json_args(args)
     converted_kwargs = json_kwargs(kwargs)
-    format_version = format_for(list(scheduling)) if scheduling else _OLDEST_FIRST[0]
+    format_version = format_for(list(scheduling)) if scheduling else OLDEST_FIRST[0]
     metadata = {"priority": priority, "timestamp": timestamp_ms, "version": format_version.version}
     if scheduling:
         metadata.update(scheduling)
@@ -119,7 +123,7 @@ def json_args(args: Sequence[Any]) -> list[Any]:
     """The positional arguments as JSON values, or ValidationError naming the bad one."""
     if type(args) is tuple or type(args) is list:
         for item in args:
-            if not _plain(item):
+            if not is_plain(item):
                 break
         else:
             return list(args)
@@ -140,25 +144,12 @@ def json_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
                 continue
             if kind is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
                 continue
-            if not _plain(item):
+            if not is_plain(item):
                 break
         else:
             return dict(kwargs)
     converted: dict[str, Any] = to_json_value(dict(kwargs), "$.kwargs")
     return converted
-
-
-def _plain(item: Any) -> bool:
-    """A JSON scalar as it stands: JSON's own types, exactly, within the format's rules."""
-    kind = type(item)
-    if kind is str:
-        return item.isascii() or is_unicode_text(item)
-    if kind is int:
-        safe: bool = -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER
-        return safe
-    if kind is float:
-        return math.isfinite(item)
-    return kind is bool or item is None
 
 
 def write(message: Message) -> str:

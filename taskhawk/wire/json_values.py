@@ -21,6 +21,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_SAFE_INTEGER",
     "checked_member_count",
+    "is_plain",
     "is_safe_integer",
     "is_unicode_text",
     "member_path",
@@ -92,22 +93,25 @@ def to_json_value(value: Any, path: str, depth: int = 1) -> Any:
     return _convert_other(value, path, depth)
 
 
-def _plain(item: Any) -> bool:
-    """Already a JSON value as it stands; checked inline so no path string is built for it.
-    ASCII text and safe integers, most arguments, are answered without another call."""
+def is_plain(item: Any) -> bool:
+    """Already a JSON value as it stands (JSON's own scalar types, exactly, within the format's
+    rules); checked inline so no path string is built for it. ASCII text and safe integers,
+    most arguments, are answered without another call."""
     kind = type(item)
     if kind is str:
         return item.isascii() or is_unicode_text(item)
     if kind is int:
         safe: bool = -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER
         return safe
+    if kind is float:
+        return math.isfinite(item)  # as _checked_float takes it, unchanged
     return kind in _SCALARS
 
 
 def _convert_sequence(value: list[Any] | tuple[Any, ...], path: str, depth: int) -> list[Any]:
     converted = []
     for index, item in enumerate(value):
-        plain = _plain(item)
+        plain = is_plain(item)
         converted.append(item if plain else to_json_value(item, f"{path}[{index}]", depth + 1))
     return converted
 
@@ -121,7 +125,7 @@ def _convert_mapping(value: Mapping[Any, Any], path: str, depth: int) -> dict[st
             key = str.__str__(key)  # noqa: PLW2901 - a str subclass key becomes plain text
         if not (key.isascii() or is_unicode_text(key)):
             raise ValidationError(path, f"object key {key!r} {_LONE_SURROGATE}")
-        plain = _plain(item)
+        plain = is_plain(item)
         converted[key] = item if plain else to_json_value(item, member_path(path, key), depth + 1)
     return converted
 

@@ -18,6 +18,7 @@ from taskhawk.wire.json_values import to_json_value
 
 __all__ = [
     "MESSAGE_FIELDS",
+    "OLDEST_FIRST",
     "Message",
     "MessageMetadata",
     "build_message",
@@ -39,12 +40,12 @@ def version_key(version: str) -> tuple[int, int]:
 
 
 # Oldest first: the first that can carry a message's fields is the one it is written in.
-_OLDEST_FIRST = sorted(FORMAT_VERSIONS.values(), key=lambda fv: version_key(fv.version))
+OLDEST_FIRST = sorted(FORMAT_VERSIONS.values(), key=lambda fv: version_key(fv.version))
 
 
 def format_for(fields: Sequence[str]) -> FormatVersion:
     """The oldest format version whose metadata can carry every one of `fields`."""
-    for format_version in _OLDEST_FIRST:
+    for format_version in OLDEST_FIRST:
         if set(fields) <= set(format_version.metadata_fields):
             return format_version
     raise ValidationError("$.metadata", f"no known message format carries {', '.join(fields)}")
