@@ -4,7 +4,9 @@ ending `.fifo`): a message group is locked while one of its messages is in fligh
 deduplication id is remembered for five minutes even after its message was deleted, as on AWS
 (moto, the local endpoint, forgets it once the message is deleted).
 
-Used by the pytest plugin and by tests of the consumer; thread-safe, no I/O.
+Used by the pytest plugin and by tests of the consumer; thread-safe, no I/O. `sent` records
+every message accepted, for a test to inspect; `keep_sent=False` keeps no record, for a process
+that sends without end (the record holds every body, so it grows as long as the process runs).
 """
 
 from __future__ import annotations
@@ -43,16 +45,35 @@ def _size_problem(message: OutgoingMessage) -> str | None:
     return None
 
 
-@dataclass
 class _Record:
-    transport_id: str
-    body: str
-    attributes: Mapping[str, str]
-    receive_count: int = 0
-    visible_at: float = 0.0
-    receipt: str | None = None
-    sent_at_ms: int = field(default_factory=now_ms)  # taskhawk's clock: a test's fake
-    group_id: str | None = None
+    """A message on a queue. A plain class with slots: one is made per message sent."""
+
+    __slots__ = (
+        "attributes",
+        "body",
+        "group_id",
+        "receipt",
+        "receive_count",
+        "sent_at_ms",
+        "transport_id",
+        "visible_at",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        transport_id: str,
+        body: str,
+        attributes: Mapping[str, str],
+        visible_at: float,
+        sent_at_ms: int,  # taskhawk's clock: a test's fake
+        group_id: str | None,
+    ) -> None:
+        self.transport_id, self.body, self.attributes = transport_id, body, attributes
+        self.receive_count = 0
+        self.visible_at = visible_at
+        self.receipt: str | None = None
+        self.sent_at_ms = sent_at_ms
+        self.group_id = group_id
 
 
 @dataclass
@@ -64,12 +85,19 @@ class _Queue:
 
 
 class MemoryTransport:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, *, keep_sent: bool = True
+    ) -> None:
         self._clock = clock
         self._queues: dict[str, _Queue] = {}
         self._topics: dict[str, list[str]] = {}
-        self._changed = threading.Condition()
+        # Sends, deletes and reads take the lock alone (a C context manager); only a receive
+        # that found nothing waits on the condition, and only then is there anyone to notify.
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._waiting = 0
         self.sent: list[tuple[Destination, OutgoingMessage]] = []
+        self._keep_sent = keep_sent
         # Message ids and receipts: UUID-shaped, unique to this broker, without a uuid4() (and
         # its os.urandom) per message and per receive.
         self._id_prefix = str(uuid.uuid4())[:24]
@@ -81,7 +109,7 @@ class MemoryTransport:
     def create_queue(
         self, name: str, *, dead_letter: str | None = None, max_receive_count: int | None = None
     ) -> None:
-        with self._changed:
+        with self._lock:
             queue = self._queues.setdefault(name, _Queue())
             queue.dead_letter, queue.max_receive_count = dead_letter, max_receive_count
             if dead_letter:
@@ -89,32 +117,35 @@ class MemoryTransport:
 
     def subscribe(self, topic: str, queue: str) -> None:
         """Raw delivery: the queue receives the published body and attributes unchanged."""
-        with self._changed:
+        with self._lock:
             self._topics.setdefault(topic, []).append(queue)
             self._queues.setdefault(queue, _Queue())
 
     def send(self, destination: Destination, messages: Sequence[OutgoingMessage]) -> SendResult:
         refused: dict[str, str] = {}
         fifo = destination.name.endswith(FIFO_SUFFIX)
-        with self._changed:
-            names = (
-                self._topics.get(destination.name, [])
-                if destination.kind == "topic"
-                else [destination.name]
-            )
-            targets = [(name, self._queue(name)) for name in names]
+        to_queue = destination.kind == "queue"
+        with self._lock:
+            names = [destination.name] if to_queue else self._topics.get(destination.name, [])
+            targets = [(name, self._queue(name), name.endswith(FIFO_SUFFIX)) for name in names]
+            now, sent_at_ms = self._clock(), now_ms()
             for message in messages:
                 problem = _fifo_problem(message) if fifo else None
-                if problem is None and destination.kind == "queue":
+                if problem is None and to_queue:
                     problem = _size_problem(message)
                 if problem is not None:
                     refused[message.key] = problem
                     continue
-                self.sent.append((destination, message))
-                for name, queue in targets:
-                    self._enqueue(queue, name, message)
-            self._changed.notify_all()
-        sent = tuple(message.key for message in messages if message.key not in refused)
+                if self._keep_sent:
+                    self.sent.append((destination, message))
+                for _, queue, fifo_queue in targets:
+                    if not fifo_queue or self._first_of(queue, message, now):
+                        queue.records.append(self._record(message, now, sent_at_ms))
+            if self._waiting:
+                self._changed.notify_all()
+        if not refused:
+            return SendResult(tuple([message.key for message in messages]))
+        sent = tuple([message.key for message in messages if message.key not in refused])
         return SendResult(sent, refused)
 
     def _queue(self, name: str) -> _Queue:
@@ -123,17 +154,24 @@ class MemoryTransport:
             queue = self._queues[name] = _Queue()
         return queue
 
-    def _enqueue(self, queue: _Queue, name: str, message: OutgoingMessage) -> None:
-        now = self._clock()
-        if name.endswith(FIFO_SUFFIX) and message.deduplication_id is not None:
-            seen = queue.deduplication.get(message.deduplication_id)
-            if seen is not None and now - seen < FIFO_DEDUPLICATION_WINDOW_S:
-                return  # accepted, and dropped as a duplicate, as SQS does
-            queue.deduplication[message.deduplication_id] = now
-        record = _Record(self._new_id(), message.body, dict(message.attributes))
-        record.visible_at = now + message.delay_s
-        record.group_id = message.group_id
-        queue.records.append(record)
+    def _record(self, message: OutgoingMessage, now: float, sent_at_ms: int) -> _Record:
+        attributes = dict(message.attributes)
+        visible_at = now + message.delay_s
+        return _Record(
+            self._new_id(), message.body, attributes, visible_at, sent_at_ms, message.group_id
+        )
+
+    @staticmethod
+    def _first_of(queue: _Queue, message: OutgoingMessage, now: float) -> bool:
+        """A FIFO queue keeps a message unless its deduplication id was sent within the window
+        (then accepted and dropped as a duplicate, as SQS does)."""
+        if message.deduplication_id is None:
+            return True
+        seen = queue.deduplication.get(message.deduplication_id)
+        if seen is not None and now - seen < FIFO_DEDUPLICATION_WINDOW_S:
+            return False
+        queue.deduplication[message.deduplication_id] = now
+        return True
 
     def receive(
         self,
@@ -144,29 +182,37 @@ class MemoryTransport:
         visibility_timeout: int | None = None,
     ) -> list[ReceivedMessage]:
         deadline = self._clock() + wait_seconds
-        with self._changed:
+        with self._lock:
             while True:
                 received = self._take(queue, max_messages, visibility_timeout)
                 remaining = deadline - self._clock()
                 if received or remaining <= 0:
                     return received
-                self._changed.wait(min(remaining, 0.05))
+                self._waiting += 1
+                try:
+                    self._changed.wait(min(remaining, 0.05))
+                finally:
+                    self._waiting -= 1
 
     def delete(self, queue: str, receipts: Sequence[str]) -> list[str]:
-        with self._changed:
+        with self._lock:
             records = self._queues.get(queue, _Queue()).records
-            by_receipt = {record.receipt: record for record in records}
-            failed = [receipt for receipt in receipts if receipt not in by_receipt]
             wanted = set(receipts)
-            records[:] = [record for record in records if record.receipt not in wanted]
+            kept = [record for record in records if record.receipt not in wanted]
+            failed: list[str] = []
+            if len(records) - len(kept) != len(wanted):  # receipts are unique: one is unknown
+                held = {record.receipt for record in records}
+                failed = [receipt for receipt in receipts if receipt not in held]
+            records[:] = kept
             return failed
 
     def change_visibility(self, queue: str, receipt: str, seconds: int) -> None:
-        with self._changed:
+        with self._lock:
             for record in self._queues.get(queue, _Queue()).records:
                 if record.receipt == receipt:
                     record.visible_at = self._clock() + seconds
-                    self._changed.notify_all()
+                    if self._waiting:
+                        self._changed.notify_all()
                     return
         raise LookupError(f"receipt not found in {queue} (deleted, or received again since)")
 
@@ -183,11 +229,11 @@ class MemoryTransport:
 
     def bodies(self, queue: str) -> list[str]:
         """Every message on a queue, visible or in flight, oldest first."""
-        with self._changed:
+        with self._lock:
             return [record.body for record in self._queues.get(queue, _Queue()).records]
 
     def attributes(self, queue: str) -> list[Mapping[str, str]]:
-        with self._changed:
+        with self._lock:
             return [record.attributes for record in self._queues.get(queue, _Queue()).records]
 
     def _take(
