@@ -19,7 +19,7 @@ from taskhawk.exceptions import ConfigurationError, PublishError, ValidationErro
 from taskhawk.outgoing import Problem, check_body, dispatched_message, part_problem, write
 from taskhawk.priority import Priority
 from taskhawk.schedule import NO_SCHEDULE, Plan
-from taskhawk.sending import Outbound, destination_for, send_all, send_messages
+from taskhawk.sending import Outbound, destination_for, send_all, send_messages, send_one
 from taskhawk.settings import Settings, get_settings
 from taskhawk.telemetry import telemetry_for
 from taskhawk.transport import Destination, SendResult
@@ -76,7 +76,7 @@ def dispatch(
     if pending is not None:
         pending.add(destination, outbound)
     else:
-        send_messages(destination, [outbound], settings)
+        send_one(destination, outbound, settings)
     return outbound.message.id
 
 

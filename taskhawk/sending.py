@@ -29,6 +29,7 @@ __all__ = [
     "raise_unless_sent",
     "send_all",
     "send_messages",
+    "send_one",
 ]
 
 logger = logging.getLogger("taskhawk.publisher")
@@ -73,6 +74,17 @@ def send_messages(
     """Encode and check every message, then send them in batches of ten; PublishError says,
     per message, what was sent, not sent and unknown."""
     send_all({destination: list(messages)}, settings)
+
+
+def send_one(destination: Destination, outbound: Outbound, settings: Settings) -> None:
+    """`send_messages` of one dispatch's message, the most common send, without the lists a
+    batch needs; a traced send, or one that may go through S3, takes `send_all`."""
+    if telemetry_for(settings) is not None or Offload.from_settings(settings) is not None:
+        send_all({destination: [outbound]}, settings)
+        return
+    result = _send(destination, prepare(destination, (outbound,)))
+    if not result.ok:
+        raise_unless_sent([(destination, result)])
 
 
 def send_all(
