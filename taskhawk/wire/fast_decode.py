@@ -20,6 +20,7 @@ The rules beyond JSON Schema (schema/README.md) and how they are checked here:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -28,6 +29,7 @@ from taskhawk._generated import FORMAT_VERSIONS, FormatVersion, Message
 from taskhawk._generated.structs import DECODER, METADATA_MODELS
 from taskhawk._generated.structs import Message as TypedMessage
 from taskhawk.wire.json_values import MAX_SAFE_INTEGER, checked_member_count
+from taskhawk.wire.models import MODEL_SETTERS
 from taskhawk.wire.strict_json import colons_in_strings, has_lone_surrogate
 
 __all__ = ["fast_decode"]
@@ -85,35 +87,43 @@ def _to_model(typed: TypedMessage) -> Message:
     """The frozen dataclasses, filled field by field as `taskhawk.wire.models.fill` does, but
     straight from the Structs: no mapping is built in between."""
     struct = typed.metadata
-    format_version, names = _FORMAT_OF[type(struct)]
+    format_version, set_version, named = _FORMAT_OF[type(struct)]
     metadata = _new(format_version.metadata_model)
-    _set(metadata, "version", format_version.version)
-    for name in names:
+    set_version(metadata, format_version.version)
+    for name, setter in named:
         value = getattr(struct, name)
-        _set(metadata, name, None if value is msgspec.UNSET else value)
+        setter(metadata, None if value is msgspec.UNSET else value)
     message = _new(format_version.message_model)
-    _set(message, "id", typed.id)
-    _set(message, "metadata", metadata)
-    _set(message, "headers", typed.headers)
-    _set(message, "task", typed.task)
-    _set(message, "args", typed.args)
-    _set(message, "kwargs", typed.kwargs)
+    set_id, set_metadata, set_headers, set_task, set_args, set_kwargs = MODEL_SETTERS[
+        format_version.version
+    ].message
+    set_id(message, typed.id)
+    set_metadata(message, metadata)
+    set_headers(message, typed.headers)
+    set_task(message, typed.task)
+    set_args(message, typed.args)
+    set_kwargs(message, typed.kwargs)
     return message
 
 
-def _format_of() -> dict[type, tuple[FormatVersion, tuple[str, ...]]]:
-    """Each metadata Struct's format version and fields; both are generated from schema/, and
-    the dataclass must have exactly the Struct's fields and `version` (its tag)."""
+_Setter = Callable[[Any, Any], None]
+
+
+def _format_of() -> dict[type, tuple[FormatVersion, _Setter, tuple[tuple[str, _Setter], ...]]]:
+    """Each metadata Struct's format version, the setter of its dataclass's `version` and of
+    each Struct field; both are generated from schema/, and the dataclass must have exactly the
+    Struct's fields and `version` (its tag)."""
     found = {}
     for version, format_version in FORMAT_VERSIONS.items():
         struct = METADATA_MODELS.get(version)
         names = tuple(struct.__struct_fields__) if struct else ()
         if struct is None or {*names, "version"} != set(format_version.metadata_fields):
             raise RuntimeError("taskhawk._generated is out of date: run `make generate`")
-        found[struct] = (format_version, names)
+        setters = dict(MODEL_SETTERS[version].metadata)
+        named = tuple((name, setters[name]) for name in names)
+        found[struct] = (format_version, setters["version"], named)
     return found
 
 
 _new = object.__new__
-_set = object.__setattr__
 _FORMAT_OF = _format_of()
