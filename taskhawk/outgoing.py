@@ -32,6 +32,7 @@ from taskhawk.wire.models import (
     MESSAGE_FIELDS,
     OLDEST_FIRST,
     fill,
+    fill_unscheduled,
     format_for,
     message_to_dict,
 )
@@ -102,6 +103,10 @@ def dispatched_message(
     bad one) and checks the scheduling fields, when there are any, against their format."""
     converted_args = json_args(args)
     converted_kwargs = json_kwargs(kwargs)
+    if not scheduling:
+        return fill_unscheduled(
+            message_id, priority, timestamp_ms, headers, task, converted_args, converted_kwargs
+        )
     format_version = format_for(list(scheduling)) if scheduling else OLDEST_FIRST[0]
     metadata = {"priority": priority, "timestamp": timestamp_ms, "version": format_version.version}
     if scheduling:

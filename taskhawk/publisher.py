@@ -166,12 +166,14 @@ _UNSCHEDULED = Plan({})  # what NO_SCHEDULE plans, for any dispatch
 
 
 def new_message_id() -> str:
-    """A random (version 4) UUID as a lower-case string; uuid.uuid4() builds an object first."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    text = raw.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    """A random (version 4) UUID as a lower-case string; uuid.uuid4() builds an object first.
+    Its version digit is written as 4 and its variant digit read from `_VARIANT`, which keeps
+    the two random bits of that digit and sets the top two to 10."""
+    text = os.urandom(16).hex()
+    return f"{text[:8]}-{text[8:12]}-4{text[13:16]}-{_VARIANT[text[16]]}{text[17:20]}-{text[20:]}"
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def default_headers(task: Task[Any, Any], settings: Settings) -> Mapping[str, str]:

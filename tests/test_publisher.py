@@ -4,6 +4,7 @@ the queue is one canonical, schema-valid body with the specified attributes, per
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 import taskhawk
 from taskhawk.priority import Priority
+from taskhawk.publisher import new_message_id
 from taskhawk.transport import Destination, OutgoingMessage, SendResult
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.memory import MemoryTransport
@@ -316,3 +318,16 @@ def test_batch_failing_midway_tries_every_destination_and_says_what_went_out(
     assert "safe to dispatch again" in str(error) and queue_name(app, Priority.high) in str(error)
     assert len(queued(moto_endpoint, aws, Priority.default)) == 1
     assert len(queued(moto_endpoint, aws, Priority.low)) == 1
+
+
+def test_message_ids_are_random_version_4_uuids() -> None:
+    ids = [new_message_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text  # lower case, canonical form
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    # The variant digit keeps its two random bits; the rest of each id stays random too.
+    assert {text[19] for text in ids} == set("89ab")
+    assert {text[14] for text in ids} == {"4"}
+    assert len({text[15] for text in ids}) == 16

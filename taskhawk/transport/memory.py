@@ -196,7 +196,7 @@ class MemoryTransport:
 
     def delete(self, queue: str, receipts: Sequence[str]) -> list[str]:
         with self._lock:
-            records = self._queues.get(queue, _Queue()).records
+            records = self._queues[queue].records if queue in self._queues else []
             wanted = set(receipts)
             kept = [record for record in records if record.receipt not in wanted]
             failed: list[str] = []

@@ -25,6 +25,7 @@ __all__ = [
     "ModelSetters",
     "build_message",
     "fill",
+    "fill_unscheduled",
     "format_for",
     "message_to_dict",
     "scheduled",
@@ -144,6 +145,37 @@ def fill(
     set_task(message, data["task"])
     set_args(message, data["args"])
     set_kwargs(message, data["kwargs"])
+    return message
+
+
+def fill_unscheduled(
+    message_id: str,
+    priority: str,
+    timestamp_ms: int,
+    headers: dict[str, str],
+    task: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+) -> Message:
+    """`fill` of a message without scheduling fields (most dispatches), in the oldest format,
+    from its values as they are: no mapping is built to be read back."""
+    format_version = OLDEST_FIRST[0]
+    setters = MODEL_SETTERS[format_version.version]
+    (_, set_priority), (_, set_timestamp), (_, set_version), *optional = setters.metadata
+    built_metadata = _new(format_version.metadata_model)
+    set_priority(built_metadata, priority)
+    set_timestamp(built_metadata, timestamp_ms)
+    set_version(built_metadata, format_version.version)
+    for _, setter in optional:
+        setter(built_metadata, None)
+    message = _new(format_version.message_model)
+    set_id, set_metadata, set_headers, set_task, set_args, set_kwargs = setters.message
+    set_id(message, message_id)
+    set_metadata(message, built_metadata)
+    set_headers(message, headers)
+    set_task(message, task)
+    set_args(message, args)
+    set_kwargs(message, kwargs)
     return message
 
 
