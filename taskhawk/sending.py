@@ -82,8 +82,13 @@ def send_one(destination: Destination, outbound: Outbound, settings: Settings) -
     if telemetry_for(settings) is not None or Offload.from_settings(settings) is not None:
         send_all({destination: [outbound]}, settings)
         return
-    result = _send(destination, prepare(destination, (outbound,)))
-    if not result.ok:
+    limit, service = _LIMITS[destination.kind]
+    outgoing, size = _outgoing(outbound, None)
+    if size > limit:
+        raise MessageTooLarge(size, limit, service)
+    result = _send_chunk(destination, [outgoing])
+    _log_sent(destination, result)
+    if result.not_sent or result.unknown:
         raise_unless_sent([(destination, result)])
 
 
@@ -150,23 +155,11 @@ def prepare(
     """Encoded messages with their sizes, carrying `trace_context` in their attributes as far as
     it fits, those `offload` wants as pointers to their S3 payloads; MessageTooLarge before
     anything is sent."""
-    limit, service = (
-        (SNS_MAX_BYTES, "SNS") if destination.kind == "topic" else (SQS_MAX_BYTES, "SQS")
-    )
+    limit, service = _LIMITS[destination.kind]
     prepared = []
     for item in items:
-        outbound = item if isinstance(item, Outbound) else Outbound(item)
-        message = outbound.message
-        body = outbound.body if outbound.body is not None else encode(message)
-        attributes = message_attributes(message, trace_context)
-        size = transport_size(body, attributes)
-        outgoing = OutgoingMessage(
-            message.id,
-            body,
-            attributes,
-            outbound.delay_s,
-            outbound.group_id,
-            outbound.deduplication_id,
+        outgoing, size = _outgoing(
+            item if isinstance(item, Outbound) else Outbound(item), trace_context
         )
         payload = None
         if offload is not None and offload.wanted(size, limit):
@@ -176,6 +169,28 @@ def prepare(
             raise MessageTooLarge(size, limit, service)
         prepared.append(_Outgoing(outgoing, size, limit, payload))
     return prepared
+
+
+# The size limit of one message (body and attributes) by destination kind, and its service.
+_LIMITS = {"topic": (SNS_MAX_BYTES, "SNS"), "queue": (SQS_MAX_BYTES, "SQS")}
+
+
+def _outgoing(
+    outbound: Outbound, trace_context: Mapping[str, str] | None
+) -> tuple[OutgoingMessage, int]:
+    """The message as the transport sends it, and its size as the service counts it."""
+    message = outbound.message
+    body = outbound.body if outbound.body is not None else encode(message)
+    attributes = message_attributes(message, trace_context)
+    outgoing = OutgoingMessage(
+        message.id,
+        body,
+        attributes,
+        outbound.delay_s,
+        outbound.group_id,
+        outbound.deduplication_id,
+    )
+    return outgoing, transport_size(body, attributes)
 
 
 class _Outgoing(NamedTuple):
@@ -192,10 +207,14 @@ def _send(destination: Destination, prepared: Sequence[_Outgoing]) -> SendResult
     else:
         results = [_send_chunk(destination, chunk) for chunk in _chunks(prepared)]
         result = results[0] if len(results) == 1 else _merged(results)
+    _log_sent(destination, result)
+    return result
+
+
+def _log_sent(destination: Destination, result: SendResult) -> None:
     if logger.isEnabledFor(logging.DEBUG):
         for key in result.sent:
             logger.debug("dispatched id=%s to %s %s", key, destination.kind, destination.name)
-    return result
 
 
 def _send_chunk(destination: Destination, chunk: list[OutgoingMessage]) -> SendResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from types import MappingProxyType
+from types import CoroutineType, MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from taskhawk import publisher
@@ -250,7 +250,7 @@ class Task(Generic[P, R]):
             raise ArgumentsMismatch(*problem, message_id=message.id) from None
         # A plain function may return a coroutine too (an async function behind a wrapper):
         # its body must run before the message counts as done.
-        if inspect.iscoroutine(result):
+        if isinstance(result, CoroutineType):  # inspect.iscoroutine, without its call
             return run_to_completion(result, f"{self.name} (message {message.id})")
         return result
 

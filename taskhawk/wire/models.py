@@ -9,6 +9,7 @@ library's earlier releases); only one that needs `eta` or `expires` is a 1.1 mes
 from __future__ import annotations
 
 import dataclasses
+import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -195,8 +196,8 @@ class ModelSetters:
 
 
 def _slot_setter(model: type[Any], name: str) -> _Setter:
-    slot = model.__dict__.get(name)
-    if type(slot).__name__ != "member_descriptor":  # generated with slots=True
+    slot: Any = model.__dict__.get(name)
+    if not isinstance(slot, types.MemberDescriptorType):  # generated with slots=True
         raise RuntimeError(f"{model.__qualname__}.{name} is not a slot: run `make generate`")
     setter: _Setter = slot.__set__
     return setter
