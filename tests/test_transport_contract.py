@@ -4,6 +4,7 @@ or tests built on it would prove nothing."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -191,3 +192,42 @@ def test_secrets_are_never_logged(
             logged.dispatch(2)
     assert caplog.records, "DEBUG logging captured nothing"
     assert SECRET_KEY not in caplog.text
+
+
+def test_memory_receive_waiting_on_an_empty_queue_gets_a_message_sent_meanwhile() -> None:
+    memory = MemoryTransport()
+    memory.create_queue("Q")
+    sender = threading.Timer(0.2, memory.send, (Destination("queue", "Q"), [outgoing("late")]))
+    sender.start()
+    try:
+        [received] = memory.receive("Q", max_messages=10, wait_seconds=20)
+    finally:
+        sender.join()
+    assert received.body == '{"key": "late"}'
+
+
+def test_memory_keep_sent_false_delivers_and_keeps_no_record() -> None:
+    memory = MemoryTransport(keep_sent=False)
+    memory.create_queue("Q")
+    assert memory.send(Destination("queue", "Q"), [outgoing("a"), outgoing("b")]).ok
+    assert memory.sent == []
+    assert [m.body for m in memory.receive("Q", max_messages=10, wait_seconds=0)] == [
+        '{"key": "a"}',
+        '{"key": "b"}',
+    ]
+    recording = MemoryTransport()
+    recording.send(Destination("queue", "Q"), [outgoing("a")])
+    assert [message.key for _, message in recording.sent] == ["a"]
+
+
+def test_memory_delete_names_only_the_unknown_receipts() -> None:
+    memory = MemoryTransport()
+    memory.create_queue("Q")
+    memory.send(Destination("queue", "Q"), [outgoing(str(i)) for i in range(3)])
+    first, second, third = memory.receive("Q", max_messages=10, wait_seconds=0)
+    assert memory.delete("Q", [first.receipt, first.receipt]) == []  # the same one twice
+    assert memory.delete("Q", [second.receipt, "stale", first.receipt]) == ["stale", first.receipt]
+    assert memory.bodies("Q") == [third.body]
+    assert memory.delete("NOWHERE", ["r"]) == ["r"]
+    with pytest.raises(LookupError):  # a delete made no queue
+        memory.receive("NOWHERE", max_messages=1, wait_seconds=0)
