@@ -126,8 +126,11 @@ class MemoryTransport:
         fifo = destination.name.endswith(FIFO_SUFFIX)
         to_queue = destination.kind == "queue"
         with self._lock:
-            names = [destination.name] if to_queue else self._topics.get(destination.name, [])
-            targets = [(name, self._queue(name), name.endswith(FIFO_SUFFIX)) for name in names]
+            if to_queue:  # most sends: one queue, no comprehension (a function call each)
+                targets = [(destination.name, self._queue(destination.name), fifo)]
+            else:
+                names = self._topics.get(destination.name, [])
+                targets = [(name, self._queue(name), name.endswith(FIFO_SUFFIX)) for name in names]
             now, sent_at_ms = self._clock(), now_ms()
             for message in messages:
                 problem = _fifo_problem(message) if fifo else None
@@ -144,6 +147,8 @@ class MemoryTransport:
             if self._waiting:
                 self._changed.notify_all()
         if not refused:
+            if len(messages) == 1:
+                return SendResult((messages[0].key,))
             return SendResult(tuple([message.key for message in messages]))
         sent = tuple([message.key for message in messages if message.key not in refused])
         return SendResult(sent, refused)
