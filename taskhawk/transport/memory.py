@@ -127,10 +127,10 @@ class MemoryTransport:
         to_queue = destination.kind == "queue"
         with self._lock:
             if to_queue:  # most sends: one queue, no comprehension (a function call each)
-                targets = [(destination.name, self._queue(destination.name), fifo)]
+                targets = [(self._queue(destination.name), fifo)]
             else:
                 names = self._topics.get(destination.name, [])
-                targets = [(name, self._queue(name), name.endswith(FIFO_SUFFIX)) for name in names]
+                targets = [(self._queue(name), name.endswith(FIFO_SUFFIX)) for name in names]
             now, sent_at_ms = self._clock(), now_ms()
             for message in messages:
                 problem = _fifo_problem(message) if fifo else None
@@ -141,7 +141,7 @@ class MemoryTransport:
                     continue
                 if self._keep_sent:
                     self.sent.append((destination, message))
-                for _, queue, fifo_queue in targets:
+                for queue, fifo_queue in targets:
                     if not fifo_queue or self._first_of(queue, message, now):
                         queue.records.append(self._record(message, now, sent_at_ms))
             if self._waiting:
