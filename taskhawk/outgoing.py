@@ -107,13 +107,12 @@ def dispatched_message(
         return fill_unscheduled(
             message_id, priority, timestamp_ms, headers, task, converted_args, converted_kwargs
         )
-    format_version = format_for(list(scheduling)) if scheduling else OLDEST_FIRST[0]
+    format_version = format_for(list(scheduling))
     metadata = {"priority": priority, "timestamp": timestamp_ms, "version": format_version.version}
-    if scheduling:
-        metadata.update(scheduling)
-        problem = part_problem("metadata", metadata, format_version.version)
-        if problem is not None:
-            raise ValidationError(*problem)
+    metadata.update(scheduling)
+    problem = part_problem("metadata", metadata, format_version.version)
+    if problem is not None:
+        raise ValidationError(*problem)
     data = {
         "id": message_id,
         "headers": headers,
