@@ -19,6 +19,10 @@ class Priority(enum.Enum):
     low = 3
     bulk = 4
 
+    # Members are singletons compared by identity: hash them by identity too, in C, not by
+    # Enum's Python-level hash of the name (a dispatch looks its destination up by priority).
+    __hash__ = object.__hash__
+
     @classmethod
     def parse(cls, value: Priority | str) -> Priority:
         """Accept a member or its name, so settings files and CLIs can say "high"."""

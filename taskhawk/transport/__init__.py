@@ -77,7 +77,7 @@ class SendResult:
 
     @classmethod
     def all_sent(cls, messages: Sequence[OutgoingMessage]) -> SendResult:
-        return cls(sent=tuple(message.key for message in messages))
+        return cls(tuple([message.key for message in messages]))
 
     @property
     def ok(self) -> bool:

@@ -71,13 +71,13 @@ def send_request(api: SendApi, target: str, messages: Sequence[OutgoingMessage])
         if len(messages) == 1:
             message = messages[0]
             request = {api.target_field: target, **_entry(api, message)}
-            answer = _retry_if_not_sent(lambda: api.send_one(**request))
-            if isinstance(answer, Mapping) and answer.get("MessageId"):
-                return SendResult.all_sent(messages)
+            answer = _retry_if_not_sent(api.send_one, request)
+            if (type(answer) is dict or isinstance(answer, Mapping)) and answer.get("MessageId"):
+                return SendResult((message.key,))
             return SendResult(unknown={message.key: f"the answer has no MessageId; {_UNKNOWN}"})
         entries = [{"Id": str(i), **_entry(api, m)} for i, m in enumerate(messages)]
         request = {api.target_field: target, api.entries_field: entries}
-        response = _retry_if_not_sent(lambda: api.send_batch(**request))
+        response = _retry_if_not_sent(api.send_batch, request)
     except (ClientError, BotoCoreError) as error:
         return _all_failed(messages, error)
     return _batch_result(messages, response)
@@ -97,11 +97,12 @@ def _entry(api: SendApi, message: OutgoingMessage) -> dict[str, Any]:
     return entry
 
 
-def _retry_if_not_sent(call: Callable[[], Any]) -> Any:
-    """Retry only errors that prove the request was not processed, with jittered backoff."""
+def _retry_if_not_sent(call: Callable[..., Any], request: dict[str, Any]) -> Any:
+    """`call(**request)`, retrying only errors that prove the request was not processed, with
+    jittered backoff."""
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
-            return call()
+            return call(**request)
         except _NOT_SENT_ERRORS:
             if attempt == SEND_ATTEMPTS:
                 raise
