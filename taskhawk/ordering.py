@@ -44,9 +44,7 @@ class Ordering:
     ) -> tuple[str | None, str | None]:
         """(group, deduplication id) for one dispatch of this app; `headers` are the message's,
         where the default tenant comes from."""
-        tenant = self.tenant
-        if tenant is None and settings.taskhawk_default_tenant_header is not None:
-            tenant = _default_tenant(settings, headers)
+        tenant = self.tenant or _default_tenant(settings, headers)
         if not settings.taskhawk_fifo:
             if self.group is not None or self.deduplication_id is not None:
                 raise ConfigurationError(

@@ -29,7 +29,7 @@ from taskhawk._generated import FORMAT_VERSIONS, FormatVersion, Message
 from taskhawk._generated.structs import DECODER, METADATA_MODELS
 from taskhawk._generated.structs import Message as TypedMessage
 from taskhawk.wire.json_values import MAX_SAFE_INTEGER, checked_member_count
-from taskhawk.wire.models import MODEL_SETTERS
+from taskhawk.wire.models import MODEL_SETTERS, assemble
 from taskhawk.wire.strict_json import colons_in_strings, has_lone_surrogate
 
 __all__ = ["fast_decode"]
@@ -93,17 +93,9 @@ def _to_model(typed: TypedMessage) -> Message:
     for name, setter in named:
         value = getattr(struct, name)
         setter(metadata, None if value is msgspec.UNSET else value)
-    message = _new(format_version.message_model)
-    set_id, set_metadata, set_headers, set_task, set_args, set_kwargs = MODEL_SETTERS[
-        format_version.version
-    ].message
-    set_id(message, typed.id)
-    set_metadata(message, metadata)
-    set_headers(message, typed.headers)
-    set_task(message, typed.task)
-    set_args(message, typed.args)
-    set_kwargs(message, typed.kwargs)
-    return message
+    return assemble(
+        format_version, metadata, typed.id, typed.headers, typed.task, typed.args, typed.kwargs
+    )
 
 
 _Setter = Callable[[Any, Any], None]

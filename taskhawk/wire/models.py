@@ -24,6 +24,7 @@ __all__ = [
     "Message",
     "MessageMetadata",
     "ModelSetters",
+    "assemble",
     "build_message",
     "fill",
     "fill_unscheduled",
@@ -138,15 +139,15 @@ def fill(
     built_metadata = _new(format_version.metadata_model)
     for name, setter in setters.metadata:
         setter(built_metadata, metadata.get(name))
-    message = _new(format_version.message_model)
-    set_id, set_metadata, set_headers, set_task, set_args, set_kwargs = setters.message
-    set_id(message, data["id"])
-    set_metadata(message, built_metadata)
-    set_headers(message, data["headers"])
-    set_task(message, data["task"])
-    set_args(message, data["args"])
-    set_kwargs(message, data["kwargs"])
-    return message
+    return assemble(
+        format_version,
+        built_metadata,
+        data["id"],
+        data["headers"],
+        data["task"],
+        data["args"],
+        data["kwargs"],
+    )
 
 
 def fill_unscheduled(
@@ -169,10 +170,26 @@ def fill_unscheduled(
     set_version(built_metadata, format_version.version)
     for _, setter in optional:
         setter(built_metadata, None)
+    return assemble(format_version, built_metadata, message_id, headers, task, args, kwargs)
+
+
+def assemble(
+    format_version: FormatVersion,
+    metadata: MessageMetadata,
+    message_id: str,
+    headers: dict[str, str],
+    task: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+) -> Message:
+    """The message dataclass of `format_version` around its built `metadata`, each field set
+    through its slot (`fill`, `fill_unscheduled` and the fast decode all end here)."""
     message = _new(format_version.message_model)
-    set_id, set_metadata, set_headers, set_task, set_args, set_kwargs = setters.message
+    set_id, set_metadata, set_headers, set_task, set_args, set_kwargs = MODEL_SETTERS[
+        format_version.version
+    ].message
     set_id(message, message_id)
-    set_metadata(message, built_metadata)
+    set_metadata(message, metadata)
     set_headers(message, headers)
     set_task(message, task)
     set_args(message, args)
