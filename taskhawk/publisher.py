@@ -141,10 +141,7 @@ def new_message(
     now_ms = int(clock.now() * 1000)
     schedule = invocation.schedule
     plan = _UNSCHEDULED if schedule is NO_SCHEDULE else schedule.plan(now_ms, destination, settings)
-    if settings.default_headers_hook is None:  # `_headers`, without its call
-        headers, header_problem = invocation.plain_headers, invocation.header_problem
-    else:
-        headers, header_problem = _headers(invocation, settings)
+    headers, header_problem = _headers(invocation, settings)
     message = dispatched_message(
         message_id=message_id,
         task=task.name,
