@@ -72,6 +72,19 @@ class Recording(MemoryTransport):
         super().change_visibility(queue, receipt, seconds)
 
 
+def app_recording() -> Recording:
+    """A Recording holding the app's queue and dead-letter queue of every priority, each queue
+    redriven after four receives."""
+    recording = Recording()
+    for priority in Priority:
+        recording.create_queue(
+            queue_name(APP, priority),
+            dead_letter=dead_letter_queue_name(APP, priority),
+            max_receive_count=4,
+        )
+    return recording
+
+
 def pre_hook(**kwargs: Any) -> None:
     calls.append(("pre", kwargs))
 
@@ -83,13 +96,7 @@ def post_hook(**kwargs: Any) -> None:
 @pytest.fixture
 def transport() -> Iterator[Recording]:
     calls.clear()
-    recording = Recording()
-    for priority in Priority:
-        recording.create_queue(
-            queue_name(APP, priority),
-            dead_letter=dead_letter_queue_name(APP, priority),
-            max_receive_count=4,
-        )
+    recording = app_recording()
     taskhawk.configure(
         TASKHAWK_QUEUE=APP,
         TASKHAWK_PRE_PROCESS_HOOK=pre_hook,

@@ -25,7 +25,17 @@ from taskhawk.transport import ReceivedMessage
 from taskhawk.transport.current import use_transport
 from taskhawk.transport.limits import SQS_MAX_BYTES, transport_size
 from taskhawk.transport.naming import dead_letter_queue_name, queue_name
-from tests.test_consumer import APP, DEFAULT, DEFAULT_DLQ, Recording, body, calls, put, task_calls
+from tests.test_consumer import (
+    APP,
+    DEFAULT,
+    DEFAULT_DLQ,
+    Recording,
+    app_recording,
+    body,
+    calls,
+    put,
+    task_calls,
+)
 
 HIGH = queue_name(APP, Priority.high)
 HIGH_DLQ = dead_letter_queue_name(APP, Priority.high)
@@ -35,13 +45,7 @@ ENVELOPE = Path(__file__).parent / "integration" / "upstream_wire" / "sns_envelo
 @pytest.fixture
 def transport() -> Iterator[Recording]:
     calls.clear()
-    recording = Recording()
-    for priority in Priority:
-        recording.create_queue(
-            queue_name(APP, priority),
-            dead_letter=dead_letter_queue_name(APP, priority),
-            max_receive_count=4,
-        )
+    recording = app_recording()
     taskhawk.configure(TASKHAWK_QUEUE=APP, TASKHAWK_RETRY_BACKOFF_BASE_S=5)
     with use_transport(recording):
         yield recording

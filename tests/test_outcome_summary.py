@@ -21,21 +21,14 @@ from taskhawk.consume.tally import Tally
 from taskhawk.exceptions import ConfigurationError
 from taskhawk.settings import get_settings
 from taskhawk.transport.current import use_transport
-from taskhawk.transport.naming import dead_letter_queue_name, queue_name
-from tests.test_consumer import APP, DEFAULT, Recording, body, put
+from tests.test_consumer import APP, DEFAULT, Recording, app_recording, body, put
 
 SUMMARY = "tasks in "
 
 
 @pytest.fixture
 def transport() -> Iterator[Recording]:
-    recording = Recording()
-    for priority in Priority:
-        recording.create_queue(
-            queue_name(APP, priority),
-            dead_letter=dead_letter_queue_name(APP, priority),
-            max_receive_count=4,
-        )
+    recording = app_recording()
     taskhawk.configure(TASKHAWK_QUEUE=APP)
     with use_transport(recording):
         yield recording
